@@ -1,0 +1,76 @@
+/**
+ * The composition root: one place that builds the stores and services from the configuration.
+ * The service (main.ts), the CLI and the tests all build their world here.
+ */
+import type { Config } from '../config';
+import { systemClock, type Clock } from '../clock';
+import { createDb, type Db, type DbOptions } from '../db/knex';
+import { migrateLatest } from '../db/migrate';
+import { silentLogger, type Logger } from '../logger';
+import { CalendarService } from '../domain/calendar/service';
+import { KnexCalendarStore } from '../domain/calendar/store';
+import type { DeadlineSettings } from '../domain/deadlines/deadline';
+import { KnexDeadlineRuleStore, type DeadlineRuleStore } from '../domain/deadlines/rules';
+import { KnexEventLog, type EventLog } from '../domain/events/events';
+import { KnexWorkOrderStore, type WorkOrderStore } from '../domain/workorders/store';
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  db: Db;
+  events: EventLog;
+  calendar: CalendarService;
+  deadlineRules: DeadlineRuleStore;
+  deadlineSettings: DeadlineSettings;
+  workOrders: WorkOrderStore;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Use this connection instead of opening DATABASE_URL (tests). */
+  db?: Db;
+  dbOptions?: DbOptions;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  /** How long a calendar snapshot may be reused before re-reading overrides (default 60 s). */
+  calendarMaxAgeMs?: number;
+}
+
+export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const ownsDb = !options.db;
+  const db = options.db ?? createDb(config.databaseUrl, options.dbOptions);
+  try {
+    if (options.migrate !== false) {
+      const applied = await migrateLatest(db);
+      if (applied.length) logger.info({ applied }, '已应用数据库迁移 (migrations applied)');
+    }
+  } catch (e) {
+    if (ownsDb) await db.destroy();
+    throw e;
+  }
+  const events = new KnexEventLog(db);
+  const calendar = new CalendarService(new KnexCalendarStore(db, events), clock, options.calendarMaxAgeMs);
+  return {
+    config,
+    logger,
+    clock,
+    db,
+    events,
+    calendar,
+    deadlineRules: new KnexDeadlineRuleStore(db, events),
+    deadlineSettings: {
+      zone: config.businessTz,
+      cutoff: config.workdayCutoff,
+      defaultWorkingDays: config.defaultWorkingDays,
+    },
+    workOrders: new KnexWorkOrderStore(db, events),
+    async close() {
+      if (ownsDb) await db.destroy();
+    },
+  };
+}

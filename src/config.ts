@@ -1,0 +1,187 @@
+/**
+ * Configuration: read from the environment once at start-up, validated with zod.
+ * A bad value stops the process with a message that names the variable, in Chinese and English.
+ * Every variable is listed, with its default and meaning, in `.env.example` and the README.
+ */
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Each field carries its own bilingual message so the error names what is wrong and why. */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:data/rectify.db')
+    .refine((v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), {
+      message:
+        '须为 sqlite:<文件路径>、sqlite::memory: 或 postgres://… (must be sqlite:<path>, sqlite::memory: or postgres://…)',
+    }),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(0, '须在 0–65535 之间 (must be between 0 and 65535)')
+    .max(65535, '须在 0–65535 之间 (must be between 0 and 65535)')
+    .default(3000),
+  BUSINESS_TZ: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((v) => IANAZone.isValidZone(v), {
+      message: '不是有效的 IANA 时区名，例如 Asia/Shanghai (not a valid IANA time zone, e.g. Asia/Shanghai)',
+    }),
+  WORKDAY_CUTOFF: z
+    .string()
+    .default('18:00')
+    .refine((v) => HHMM.test(v), { message: '须为 HH:MM 格式，例如 18:00 (must be HH:MM, e.g. 18:00)' }),
+  DEFAULT_WORKING_DAYS: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(1, '须在 1–60 之间 (must be between 1 and 60)')
+    .max(60, '须在 1–60 之间 (must be between 1 and 60)')
+    .default(1),
+  REPEAT_THRESHOLD: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(2, '须不小于 2 (must be at least 2)')
+    .max(20, '须不大于 20 (must be at most 20)')
+    .default(2),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, '至少 16 个字符 (must be at least 16 characters)')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MEDIA_DIR: z.string().min(1).default('data/media'),
+  WECOM_CORP_ID: z.string().min(1).optional(),
+  WECOM_AGENT_ID: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .positive('须为正整数 (must be a positive integer)')
+    .optional(),
+  WECOM_SECRET: z.string().min(1).optional(),
+  WECOM_TOKEN: z.string().min(1).optional(),
+  WECOM_ENCODING_AES_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}$/, '须为 43 个 base64 字符 (must be 43 base64 characters)')
+    .optional(),
+  WECOM_API_BASE: z
+    .string()
+    .url('须为 URL，例如 https://qyapi.weixin.qq.com (must be a URL)')
+    .optional(),
+  WECOM_CALLBACK_MAX_AGE_S: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(0, '不能为负数 (must not be negative)')
+    .default(300),
+});
+
+type Raw = z.infer<typeof schema>;
+
+export interface WecomCredentials {
+  corpId: string;
+  agentId: number;
+  secret: string;
+  token: string;
+  encodingAesKey: string;
+}
+
+export interface Config {
+  env: Raw['NODE_ENV'];
+  databaseUrl: string;
+  host: string;
+  port: number;
+  businessTz: string;
+  /** Cutoff time of a working day in the business time zone, "HH:MM". */
+  workdayCutoff: string;
+  defaultWorkingDays: number;
+  repeatThreshold: number;
+  adminToken?: string;
+  logLevel: Raw['LOG_LEVEL'];
+  mediaDir: string;
+  wecom: {
+    /** Real credentials, or null: then the built-in simulator stands in for WeCom. */
+    credentials: WecomCredentials | null;
+    /** Base URL of the WeCom API; null means "the built-in simulator on this service". */
+    apiBase: string | null;
+    callbackMaxAgeS: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置错误 (invalid configuration):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const WECOM_CREDENTIAL_VARS = [
+  'WECOM_CORP_ID',
+  'WECOM_AGENT_ID',
+  'WECOM_SECRET',
+  'WECOM_TOKEN',
+  'WECOM_ENCODING_AES_KEY',
+] as const;
+
+/** Parses the environment. Empty strings count as unset, as in most .env files. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value.trim();
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const shown = input[name] === undefined ? '' : `，当前值 (value) "${mask(name, input[name])}"`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const raw = parsed.data;
+  const present = WECOM_CREDENTIAL_VARS.filter((k) => raw[k] !== undefined);
+  if (present.length > 0 && present.length < WECOM_CREDENTIAL_VARS.length) {
+    const missing = WECOM_CREDENTIAL_VARS.filter((k) => raw[k] === undefined);
+    throw new ConfigError([
+      `${missing.join(', ')}: 已配置部分企业微信凭据，缺少这些变量；全部不配置则使用内置模拟器 ` +
+        `(some WeCom credentials are set but these are missing; set none of them to use the built-in simulator)`,
+    ]);
+  }
+  const credentials: WecomCredentials | null =
+    present.length === WECOM_CREDENTIAL_VARS.length
+      ? {
+          corpId: raw.WECOM_CORP_ID!,
+          agentId: raw.WECOM_AGENT_ID!,
+          secret: raw.WECOM_SECRET!,
+          token: raw.WECOM_TOKEN!,
+          encodingAesKey: raw.WECOM_ENCODING_AES_KEY!,
+        }
+      : null;
+  return {
+    env: raw.NODE_ENV,
+    databaseUrl: raw.DATABASE_URL,
+    host: raw.HOST,
+    port: raw.PORT,
+    businessTz: raw.BUSINESS_TZ,
+    workdayCutoff: raw.WORKDAY_CUTOFF,
+    defaultWorkingDays: raw.DEFAULT_WORKING_DAYS,
+    repeatThreshold: raw.REPEAT_THRESHOLD,
+    adminToken: raw.ADMIN_TOKEN,
+    logLevel: raw.LOG_LEVEL,
+    mediaDir: raw.MEDIA_DIR,
+    wecom: {
+      credentials,
+      apiBase: raw.WECOM_API_BASE ?? (credentials ? 'https://qyapi.weixin.qq.com' : null),
+      callbackMaxAgeS: raw.WECOM_CALLBACK_MAX_AGE_S,
+    },
+  };
+}
+
+const SECRET_VARS = new Set(['ADMIN_TOKEN', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY']);
+
+function mask(name: string, value: string): string {
+  if (SECRET_VARS.has(name)) return '***';
+  if (name === 'DATABASE_URL') return value.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return value;
+}

@@ -1,0 +1,82 @@
+/**
+ * Database connections. SQLite (the embedded default) and PostgreSQL (production) behind one knex.
+ *
+ * Portability rules every migration and store follows:
+ * - instants are epoch milliseconds in `bigInteger` columns (no driver-dependent Date handling);
+ * - calendar dates are `YYYY-MM-DD` strings;
+ * - JSON is stored as text; booleans are read through `toBool` (SQLite returns 0/1).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { Knex } from 'knex';
+import pg from 'pg';
+
+// int8 (bigint, count(*)) as JS numbers: our epoch-ms values and counts stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+// numeric as numbers too (sums, averages in reports).
+pg.types.setTypeParser(1700, (v: string) => Number(v));
+
+export type Db = Knex;
+
+export interface DbOptions {
+  /** PostgreSQL only: the schema to use (tests give each suite its own). */
+  schema?: string;
+  /** Pool size for PostgreSQL (default 10). */
+  poolMax?: number;
+}
+
+export function isSqliteUrl(url: string): boolean {
+  return url.startsWith('sqlite:');
+}
+
+export function createDb(url: string, options: DbOptions = {}): Db {
+  if (isSqliteUrl(url)) {
+    const file = url.slice('sqlite:'.length);
+    const filename = file === ':memory:' ? ':memory:' : path.resolve(file);
+    if (filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
+    return knexFactory({
+      client: 'sqlite3',
+      connection: { filename },
+      useNullAsDefault: true,
+      // One connection: SQLite serialises writers anyway, and :memory: must stay one database.
+      pool: {
+        min: 1,
+        max: 1,
+        idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
+        afterCreate: (conn: any, done: (err: Error | null, conn: any) => void) => {
+          conn.serialize(() => {
+            conn.run('PRAGMA foreign_keys = ON');
+            conn.run('PRAGMA busy_timeout = 5000');
+            if (filename !== ':memory:') conn.run('PRAGMA journal_mode = WAL');
+            conn.run('PRAGMA synchronous = NORMAL', (err: Error | null) => done(err, conn));
+          });
+        },
+      },
+    });
+  }
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    searchPath: options.schema ? [options.schema] : undefined,
+    pool: { min: 0, max: options.poolMax ?? 10 },
+  });
+}
+
+export function isPostgres(db: Db): boolean {
+  return db.client.config.client === 'pg';
+}
+
+/** SQLite returns 0/1, PostgreSQL true/false. */
+export function toBool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1' || v === 't';
+}
+
+export function parseJson<T>(text: unknown, fallback: T): T {
+  if (text === null || text === undefined || text === '') return fallback;
+  if (typeof text !== 'string') return text as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,165 @@
+/** Work orders: reading them and moving them through their states, with the event log. */
+import type { Knex } from 'knex';
+import { parseJson, toBool } from '../../db/knex';
+import type { EventLog } from '../events/events';
+import { nextState, WorkOrderAction, WorkOrderState } from './states';
+
+export interface WorkOrder {
+  id: number;
+  code: string;
+  noticeId: number;
+  targetId: number;
+  unitId: number | null;
+  state: WorkOrderState;
+  dueOnOverride: string | null;
+  dueAt: Date | null;
+  notifiedAt: Date | null;
+  repliedAt: Date | null;
+  closedAt: Date | null;
+  overdue: boolean;
+  overdueAt: Date | null;
+  repliedLate: boolean;
+  escalationStep: number;
+  extra: Record<string, unknown>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const ms = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(Number(v)));
+
+export function workOrderFromRow(r: any): WorkOrder {
+  return {
+    id: Number(r.id),
+    code: r.code,
+    noticeId: Number(r.notice_id),
+    targetId: Number(r.target_id),
+    unitId: r.unit_id === null ? null : Number(r.unit_id),
+    state: r.state,
+    dueOnOverride: r.due_on_override,
+    dueAt: ms(r.due_at),
+    notifiedAt: ms(r.notified_at),
+    repliedAt: ms(r.replied_at),
+    closedAt: ms(r.closed_at),
+    overdue: toBool(r.overdue),
+    overdueAt: ms(r.overdue_at),
+    repliedLate: toBool(r.replied_late),
+    escalationStep: Number(r.escalation_step),
+    extra: parseJson(r.extra, {}),
+    version: Number(r.version),
+    createdAt: new Date(Number(r.created_at)),
+    updatedAt: new Date(Number(r.updated_at)),
+  };
+}
+
+export interface TransitionOptions {
+  actor: string;
+  at: Date;
+  /** New due instant (notify computes it; a rejection or an extension sets a new one). */
+  dueAt?: Date | null;
+  contactId?: number | null;
+  data?: Record<string, unknown>;
+  /** Run inside a caller's transaction. */
+  trx?: Knex.Transaction;
+}
+
+export class WorkOrderNotFoundError extends Error {
+  constructor(ref: string | number) {
+    super(`工单不存在：${ref}`);
+    this.name = 'WorkOrderNotFoundError';
+  }
+}
+
+export class ConcurrentUpdateError extends Error {
+  constructor(id: number) {
+    super(`工单 ${id} 已被同时修改，请重试`);
+    this.name = 'ConcurrentUpdateError';
+  }
+}
+
+export interface WorkOrderStore {
+  get(id: number): Promise<WorkOrder | null>;
+  getByCode(code: string): Promise<WorkOrder | null>;
+  transition(id: number, action: WorkOrderAction, options: TransitionOptions): Promise<WorkOrder>;
+  markOverdue(id: number, actor: string, at: Date): Promise<boolean>;
+}
+
+export class KnexWorkOrderStore implements WorkOrderStore {
+  constructor(
+    private readonly db: Knex,
+    private readonly events: EventLog,
+  ) {}
+
+  async get(id: number): Promise<WorkOrder | null> {
+    const row = await this.db('work_orders').where({ id }).first();
+    return row ? workOrderFromRow(row) : null;
+  }
+
+  async getByCode(code: string): Promise<WorkOrder | null> {
+    const row = await this.db('work_orders').where({ code: code.trim() }).first();
+    return row ? workOrderFromRow(row) : null;
+  }
+
+  async transition(id: number, action: WorkOrderAction, options: TransitionOptions): Promise<WorkOrder> {
+    const run = async (trx: Knex.Transaction) => {
+      const row = await trx('work_orders').where({ id }).first();
+      if (!row) throw new WorkOrderNotFoundError(id);
+      const before = workOrderFromRow(row);
+      const to = nextState(before.state, action);
+      const at = options.at.getTime();
+      const patch: Record<string, unknown> = { state: to, updated_at: at, version: before.version + 1 };
+      if (options.dueAt !== undefined) patch.due_at = options.dueAt ? options.dueAt.getTime() : null;
+      if (action === 'notify') {
+        patch.notified_at = at;
+        patch.overdue = false;
+        patch.overdue_at = null;
+        patch.escalation_step = 0;
+      }
+      if (action === 'reply') {
+        patch.replied_at = at;
+        patch.replied_late = before.dueAt !== null && at > before.dueAt.getTime();
+      }
+      if (action === 'accept' || action === 'supersede') patch.closed_at = at;
+      const n = await trx('work_orders').where({ id, version: before.version }).update(patch);
+      if (n !== 1) throw new ConcurrentUpdateError(id);
+      await this.events.append(
+        {
+          type: `work_order.${action}`,
+          actor: options.actor,
+          at: options.at,
+          workOrderId: id,
+          noticeId: before.noticeId,
+          unitId: before.unitId,
+          contactId: options.contactId ?? null,
+          data: { from: before.state, to, ...(options.data ?? {}) },
+        },
+        trx,
+      );
+      return workOrderFromRow(await trx('work_orders').where({ id }).first());
+    };
+    return options.trx ? run(options.trx) : this.db.transaction(run);
+  }
+
+  async markOverdue(id: number, actor: string, at: Date): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx('work_orders').where({ id, overdue: false }).first();
+      if (!row) return false;
+      await trx('work_orders')
+        .where({ id, version: row.version })
+        .update({ overdue: true, overdue_at: at.getTime(), updated_at: at.getTime(), version: Number(row.version) + 1 });
+      await this.events.append(
+        {
+          type: 'work_order.overdue',
+          actor,
+          at,
+          workOrderId: id,
+          noticeId: Number(row.notice_id),
+          unitId: row.unit_id,
+          data: { dueAt: Number(row.due_at) },
+        },
+        trx,
+      );
+      return true;
+    });
+  }
+}
