@@ -16,6 +16,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', '显示帮助')
     .helpCommand('help [命令]', '显示某个命令的帮助')
     .showSuggestionAfterError(false)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       // Commander's own usage errors are replaced by one Chinese line (see translate()).

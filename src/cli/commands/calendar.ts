@@ -21,6 +21,7 @@ const MAX_RANGE_DAYS = 3660;
 export function registerCalendar(program: Command): void {
   const calendar = program
     .command('calendar')
+    .enablePositionalOptions()
     .description('查询工作日日历；子命令 load / override / years 管理节假日安排')
     .argument('[FROM]', '起始日期 YYYY-MM-DD', isoDateArg)
     .argument('[TO]', '结束日期 YYYY-MM-DD（含），默认同起始日期', isoDateArg)
