@@ -47,7 +47,7 @@ describe('npm start', () => {
       expect(await res.json()).toEqual({ status: 'ok' });
       const missing = await fetch(`http://127.0.0.1:${port}/no-such-page`);
       expect(missing.status).toBe(404);
-      expect((await missing.json()).message).toBe('未找到该地址');
+      expect(((await missing.json()) as { message: string }).message).toBe('未找到该地址');
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
     } finally {
