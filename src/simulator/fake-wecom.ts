@@ -16,6 +16,8 @@ export interface FakeWecomOptions {
   tokenTtlS?: number;
   /** Which userids exist (default: every userid). */
   knownUser?: (userid: string) => boolean | Promise<boolean>;
+  /** Answer errcode 0 with `invaliduser` even when every recipient is invalid (seen in practice). */
+  allInvalidAsOk?: boolean;
 }
 
 export interface Fault {
@@ -194,6 +196,7 @@ export class FakeWecom {
       const valid: string[] = [];
       const invalid: string[] = [];
       for (const u of users) ((await this.userExists(u)) ? valid : invalid).push(u);
+      if (valid.length === 0 && this.options.allInvalidAsOk) return void res.json({ errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|') });
       if (valid.length === 0) return void res.json({ errcode: 81013, errmsg: 'user & party & tag all invalid', invaliduser: invalid.join('|') });
       const body = b[msgtype] as Record<string, unknown>;
       const now = this.clock.now().getTime();

@@ -244,6 +244,9 @@ function check(name: string, data: unknown): void {
 function mapTransportError(e: unknown, name: string, timeoutMs: number): Error {
   const code = (e as { code?: string }).code ?? null;
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') return new WecomTimeoutError(timeoutMs, name);
+  const status = (e as { response?: { status?: number } }).response?.status;
+  // An unparseable body: keep the HTTP status (a proxy's HTML error page is a 5xx, not a 200).
+  if (status !== undefined) return new WecomHttpError(status, status >= 200 && status < 300 ? 'EBADJSON' : null, name);
   if (code === 'ERR_BAD_RESPONSE' || e instanceof SyntaxError) return new WecomHttpError(200, 'EBADJSON', name);
   return new WecomHttpError(null, code ?? 'EUNKNOWN', name);
 }

@@ -89,6 +89,20 @@ export class OutboxSender {
     try {
       const result = await this.send(row);
       const at = this.clock.now();
+      if (row.channel !== 'appchat' && result.invalidUsers.includes(row.touser)) {
+        // errcode 0, but our only recipient is listed as invalid: nothing was delivered.
+        await this.store.markFinal(row.id, this.workerId, { state: 'failed', errcode: 0, error: `invaliduser: ${row.touser}`, at });
+        await this.events.append({
+          type: 'message.out.failed',
+          actor: 'system',
+          at,
+          workOrderId: row.workOrderId,
+          contactId: row.contactId,
+          data: { outboxId: row.id, touser: row.touser, purpose: row.purpose, errcode: 0, error: 'invaliduser', attempts: attempt, kind: 'recipient' },
+        });
+        await this.flagUnreachable(row.touser, `企业微信返回接收人无效 (invaliduser)，消息 #${row.id}`, row, 'invaliduser');
+        return 'failed';
+      }
       if (!(await this.store.markSent(row.id, this.workerId, { msgid: result.msgid, responseCode: result.responseCode, at }))) {
         this.logger.warn({ outbox: row.id }, 'outbox lease lost before the send was recorded');
       }
