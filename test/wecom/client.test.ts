@@ -1,3 +1,4 @@
+import axios from 'axios';
 import { ManualClock } from '../../src/clock';
 import { classify, ERRCODE_TABLE, WecomApiError, WecomHttpError, WecomTimeoutError, backoffMs } from '../../src/wecom/errors';
 import { nextSendAt } from '../../src/wecom/pacing';
@@ -115,6 +116,17 @@ describe('WeCom client against the fake WeCom', () => {
     const limited = await client.sendMessage('a', text('limit')).catch((e) => e);
     expect(limited).toBeInstanceOf(WecomApiError);
     expect(classify(limited).kind).toBe('retry');
+  });
+
+  it('takes faults through its HTTP control API too', async () => {
+    const { client } = makeClient(f.url);
+    const ctl = await axios.post(`${f.url}/_control/faults`, [{ path: 'message/send', errcode: 60020, times: 1 }], { proxy: false });
+    expect(ctl.data).toEqual({ ok: true, pending: 1 });
+    await expect(client.sendMessage('a', text('x'))).rejects.toMatchObject({ errcode: 60020 });
+    await client.sendMessage('a', text('y'));
+    const stats = await axios.get(`${f.url}/_control/stats`, { proxy: false });
+    expect(stats.data.calls['/message/send']).toBe(2);
+    expect(stats.data.messages).toBe(1);
   });
 
   it('downloads media as binary and reports a bad media_id as an API error', async () => {
