@@ -76,6 +76,9 @@ describe('callback layers', () => {
     expect(() => parseOuterEnvelope('<xml><ToUserName>a</ToUserName></xml>')).toThrow(EnvelopeError);
     expect(() => parseOuterEnvelope(`<xml><Encrypt>${'A'.repeat(70_000)}</Encrypt></xml>`)).toThrow(EnvelopeError);
     expect(parseOuterEnvelope('<xml><Encrypt><![CDATA[abc]]></Encrypt></xml>').encrypt).toBe('abc');
+    // CDATA is literal; plain text has its predefined entities decoded.
+    const m = parseInbound('<xml><FromUserName>a&amp;b</FromUserName><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[x &amp; <y>]]></Content></xml>');
+    expect(m).toMatchObject({ fromUserName: 'a&b', msgType: 'text', content: 'x &amp; <y>' });
   });
 
   it('applies the replay window, and 0 turns it off', () => {

@@ -22,7 +22,20 @@ const parser = new XMLParser({
   trimValues: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // CDATA kept apart: its text is literal, only plain text gets its entities decoded.
+  cdataPropName: '__cdata',
 });
+
+function fieldText(v: unknown): string | null {
+  if (typeof v === 'string' || typeof v === 'number') return decodeBasicEntities(String(v));
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (!keys.every((k) => k === '__cdata' || k === '#text')) return null; // a nested element
+  const cdata = Array.isArray(o.__cdata) ? o.__cdata.map(String).join('') : o.__cdata === undefined ? '' : String(o.__cdata);
+  const text = o['#text'] === undefined ? '' : decodeBasicEntities(String(o['#text']));
+  return text + cdata;
+}
 
 /** Parses a flat `<xml>…</xml>` document into its string fields. */
 export function parseXmlFields(xml: string): Record<string, string> {
@@ -42,8 +55,8 @@ export function parseXmlFields(xml: string): Record<string, string> {
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new EnvelopeError('xml has no <xml> root');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(root as Record<string, unknown>)) {
-    if (typeof v === 'string' || typeof v === 'number') out[k] = decodeBasicEntities(String(v));
-    else if (v !== null && typeof v === 'object') continue; // nested structures are ignored
+    const t = fieldText(v);
+    if (t !== null) out[k] = t; // nested structures and repeated elements are ignored
   }
   return out;
 }
