@@ -1,13 +1,12 @@
 /**
- * `npm start`: reads the configuration, applies pending migrations, serves HTTP, and shuts down
- * gracefully on SIGTERM/SIGINT.
+ * `npm start`: reads the configuration, applies pending migrations, serves HTTP with the WeCom
+ * transport (or the embedded simulator when no WeCom credentials are set), and shuts down
+ * gracefully on SIGTERM/SIGINT (background loops first, then the database).
  */
 import dotenv from 'dotenv';
-import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
-import { createContext } from './app/context';
-import { createHttpApp, finishHttpApp, type HttpState } from './http/server';
 import { createLogger } from './logger';
+import { startService } from './service';
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
@@ -22,38 +21,32 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const state: HttpState = { ready: false };
-  const ctx = await createContext(config, { logger });
-  const app = createHttpApp(ctx, state);
-  finishHttpApp(app, ctx);
-
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  await ctx.calendar.reload();
-  state.ready = true;
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const service = await startService(config, { logger });
+  const { port, baseUrl } = service;
   logger.info(
     { host: config.host, port, database: config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') },
-    `rectify-bot 已启动：http://${config.host}:${port}/healthz`,
+    `rectify-bot 已启动：${baseUrl}/healthz`,
   );
+  if (service.wecom.simulated) {
+    logger.info(
+      { simulator: `${baseUrl}/simulator` },
+      `未配置企业微信凭据，已启用内置企业微信模拟器：请在浏览器打开 ${baseUrl}/simulator`,
+    );
+  } else {
+    logger.info({ apiBase: service.wecom.client.baseUrl }, `企业微信回调地址：${baseUrl}/wecom/callback`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    state.ready = false;
     logger.info({ signal }, '正在停止服务 (shutting down)');
     const force = setTimeout(() => {
       logger.error('停止超时，强制退出 (forced exit after timeout)');
       process.exit(1);
     }, 10_000);
     force.unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections?.();
-    await ctx.close();
+    await service.stop();
     logger.info('服务已停止 (stopped)');
     process.exit(0);
   };

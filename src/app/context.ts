@@ -13,6 +13,8 @@ import type { DeadlineSettings } from '../domain/deadlines/deadline';
 import { KnexDeadlineRuleStore, type DeadlineRuleStore } from '../domain/deadlines/rules';
 import { KnexEventLog, type EventLog } from '../domain/events/events';
 import { KnexWorkOrderStore, type WorkOrderStore } from '../domain/workorders/store';
+import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
+import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 
 export interface AppContext {
   config: Config;
@@ -24,6 +26,9 @@ export interface AppContext {
   deadlineRules: DeadlineRuleStore;
   deadlineSettings: DeadlineSettings;
   workOrders: WorkOrderStore;
+  /** Every outgoing WeCom message goes through here (idempotent, durable). */
+  outbox: OutboxStore;
+  inbound: InboundStore;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
       defaultWorkingDays: config.defaultWorkingDays,
     },
     workOrders: new KnexWorkOrderStore(db, events),
+    outbox: new KnexOutboxStore(db),
+    inbound: new KnexInboundStore(db, events),
     async close() {
       if (ownsDb) await db.destroy();
     },

@@ -1,0 +1,243 @@
+/**
+ * The outbox sender: claims rows one at a time, paces per recipient, sends through the WeCom
+ * client, records msgid / errcode / attempts, retries transient failures with bounded backoff,
+ * and turns final failures into events, unreachable contacts and admin notices.
+ *
+ * Exactly-once as far as we can: the lease is committed before the HTTP call; a row whose
+ * earlier attempt has an unknown outcome (crash, timeout, reset) is resent with WeCom's
+ * duplicate check as a second line of defence.
+ */
+import crypto from 'node:crypto';
+import type { Clock } from '../../clock';
+import type { Logger } from '../../logger';
+import type { EventLog } from '../events/events';
+import type { OutgoingMessage, WecomClient } from '../../wecom/client';
+import { backoffMs, classify, errcodeOf } from '../../wecom/errors';
+import { nextSendAt, pacingHorizonMs, WECOM_LIMITS, type PacingLimit } from '../../wecom/pacing';
+import type { ContactDirectory } from './contacts';
+import type { ClaimedRow, OutboxStore } from './store';
+
+export interface OutboxSenderOptions {
+  workerId?: string;
+  /** Lease of a claimed row (default 60 s; longer than the client timeout). */
+  leaseMs?: number;
+  /** Attempts before a row is dead (default 8). */
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** duplicate_check_interval for resends of a row whose outcome is unknown (default 14400 s). */
+  duplicateCheckIntervalS?: number;
+  limits?: readonly PacingLimit[];
+  /** Rows per runOnce (default 100). */
+  batch?: number;
+}
+
+export type SendOutcome = 'sent' | 'retry' | 'failed' | 'dead' | 'paced' | 'lost';
+
+export class OutboxSender {
+  readonly workerId: string;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly dupIntervalS: number;
+  private readonly limits: readonly PacingLimit[];
+
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly client: WecomClient,
+    private readonly events: EventLog,
+    private readonly contacts: ContactDirectory,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: OutboxSenderOptions = {},
+  ) {
+    this.workerId = options.workerId ?? `outbox-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.dupIntervalS = Math.min(14_400, options.duplicateCheckIntervalS ?? 14_400);
+    this.limits = options.limits ?? WECOM_LIMITS;
+  }
+
+  /** Delivers what is due now; returns the outcomes (one per claimed row). */
+  async runOnce(): Promise<SendOutcome[]> {
+    const outcomes: SendOutcome[] = [];
+    const batch = this.options.batch ?? 100;
+    const paced = new Set<number>();
+    while (outcomes.length < batch) {
+      const row = await this.store.claimNext(this.workerId, this.clock.now(), this.leaseMs);
+      if (!row) break;
+      if (paced.has(row.id)) break;
+      const outcome = await this.deliver(row);
+      if (outcome === 'paced') paced.add(row.id);
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
+  private async deliver(row: ClaimedRow): Promise<SendOutcome> {
+    const now = this.clock.now();
+    if (row.channel !== 'appchat') {
+      const recent = await this.store.recentAttempts(row.touser, new Date(now.getTime() - pacingHorizonMs(this.limits)));
+      const slot = nextSendAt(recent, now.getTime(), this.limits);
+      if (slot > now.getTime()) {
+        await this.store.release(row.id, this.workerId, new Date(slot), now);
+        this.logger.debug({ outbox: row.id, touser: row.touser, until: new Date(slot).toISOString() }, 'outbox paced');
+        return 'paced';
+      }
+    }
+    if (!(await this.store.beginAttempt(row.id, this.workerId, now))) return 'lost';
+    const attempt = row.attempts + 1;
+    try {
+      const result = await this.send(row);
+      const at = this.clock.now();
+      if (row.channel !== 'appchat' && result.invalidUsers.includes(row.touser)) {
+        // errcode 0, but our only recipient is listed as invalid: nothing was delivered.
+        await this.store.markFinal(row.id, this.workerId, { state: 'failed', errcode: 0, error: `invaliduser: ${row.touser}`, at });
+        await this.events.append({
+          type: 'message.out.failed',
+          actor: 'system',
+          at,
+          workOrderId: row.workOrderId,
+          contactId: row.contactId,
+          data: { outboxId: row.id, touser: row.touser, purpose: row.purpose, errcode: 0, error: 'invaliduser', attempts: attempt, kind: 'recipient' },
+        });
+        await this.flagUnreachable(row.touser, `企业微信返回接收人无效 (invaliduser)，消息 #${row.id}`, row, 'invaliduser');
+        return 'failed';
+      }
+      if (!(await this.store.markSent(row.id, this.workerId, { msgid: result.msgid, responseCode: result.responseCode, at }))) {
+        this.logger.warn({ outbox: row.id }, 'outbox lease lost before the send was recorded');
+      }
+      await this.events.append({
+        type: 'message.out.sent',
+        actor: 'system',
+        at,
+        workOrderId: row.workOrderId,
+        contactId: row.contactId,
+        data: {
+          outboxId: row.id,
+          touser: row.touser,
+          msgtype: row.msgtype,
+          purpose: row.purpose,
+          msgid: result.msgid,
+          attempts: attempt,
+          duplicateCheck: row.maybeSent,
+        },
+      });
+      for (const userid of result.invalidUsers) {
+        await this.flagUnreachable(userid, `部分接收人无效 (invaliduser)，消息 #${row.id}`, row, 'invaliduser');
+      }
+      return 'sent';
+    } catch (err) {
+      return this.handleFailure(row, attempt, err);
+    }
+  }
+
+  private async send(row: ClaimedRow): Promise<{ msgid: string | null; responseCode: string | null; invalidUsers: string[] }> {
+    const dup = row.maybeSent ? { duplicateCheckIntervalS: this.dupIntervalS } : {};
+    if (row.channel === 'update_card') {
+      const p = row.payload as { response_code: string; button?: { replace_name: string }; template_card?: Record<string, unknown> };
+      const data = await this.client.updateTemplateCard({ userids: [row.touser], ...p });
+      return { msgid: null, responseCode: null, invalidUsers: splitIds(data.invaliduser) };
+    }
+    if (row.channel === 'appchat') {
+      await this.client.sendAppChat(row.touser, row.payload as unknown as OutgoingMessage);
+      return { msgid: null, responseCode: null, invalidUsers: [] };
+    }
+    const r = await this.client.sendMessage(row.touser, row.payload as unknown as OutgoingMessage, dup);
+    // The one recipient invalid is the 81013 case, but a server may report it as invaliduser only.
+    return r;
+  }
+
+  private async handleFailure(row: ClaimedRow, attempt: number, err: unknown): Promise<SendOutcome> {
+    const at = this.clock.now();
+    const c = classify(err);
+    const errcode = errcodeOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    const retryable = c.kind === 'retry' || c.kind === 'token';
+    if (retryable && attempt < this.maxAttempts) {
+      const next = new Date(at.getTime() + backoffMs(attempt, this.options.backoffBaseMs, this.options.backoffCapMs));
+      await this.store.markRetry(row.id, this.workerId, { errcode, error: message, nextAttemptAt: next, maybeSent: c.ambiguous, at });
+      this.logger.warn({ outbox: row.id, errcode, attempt, next: next.toISOString() }, '企业微信发送失败，稍后重试');
+      return 'retry';
+    }
+    const state = retryable ? 'dead' : 'failed';
+    await this.store.markFinal(row.id, this.workerId, { state, errcode, error: message, at });
+    await this.events.append({
+      type: state === 'dead' ? 'message.out.dead' : 'message.out.failed',
+      actor: 'system',
+      at,
+      workOrderId: row.workOrderId,
+      contactId: row.contactId,
+      data: { outboxId: row.id, touser: row.touser, purpose: row.purpose, errcode, error: message, attempts: attempt, kind: c.kind },
+    });
+    if (c.kind === 'config') {
+      this.logger.error(
+        { outbox: row.id, errcode },
+        `企业微信配置错误（errcode ${errcode}），消息未发送：请检查 WECOM_CORP_ID / WECOM_SECRET 及可信 IP`,
+      );
+    } else if (c.kind === 'recipient') {
+      await this.flagUnreachable(row.touser, `企业微信无法送达（errcode ${errcode}），消息 #${row.id}`, row, `errcode ${errcode}`);
+    } else if (state === 'dead') {
+      this.logger.error({ outbox: row.id, errcode, attempts: attempt }, '企业微信消息多次重试仍失败，已放弃');
+      await this.notifyAdmins(
+        `dead:${row.id}`,
+        `【系统提醒】发给 ${row.touser} 的消息（#${row.id}，${row.purpose}）重试 ${attempt} 次仍失败，已放弃。最后错误：${
+          errcode !== null ? `errcode ${errcode}` : message
+        }`,
+        row.touser,
+      );
+    } else {
+      this.logger.error({ outbox: row.id, errcode, err: message }, '企业微信消息发送失败（不重试）');
+    }
+    return state;
+  }
+
+  private async flagUnreachable(userid: string, reason: string, row: ClaimedRow, why: string): Promise<void> {
+    const at = this.clock.now();
+    const changed = await this.contacts.markUnreachable(userid, reason, at);
+    for (const c of changed) {
+      await this.events.append({
+        type: 'contact.unreachable',
+        actor: 'system',
+        at,
+        contactId: c.id,
+        unitId: c.unitId,
+        workOrderId: row.workOrderId,
+        data: { userid, reason: why, outboxId: row.id },
+      });
+    }
+    this.logger.warn({ userid, outbox: row.id, why }, '联系人在企业微信中无法送达，已标记');
+    await this.notifyAdmins(
+      `unreachable:${userid}:${row.id}`,
+      `【系统提醒】联系人 ${changed[0]?.name ?? ''}（企业微信账号 ${userid}）无法接收消息（${why}），已标记为不可达。请核对通讯录后更新联系人。`,
+      userid,
+    );
+  }
+
+  private async notifyAdmins(keySuffix: string, text: string, exceptUserid: string): Promise<void> {
+    const admins = (await this.contacts.admins()).filter((a) => a.userid !== exceptUserid);
+    if (admins.length === 0) {
+      this.logger.error({ notice: keySuffix }, `没有可通知的管理员：${text}`);
+      return;
+    }
+    const seen = new Set<string>();
+    for (const a of admins) {
+      if (seen.has(a.userid)) continue;
+      seen.add(a.userid);
+      await this.store.enqueue(
+        {
+          idempotencyKey: `admin:${keySuffix}:${a.userid}`,
+          touser: a.userid,
+          purpose: 'admin_notice',
+          contactId: a.id,
+          message: { msgtype: 'text', text: { content: text } },
+        },
+        this.clock.now(),
+      );
+    }
+  }
+}
+
+function splitIds(v: unknown): string[] {
+  return typeof v === 'string' && v ? v.split('|').filter(Boolean) : [];
+}
+

@@ -1,0 +1,342 @@
+/**
+ * The outbox: every outgoing WeCom message is first a row with an idempotency key. The sender
+ * (sender.ts) claims rows with a lease, one at a time, in id order per recipient.
+ */
+import type { Knex } from 'knex';
+import { isPostgres, parseJson, toBool } from '../../db/knex';
+import type { OutgoingMessage } from '../../wecom/client';
+
+export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'dead';
+export type OutboxChannel = 'message' | 'update_card' | 'appchat';
+
+export interface UpdateCardPayload {
+  response_code: string;
+  button?: { replace_name: string };
+  template_card?: Record<string, unknown>;
+}
+
+export type EnqueueInput = {
+  idempotencyKey: string;
+  purpose: string;
+  workOrderId?: number | null;
+  contactId?: number | null;
+  /** Not before (default now). */
+  notBefore?: Date;
+} & (
+  | { channel?: 'message'; touser: string; message: OutgoingMessage }
+  | { channel: 'appchat'; chatid: string; message: OutgoingMessage }
+  | { channel: 'update_card'; touser: string; update: UpdateCardPayload }
+);
+
+export interface OutboxRow {
+  id: number;
+  idempotencyKey: string;
+  channel: OutboxChannel;
+  touser: string;
+  msgtype: string;
+  payload: Record<string, unknown>;
+  purpose: string;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastAttemptAt: Date | null;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  dupCheck: boolean;
+  msgid: string | null;
+  responseCode: string | null;
+  lastErrcode: number | null;
+  lastError: string | null;
+  workOrderId: number | null;
+  contactId: number | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+/** A claimed row; `maybeSent` says an earlier attempt's outcome is unknown. */
+export interface ClaimedRow extends OutboxRow {
+  maybeSent: boolean;
+}
+
+export interface OutboxFilter {
+  state?: OutboxState;
+  touser?: string;
+  purpose?: string;
+  limit?: number;
+}
+
+export interface OutboxStore {
+  /** Called after a row is enqueued (after its transaction commits): kicks the sender loop. */
+  onEnqueue: (() => void) | null;
+  /** Idempotent: a second enqueue with the same key returns the first row, unchanged. */
+  enqueue(input: EnqueueInput, at: Date, trx?: Knex.Transaction): Promise<{ id: number; created: boolean }>;
+  get(id: number): Promise<OutboxRow | null>;
+  getByKey(key: string): Promise<OutboxRow | null>;
+  list(filter?: OutboxFilter): Promise<OutboxRow[]>;
+  /** Claims the next deliverable row (lease in its own committed transaction), or null. */
+  claimNext(workerId: string, now: Date, leaseMs: number): Promise<ClaimedRow | null>;
+  /** Records that an attempt starts now (committed before the HTTP call). */
+  beginAttempt(id: number, workerId: string, now: Date): Promise<boolean>;
+  markSent(id: number, workerId: string, r: { msgid: string | null; responseCode: string | null; at: Date }): Promise<boolean>;
+  /** Back to pending for a later attempt. */
+  markRetry(
+    id: number,
+    workerId: string,
+    r: { errcode: number | null; error: string; nextAttemptAt: Date; maybeSent: boolean; at: Date },
+  ): Promise<boolean>;
+  markFinal(
+    id: number,
+    workerId: string,
+    r: { state: 'failed' | 'dead'; errcode: number | null; error: string; at: Date },
+  ): Promise<boolean>;
+  /** Gives the row back without counting an attempt (pacing). */
+  release(id: number, workerId: string, nextAttemptAt: Date, at: Date): Promise<boolean>;
+  /** Instants of the latest attempts to this recipient since `since` (pacing). */
+  recentAttempts(touser: string, since: Date): Promise<number[]>;
+  /** An admin puts a failed or dead row back in the queue. */
+  requeue(id: number, at: Date): Promise<boolean>;
+}
+
+const ms = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(Number(v)));
+
+export function outboxFromRow(r: any): OutboxRow {
+  return {
+    id: Number(r.id),
+    idempotencyKey: r.idempotency_key,
+    channel: r.channel,
+    touser: r.touser,
+    msgtype: r.msgtype,
+    payload: parseJson<Record<string, unknown>>(r.payload, {}),
+    purpose: r.purpose,
+    state: r.state,
+    attempts: Number(r.attempts),
+    nextAttemptAt: new Date(Number(r.next_attempt_at)),
+    lastAttemptAt: ms(r.last_attempt_at),
+    lockedBy: r.locked_by ?? null,
+    lockedUntil: ms(r.locked_until),
+    dupCheck: toBool(r.dup_check),
+    msgid: r.msgid ?? null,
+    responseCode: r.response_code ?? null,
+    lastErrcode: r.last_errcode === null || r.last_errcode === undefined ? null : Number(r.last_errcode),
+    lastError: r.last_error ?? null,
+    workOrderId: r.work_order_id === null || r.work_order_id === undefined ? null : Number(r.work_order_id),
+    contactId: r.contact_id === null || r.contact_id === undefined ? null : Number(r.contact_id),
+    createdAt: new Date(Number(r.created_at)),
+    sentAt: ms(r.sent_at),
+  };
+}
+
+export class KnexOutboxStore implements OutboxStore {
+  onEnqueue: (() => void) | null = null;
+
+  constructor(private readonly db: Knex) {}
+
+  async enqueue(input: EnqueueInput, at: Date, trx?: Knex.Transaction): Promise<{ id: number; created: boolean }> {
+    const key = input.idempotencyKey.trim();
+    if (!key || key.length > 300) throw new Error('outbox: idempotency key must be 1–300 characters');
+    let channel: OutboxChannel;
+    let touser: string;
+    let msgtype: string;
+    let payload: Record<string, unknown>;
+    if (input.channel === 'update_card') {
+      channel = 'update_card';
+      touser = input.touser;
+      msgtype = 'update_template_card';
+      payload = { ...input.update };
+    } else if (input.channel === 'appchat') {
+      channel = 'appchat';
+      touser = input.chatid;
+      msgtype = input.message.msgtype;
+      payload = { ...input.message };
+    } else {
+      channel = 'message';
+      touser = input.touser;
+      msgtype = input.message.msgtype;
+      payload = { ...input.message };
+    }
+    if (!touser || /[|\s]/.test(touser)) throw new Error('outbox: exactly one recipient per row');
+    const db = trx ?? this.db;
+    const t = at.getTime();
+    const inserted = await db('outbox')
+      .insert({
+        idempotency_key: key,
+        channel,
+        touser,
+        msgtype,
+        payload: JSON.stringify(payload),
+        purpose: input.purpose,
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: (input.notBefore ?? at).getTime(),
+        dup_check: false,
+        work_order_id: input.workOrderId ?? null,
+        contact_id: input.contactId ?? null,
+        created_at: t,
+        updated_at: t,
+      })
+      .onConflict('idempotency_key')
+      .ignore()
+      .returning('id');
+    const created = inserted.length > 0;
+    const row = await db('outbox').where({ idempotency_key: key }).first('id');
+    if (created && !trx) this.onEnqueue?.();
+    if (created && trx) trx.executionPromise?.then(() => this.onEnqueue?.(), () => undefined);
+    return { id: Number(row.id), created };
+  }
+
+  async get(id: number): Promise<OutboxRow | null> {
+    const r = await this.db('outbox').where({ id }).first();
+    return r ? outboxFromRow(r) : null;
+  }
+
+  async getByKey(key: string): Promise<OutboxRow | null> {
+    const r = await this.db('outbox').where({ idempotency_key: key }).first();
+    return r ? outboxFromRow(r) : null;
+  }
+
+  async list(filter: OutboxFilter = {}): Promise<OutboxRow[]> {
+    const q = this.db('outbox').orderBy('id', 'asc');
+    if (filter.state) q.where('state', filter.state);
+    if (filter.touser) q.where('touser', filter.touser);
+    if (filter.purpose) q.where('purpose', filter.purpose);
+    if (filter.limit) q.limit(filter.limit);
+    return (await q).map(outboxFromRow);
+  }
+
+  async claimNext(workerId: string, now: Date, leaseMs: number): Promise<ClaimedRow | null> {
+    const t = now.getTime();
+    const candidates = (q: Knex.QueryBuilder) =>
+      q
+        .from('outbox as o')
+        .where((w) =>
+          w
+            .where((a) => a.where('o.state', 'pending').andWhere('o.next_attempt_at', '<=', t))
+            .orWhere((b) => b.where('o.state', 'sending').andWhere('o.locked_until', '<', t)),
+        )
+        // Per recipient in id order: an earlier open row blocks the later ones.
+        .whereNotExists((sub) =>
+          sub
+            .from('outbox as p')
+            .whereRaw('p.touser = o.touser')
+            .andWhereRaw('p.id < o.id')
+            .whereIn('p.state', ['pending', 'sending']),
+        )
+        .orderBy('o.id', 'asc')
+        .limit(1);
+
+    const claim = async (db: Knex | Knex.Transaction, row: any): Promise<ClaimedRow | null> => {
+      const n = await db('outbox')
+        .where({ id: row.id, state: row.state })
+        .andWhere((w) => (row.locked_until === null ? w.whereNull('locked_until') : w.where('locked_until', row.locked_until)))
+        .update({ state: 'sending', locked_by: workerId, locked_until: t + leaseMs, updated_at: t });
+      if (n !== 1) return null;
+      const fresh = outboxFromRow(await db('outbox').where({ id: row.id }).first());
+      // An attempt started and never recorded (crash, lost lease) or ended ambiguously.
+      return { ...fresh, maybeSent: toBool(row.dup_check) };
+    };
+
+    if (isPostgres(this.db)) {
+      return this.db.transaction(async (trx) => {
+        const row = await candidates(trx.select('o.*')).forUpdate().skipLocked().first();
+        if (!row) return null;
+        return claim(trx, row);
+      });
+    }
+    // SQLite: one writer; the conditional update is the lock.
+    for (let i = 0; i < 3; i++) {
+      const row = await candidates(this.db.select('o.*')).first();
+      if (!row) return null;
+      const c = await claim(this.db, row);
+      if (c) return c;
+    }
+    return null;
+  }
+
+  async beginAttempt(id: number, workerId: string, now: Date): Promise<boolean> {
+    const n = await this.db('outbox')
+      .where({ id, state: 'sending', locked_by: workerId })
+      .update({
+        attempts: this.db.raw('attempts + 1'),
+        last_attempt_at: now.getTime(),
+        dup_check: true,
+        updated_at: now.getTime(),
+      });
+    return n === 1;
+  }
+
+  async markSent(id: number, workerId: string, r: { msgid: string | null; responseCode: string | null; at: Date }): Promise<boolean> {
+    const n = await this.db('outbox').where({ id, state: 'sending', locked_by: workerId }).update({
+      state: 'sent',
+      msgid: r.msgid,
+      response_code: r.responseCode,
+      sent_at: r.at.getTime(),
+      locked_by: null,
+      locked_until: null,
+      last_errcode: 0,
+      updated_at: r.at.getTime(),
+    });
+    return n === 1;
+  }
+
+  async markRetry(
+    id: number,
+    workerId: string,
+    r: { errcode: number | null; error: string; nextAttemptAt: Date; maybeSent: boolean; at: Date },
+  ): Promise<boolean> {
+    const n = await this.db('outbox').where({ id, state: 'sending', locked_by: workerId }).update({
+      state: 'pending',
+      next_attempt_at: r.nextAttemptAt.getTime(),
+      dup_check: r.maybeSent,
+      last_errcode: r.errcode,
+      last_error: r.error.slice(0, 2000),
+      locked_by: null,
+      locked_until: null,
+      updated_at: r.at.getTime(),
+    });
+    return n === 1;
+  }
+
+  async markFinal(
+    id: number,
+    workerId: string,
+    r: { state: 'failed' | 'dead'; errcode: number | null; error: string; at: Date },
+  ): Promise<boolean> {
+    const n = await this.db('outbox').where({ id, state: 'sending', locked_by: workerId }).update({
+      state: r.state,
+      last_errcode: r.errcode,
+      last_error: r.error.slice(0, 2000),
+      locked_by: null,
+      locked_until: null,
+      updated_at: r.at.getTime(),
+    });
+    return n === 1;
+  }
+
+  async release(id: number, workerId: string, nextAttemptAt: Date, at: Date): Promise<boolean> {
+    const n = await this.db('outbox').where({ id, state: 'sending', locked_by: workerId }).update({
+      state: 'pending',
+      next_attempt_at: nextAttemptAt.getTime(),
+      locked_by: null,
+      locked_until: null,
+      updated_at: at.getTime(),
+    });
+    return n === 1;
+  }
+
+  async recentAttempts(touser: string, since: Date): Promise<number[]> {
+    const rows = await this.db('outbox')
+      .where({ touser })
+      .andWhere('last_attempt_at', '>', since.getTime())
+      .select('last_attempt_at');
+    return rows.map((r: any) => Number(r.last_attempt_at));
+  }
+
+  async requeue(id: number, at: Date): Promise<boolean> {
+    const n = await this.db('outbox')
+      .where({ id })
+      .whereIn('state', ['failed', 'dead'])
+      .update({ state: 'pending', attempts: 0, next_attempt_at: at.getTime(), updated_at: at.getTime() });
+    if (n === 1) this.onEnqueue?.();
+    return n === 1;
+  }
+}

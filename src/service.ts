@@ -1,0 +1,72 @@
+/**
+ * The running service: context, HTTP, the WeCom transport (or the embedded simulator) and its
+ * background loops. main.ts calls startService(); tests call it too (PORT=0).
+ */
+import type { Server } from 'node:http';
+import type { Config } from './config';
+import { createContext, type AppContext, type ContextOptions } from './app/context';
+import { createHttpApp, finishHttpApp, type HttpState } from './http/server';
+import { createWecomTransport, type TransportOptions, type WecomTransport } from './wecom/transport';
+
+export interface RunningService {
+  ctx: AppContext;
+  server: Server;
+  port: number;
+  baseUrl: string;
+  wecom: WecomTransport;
+  state: HttpState;
+  /** Stops accepting requests, stops the loops, closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions extends ContextOptions, TransportOptions {}
+
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const state: HttpState = { ready: false };
+  const ctx = await createContext(config, options);
+  const app = createHttpApp(ctx, state);
+  const wecom = createWecomTransport(ctx, options);
+  wecom.mount(app);
+  finishHttpApp(app, ctx);
+
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (e) {
+    await ctx.close();
+    throw e;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  wecom.attach(baseUrl);
+  await ctx.calendar.reload();
+  wecom.start();
+  state.ready = true;
+
+  let stopped: Promise<void> | null = null;
+  return {
+    ctx,
+    server,
+    port,
+    baseUrl,
+    wecom,
+    state,
+    stop() {
+      stopped ??= (async () => {
+        state.ready = false;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections?.();
+        await wecom.stop();
+        server.closeAllConnections?.();
+        await closed;
+        await ctx.close();
+      })();
+      return stopped;
+    },
+  };
+}

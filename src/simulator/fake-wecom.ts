@@ -1,0 +1,313 @@
+/**
+ * A fake WeCom API: the endpoints the client uses, with WeCom's errcodes, token expiry,
+ * duplicate check, invalid recipients, and fault injection (errcodes, HTTP statuses, latency,
+ * dropped connections, "processed but the answer was lost"). The simulator serves it under
+ * /simulator/api; the tests run it as a real HTTP server on 127.0.0.1:0.
+ */
+import crypto from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import { systemClock, type Clock } from '../clock';
+
+export interface FakeWecomOptions {
+  corpId: string;
+  secret: string;
+  agentId: number;
+  clock?: Clock;
+  tokenTtlS?: number;
+  /** Which userids exist (default: every userid). */
+  knownUser?: (userid: string) => boolean | Promise<boolean>;
+  /** Answer errcode 0 with `invaliduser` even when every recipient is invalid (seen in practice). */
+  allInvalidAsOk?: boolean;
+}
+
+export interface Fault {
+  /** Matches the end of the request path, e.g. "message/send" (default: every endpoint). */
+  path?: string;
+  errcode?: number;
+  errmsg?: string;
+  httpStatus?: number;
+  /** Answer this late (ms). */
+  delayMs?: number;
+  /** Destroy the connection without an answer. */
+  drop?: boolean;
+  /** Process the request normally, then drop the connection (delivered, answer lost). */
+  dropAfterProcessing?: boolean;
+  /** How many requests this fault applies to (default 1). */
+  times?: number;
+}
+
+export interface FakeMessage {
+  msgid: string;
+  touser: string;
+  msgtype: string;
+  body: Record<string, unknown>;
+  at: number;
+  responseCode: string | null;
+  /** For cards after update_template_card. */
+  replacedName: string | null;
+  chatid: string | null;
+}
+
+export interface FakeMedia {
+  data: Buffer;
+  mime: string;
+  name: string;
+}
+
+export class FakeWecom {
+  readonly clock: Clock;
+  private readonly tokenTtlS: number;
+  private tokens = new Map<string, number>();
+  private faults: (Fault & { left: number })[] = [];
+  private timers = new Set<NodeJS.Timeout>();
+  readonly messages: FakeMessage[] = [];
+  readonly media = new Map<string, FakeMedia>();
+  readonly chats = new Map<string, { name: string; owner: string; userlist: string[] }>();
+  /** Requests per path (all of them, faults included). */
+  readonly calls: Record<string, number> = {};
+  /** Requests of message/send that carried enable_duplicate_check. */
+  duplicateChecked = 0;
+  tokenFetches = 0;
+  extraUsers = new Set<string>();
+
+  constructor(readonly options: FakeWecomOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.tokenTtlS = options.tokenTtlS ?? 7200;
+  }
+
+  inject(fault: Fault): void {
+    this.faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** Every token issued so far is expired from now on (42001). */
+  expireAllTokens(): void {
+    for (const k of this.tokens.keys()) this.tokens.set(k, 0);
+  }
+
+  messagesFor(userid: string): FakeMessage[] {
+    return this.messages.filter((m) => m.touser.split('|').includes(userid));
+  }
+
+  putMedia(data: Buffer, mime: string, name: string): string {
+    const id = `sim_${crypto.randomBytes(12).toString('hex')}`;
+    this.media.set(id, { data, mime, name });
+    return id;
+  }
+
+  /** Stops pending delayed answers (tests' teardown). */
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private async userExists(userid: string): Promise<boolean> {
+    if (this.extraUsers.has(userid)) return true;
+    return this.options.knownUser ? Boolean(await this.options.knownUser(userid)) : true;
+  }
+
+  private takeFault(path: string): Fault | null {
+    const i = this.faults.findIndex((f) => !f.path || path.endsWith(f.path));
+    if (i < 0) return null;
+    const f = this.faults[i];
+    f.left -= 1;
+    if (f.left <= 0) this.faults.splice(i, 1);
+    return f;
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  private checkToken(req: Request): { errcode: number; errmsg: string } | null {
+    const token = typeof req.query.access_token === 'string' ? req.query.access_token : '';
+    const exp = this.tokens.get(token);
+    if (exp === undefined) return { errcode: 40014, errmsg: 'invalid access_token' };
+    if (exp <= this.clock.now().getTime()) return { errcode: 42001, errmsg: 'access_token expired' };
+    return null;
+  }
+
+  router(): Router {
+    const r = express.Router();
+    r.use(express.json({ limit: '1mb' }));
+
+    // Faults first: they apply to every endpoint below.
+    r.use('/cgi-bin', async (req, res, next) => {
+      const path = req.path;
+      this.calls[path] = (this.calls[path] ?? 0) + 1;
+      const f = this.takeFault(path);
+      if (!f) return next();
+      if (f.delayMs) await this.wait(f.delayMs);
+      if (f.drop) {
+        req.socket.destroy();
+        return;
+      }
+      if (f.dropAfterProcessing) {
+        res.json = (() => {
+          req.socket.destroy();
+          return res;
+        }) as Response['json'];
+        return next();
+      }
+      if (f.httpStatus) {
+        res.status(f.httpStatus).type('text/html').send('<html>error</html>');
+        return;
+      }
+      if (f.errcode !== undefined) {
+        res.json({ errcode: f.errcode, errmsg: f.errmsg ?? `injected ${f.errcode}` });
+        return;
+      }
+      next();
+    });
+
+    r.get('/cgi-bin/gettoken', (req, res) => {
+      this.tokenFetches += 1;
+      if (req.query.corpid !== this.options.corpId || req.query.corpsecret !== this.options.secret) {
+        res.json({ errcode: 40001, errmsg: 'invalid credential' });
+        return;
+      }
+      const token = crypto.randomBytes(24).toString('hex');
+      this.tokens.set(token, this.clock.now().getTime() + this.tokenTtlS * 1000);
+      res.json({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: this.tokenTtlS });
+    });
+
+    r.post('/cgi-bin/message/send', async (req, res) => {
+      const bad = this.checkToken(req);
+      if (bad) return void res.json(bad);
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      if (Number(b.agentid) !== this.options.agentId) return void res.json({ errcode: 40056, errmsg: 'invalid agentid' });
+      const msgtype = String(b.msgtype ?? '');
+      if (!['text', 'markdown', 'textcard', 'template_card', 'image', 'news'].includes(msgtype) || !b[msgtype]) {
+        return void res.json({ errcode: 40008, errmsg: 'invalid message type' });
+      }
+      const users = String(b.touser ?? '')
+        .split('|')
+        .filter(Boolean);
+      if (users.length === 0) return void res.json({ errcode: 40031, errmsg: 'invalid user list' });
+      const valid: string[] = [];
+      const invalid: string[] = [];
+      for (const u of users) ((await this.userExists(u)) ? valid : invalid).push(u);
+      if (valid.length === 0 && this.options.allInvalidAsOk) return void res.json({ errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|') });
+      if (valid.length === 0) return void res.json({ errcode: 81013, errmsg: 'user & party & tag all invalid', invaliduser: invalid.join('|') });
+      const body = b[msgtype] as Record<string, unknown>;
+      const now = this.clock.now().getTime();
+      const touser = valid.join('|');
+      if (Number(b.enable_duplicate_check) === 1) {
+        this.duplicateChecked += 1;
+        const interval = Math.min(14_400, Number(b.duplicate_check_interval ?? 1800)) * 1000;
+        const same = this.messages.find(
+          (m) => m.touser === touser && m.msgtype === msgtype && now - m.at <= interval && JSON.stringify(m.body) === JSON.stringify(body),
+        );
+        if (same) {
+          return void res.json({ errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: same.msgid, response_code: same.responseCode ?? undefined });
+        }
+      }
+      const msg: FakeMessage = {
+        msgid: crypto.randomBytes(16).toString('hex'),
+        touser,
+        msgtype,
+        body,
+        at: now,
+        responseCode: msgtype === 'template_card' ? crypto.randomBytes(20).toString('hex') : null,
+        replacedName: null,
+        chatid: null,
+      };
+      this.messages.push(msg);
+      const out: Record<string, unknown> = { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: msg.msgid };
+      if (msg.responseCode) out.response_code = msg.responseCode;
+      res.json(out);
+    });
+
+    r.post('/cgi-bin/message/update_template_card', (req, res) => {
+      const bad = this.checkToken(req);
+      if (bad) return void res.json(bad);
+      const b = (req.body ?? {}) as { response_code?: string; button?: { replace_name?: string }; template_card?: Record<string, unknown> };
+      const msg = this.messages.find((m) => m.responseCode && m.responseCode === b.response_code);
+      if (!msg || msg.replacedName !== null) return void res.json({ errcode: 40097, errmsg: 'invalid response_code' });
+      msg.replacedName = b.button?.replace_name ?? '已更新';
+      if (b.template_card) msg.body = b.template_card;
+      res.json({ errcode: 0, errmsg: 'ok', invaliduser: '' });
+    });
+
+    r.get('/cgi-bin/media/get', (req, res) => {
+      const bad = this.checkToken(req);
+      if (bad) return void res.json(bad);
+      const m = this.media.get(String(req.query.media_id ?? ''));
+      if (!m) return void res.json({ errcode: 40007, errmsg: 'invalid media_id' });
+      res.status(200);
+      res.setHeader('Content-Type', m.mime);
+      res.setHeader('Content-Disposition', `attachment; filename="${encodeURIComponent(m.name)}"`);
+      res.end(m.data);
+    });
+
+    r.get('/cgi-bin/user/get', async (req, res) => {
+      const bad = this.checkToken(req);
+      if (bad) return void res.json(bad);
+      const userid = String(req.query.userid ?? '');
+      if (!userid || !(await this.userExists(userid))) return void res.json({ errcode: 60111, errmsg: 'userid not found' });
+      res.json({ errcode: 0, errmsg: 'ok', userid, name: userid, status: 1 });
+    });
+
+    r.post('/cgi-bin/appchat/create', (req, res) => {
+      const bad = this.checkToken(req);
+      if (bad) return void res.json(bad);
+      const b = (req.body ?? {}) as { name?: string; owner?: string; userlist?: string[]; chatid?: string };
+      if (!Array.isArray(b.userlist) || b.userlist.length < 2) return void res.json({ errcode: 86004, errmsg: 'invalid userlist' });
+      const chatid = b.chatid ?? `chat${crypto.randomBytes(8).toString('hex')}`;
+      this.chats.set(chatid, { name: b.name ?? '', owner: b.owner ?? b.userlist[0], userlist: b.userlist });
+      res.json({ errcode: 0, errmsg: 'ok', chatid });
+    });
+
+    r.post('/cgi-bin/appchat/send', (req, res) => {
+      const bad = this.checkToken(req);
+      if (bad) return void res.json(bad);
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const chat = this.chats.get(String(b.chatid ?? ''));
+      if (!chat) return void res.json({ errcode: 86003, errmsg: 'chat not found' });
+      const msgtype = String(b.msgtype ?? '');
+      this.messages.push({
+        msgid: crypto.randomBytes(16).toString('hex'),
+        touser: chat.userlist.join('|'),
+        msgtype,
+        body: (b[msgtype] as Record<string, unknown>) ?? {},
+        at: this.clock.now().getTime(),
+        responseCode: null,
+        replacedName: null,
+        chatid: String(b.chatid),
+      });
+      res.json({ errcode: 0, errmsg: 'ok' });
+    });
+
+    // Fault injection and inspection, for tests and for trying things out by hand.
+    r.post('/_control/faults', (req, res) => {
+      const list = Array.isArray(req.body) ? req.body : [req.body];
+      for (const f of list) this.inject(f as Fault);
+      res.json({ ok: true, pending: this.faults.length });
+    });
+    r.delete('/_control/faults', (_req, res) => {
+      this.clearFaults();
+      res.json({ ok: true });
+    });
+    r.post('/_control/expire-tokens', (_req, res) => {
+      this.expireAllTokens();
+      res.json({ ok: true });
+    });
+    r.get('/_control/messages', (req, res) => {
+      const userid = typeof req.query.userid === 'string' ? req.query.userid : null;
+      res.json({ messages: userid ? this.messagesFor(userid) : this.messages });
+    });
+    r.get('/_control/stats', (_req, res) => {
+      res.json({ calls: this.calls, tokenFetches: this.tokenFetches, duplicateChecked: this.duplicateChecked, messages: this.messages.length });
+    });
+    return r;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Wires the WeCom transport: client + token provider, outbox sender, inbound processor, the
+ * callback route, and (without credentials) the embedded simulator.
+ */
+import crypto from 'node:crypto';
+import type { Express } from 'express';
+import type { AppContext } from '../app/context';
+import type { WecomCredentials } from '../config';
+import { ChatRouter } from '../chat/router';
+import { InboundProcessor } from '../domain/inbound/processor';
+import { KnexContactDirectory } from '../domain/outbox/contacts';
+import { OutboxSender } from '../domain/outbox/sender';
+import { BackgroundLoop } from '../jobs/loop';
+import { FakeWecom } from '../simulator/fake-wecom';
+import { createSimulatorPage } from '../simulator/page';
+import { createCallbackRouter } from './callback/route';
+import { WecomClient } from './client';
+import { MediaStore } from './media';
+import { TokenProvider } from './token';
+
+export const SIMULATOR_CORP_ID = 'wwsimulator';
+export const SIMULATOR_AGENT_ID = 1000002;
+
+/** Fresh simulator credentials per start: nothing real, nothing to leak. */
+export function simulatorCredentials(): WecomCredentials {
+  return {
+    corpId: SIMULATOR_CORP_ID,
+    agentId: SIMULATOR_AGENT_ID,
+    secret: crypto.randomBytes(16).toString('hex'),
+    token: crypto.randomBytes(12).toString('hex'),
+    // 32 random bytes in base64 are 43 characters and one '='.
+    encodingAesKey: crypto.randomBytes(32).toString('base64').slice(0, 43),
+  };
+}
+
+export interface WecomTransport {
+  simulated: boolean;
+  credentials: WecomCredentials;
+  client: WecomClient;
+  tokens: TokenProvider;
+  chat: ChatRouter;
+  sender: OutboxSender;
+  processor: InboundProcessor;
+  fake: FakeWecom | null;
+  outboxLoop: BackgroundLoop;
+  inboundLoop: BackgroundLoop;
+  /** Mounts /wecom/callback (and /simulator) on the app, before its 404 handler. */
+  mount(app: Express): void;
+  /** Called once the server listens: the simulator's URLs depend on the port. */
+  attach(baseUrl: string): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface TransportOptions {
+  pollIntervalMs?: number;
+  clientTimeoutMs?: number;
+  /** Registers the chat handlers (issue 6's handlers; tests' handlers). */
+  registerHandlers?: (chat: ChatRouter, ctx: AppContext) => void;
+}
+
+export function createWecomTransport(ctx: AppContext, options: TransportOptions = {}): WecomTransport {
+  const simulated = ctx.config.wecom.credentials === null;
+  const credentials = ctx.config.wecom.credentials ?? simulatorCredentials();
+  const apiBase = ctx.config.wecom.apiBase ?? 'http://127.0.0.1/simulator/api';
+  const client = new WecomClient({
+    baseUrl: apiBase,
+    corpId: credentials.corpId,
+    secret: credentials.secret,
+    agentId: credentials.agentId,
+    timeoutMs: options.clientTimeoutMs,
+  });
+  const tokens = new TokenProvider(client, ctx.clock);
+  client.useTokens(tokens);
+  const contacts = new KnexContactDirectory(ctx.db);
+  const chat = new ChatRouter();
+  options.registerHandlers?.(chat, ctx);
+  const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger);
+  const media = new MediaStore(ctx.db, client, ctx.config.mediaDir);
+  const processor = new InboundProcessor(ctx.inbound, chat, ctx.outbox, contacts, media, ctx.events, ctx.clock, ctx.logger);
+  const interval = options.pollIntervalMs ?? 500;
+  const outboxLoop = new BackgroundLoop('outbox', () => sender.runOnce(), interval, ctx.logger);
+  const inboundLoop = new BackgroundLoop('inbound', () => processor.runOnce(), interval, ctx.logger);
+  ctx.outbox.onEnqueue = () => outboxLoop.kick();
+  ctx.inbound.onRecord = () => inboundLoop.kick();
+
+  let fake: FakeWecom | null = null;
+  let baseUrl = '';
+  if (simulated) {
+    fake = new FakeWecom({
+      corpId: credentials.corpId,
+      secret: credentials.secret,
+      agentId: credentials.agentId,
+      clock: ctx.clock,
+      knownUser: async (userid) => Boolean(await ctx.db('contacts').where({ wecom_userid: userid, active: true }).first('id')),
+    });
+  }
+
+  return {
+    simulated,
+    credentials,
+    client,
+    tokens,
+    chat,
+    sender,
+    processor,
+    fake,
+    outboxLoop,
+    inboundLoop,
+    mount(app) {
+      app.use(
+        createCallbackRouter({
+          credentials,
+          maxAgeS: ctx.config.wecom.callbackMaxAgeS,
+          clock: ctx.clock,
+          logger: ctx.logger,
+          inbound: ctx.inbound,
+        }),
+      );
+      if (fake) {
+        app.use('/simulator/api', fake.router());
+        app.use(
+          createSimulatorPage({
+            fake,
+            credentials,
+            db: ctx.db,
+            clock: ctx.clock,
+            logger: ctx.logger,
+            callbackUrl: () => `${baseUrl}/wecom/callback`,
+            publicBase: () => baseUrl,
+          }),
+        );
+      }
+    },
+    attach(url) {
+      baseUrl = url.replace(/\/+$/, '');
+      if (simulated && !ctx.config.wecom.apiBase) client.setBaseUrl(`${baseUrl}/simulator/api`);
+    },
+    start() {
+      outboxLoop.start();
+      inboundLoop.start();
+    },
+    async stop() {
+      ctx.outbox.onEnqueue = null;
+      ctx.inbound.onRecord = null;
+      await inboundLoop.stop();
+      await outboxLoop.stop();
+      fake?.close();
+    },
+  };
+}

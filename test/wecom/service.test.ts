@@ -1,0 +1,150 @@
+/**
+ * The whole service in simulator mode: the page's actions become signed, encrypted callbacks,
+ * a test handler replies through the outbox, the real client delivers to the embedded fake,
+ * and the page's polling endpoint shows the result.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import axios from 'axios';
+import { match } from '../../src/chat/router';
+import { startService, type RunningService } from '../../src/service';
+import { testConfig } from '../support/config';
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('service in simulator mode', () => {
+  let svc: RunningService;
+  let dir: string;
+  const http = axios.create({ validateStatus: () => true, proxy: false });
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-svc-'));
+    svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir }), {
+      pollIntervalMs: 50,
+      registerHandlers: (chat) => {
+        chat
+          .on('card', match.command('卡片'), (m, ctx) =>
+            ctx.reply({
+              msgtype: 'template_card',
+              template_card: {
+                card_type: 'button_interaction',
+                main_title: { title: '整改复核' },
+                task_id: `task_${m.id}`,
+                button_list: [
+                  { text: '通过', style: 1, key: 'review:accept' },
+                  { text: '退回', style: 2, key: 'review:reject' },
+                ],
+              },
+            }),
+          )
+          .on('click', match.cardEvent('review:'), async (m, ctx) => {
+            await ctx.updateCard(m.eventKey === 'review:accept' ? '已通过' : '已退回');
+            await ctx.reply(`你点击了 ${m.eventKey}`);
+          })
+          .on('image', match.msgType('image'), (m, ctx) => ctx.reply(`截图已保存 ${m.media?.sha256 ?? '无'}`))
+          .fallback((m, ctx) => ctx.reply(`收到：${m.content ?? m.msgType}`));
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await svc?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const received = async (userid: string) => {
+    const res = await http.get(`${svc.baseUrl}/simulator/page/messages`, { params: { userid } });
+    return (res.data.items as any[]).filter((i) => i.dir === 'in');
+  };
+
+  it('serves the chat page', async () => {
+    const page = await http.get(`${svc.baseUrl}/simulator/`, { responseType: 'text' });
+    expect(page.status).toBe(200);
+    expect(page.data).toContain('企业微信模拟器');
+    const js = await http.get(`${svc.baseUrl}/simulator/app.js`, { responseType: 'text' });
+    expect(js.status).toBe(200);
+    expect(svc.wecom.simulated).toBe(true);
+    expect(svc.wecom.client.baseUrl).toBe(`${svc.baseUrl}/simulator/api`);
+  });
+
+  it('round-trips text, a card click and a screenshot through the production path', async () => {
+    expect((await http.post(`${svc.baseUrl}/simulator/page/text`, { userid: 'zhangsan', content: '你好' })).status).toBe(200);
+    await waitFor('the reply', async () => (await received('zhangsan')).find((m) => m.body.content === '收到：你好'));
+
+    expect((await http.post(`${svc.baseUrl}/simulator/page/text`, { userid: 'zhangsan', content: '卡片' })).status).toBe(200);
+    const card = await waitFor('the card', async () => (await received('zhangsan')).find((m) => m.msgtype === 'template_card'));
+    const click = await http.post(`${svc.baseUrl}/simulator/page/click`, { userid: 'zhangsan', msgid: card.msgid, key: 'review:accept' });
+    expect(click.status).toBe(200);
+    await waitFor('the updated card', async () =>
+      (await received('zhangsan')).find((m) => m.msgid === card.msgid && m.replacedName === '已通过'),
+    );
+    await waitFor('the click reply', async () => (await received('zhangsan')).find((m) => m.body.content === '你点击了 review:accept'));
+    // The card is used up.
+    expect((await http.post(`${svc.baseUrl}/simulator/page/click`, { userid: 'zhangsan', msgid: card.msgid, key: 'review:reject' })).status).toBe(409);
+
+    const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
+    const img = await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'zhangsan', name: 'a.png', mime: 'image/png', dataBase64: png.toString('base64') });
+    expect(img.status).toBe(200);
+    const sha = require('node:crypto').createHash('sha256').update(png).digest('hex');
+    await waitFor('the screenshot reply', async () => (await received('zhangsan')).find((m) => m.body.content === `截图已保存 ${sha}`));
+
+    // Everything went through the outbox and the event log.
+    const sent = await svc.ctx.db('outbox').where({ state: 'sent', touser: 'zhangsan' }).count({ n: '*' });
+    expect(Number(sent[0].n)).toBe(5);
+    const inboundDone = await svc.ctx.db('inbound_messages').where({ state: 'done' }).count({ n: '*' });
+    expect(Number(inboundDone[0].n)).toBe(4);
+    expect((await svc.ctx.events.list({ type: 'message.in.received' })).length).toBe(4);
+  });
+
+  it('refuses a forged callback and page input it cannot use', async () => {
+    const before = await svc.ctx.inbound.count();
+    const forged = await http.post(`${svc.baseUrl}/wecom/callback`, '<xml><Encrypt>abc</Encrypt></xml>', {
+      params: { msg_signature: 'a'.repeat(40), timestamp: String(Math.floor(Date.now() / 1000)), nonce: '1' },
+      headers: { 'Content-Type': 'text/xml' },
+    });
+    expect(forged.status).toBe(401);
+    expect((await http.post(`${svc.baseUrl}/simulator/page/text`, { userid: 'bad id!', content: 'x' })).status).toBe(400);
+    expect((await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'u1', mime: 'text/html', dataBase64: 'PGI+' })).status).toBe(400);
+    expect(await svc.ctx.inbound.count()).toBe(before);
+  });
+});
+
+describe('npm start without credentials', () => {
+  it('logs the simulator URL, serves the page, and stops on SIGTERM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-start-'));
+    const root = path.resolve(__dirname, '..', '..');
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, MEDIA_DIR: path.join(dir, 'media'), LOG_LEVEL: 'info' };
+    for (const k of Object.keys(env)) if (k.startsWith('WECOM_')) delete env[k];
+    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (d) => (log += d.toString()));
+    child.stdout.on('data', (d) => (log += d.toString()));
+    try {
+      const url = await waitFor(
+        'the simulator URL in the log',
+        async () => /请在浏览器打开 (http:\/\/127\.0\.0\.1:\d+\/simulator)/.exec(log)?.[1],
+        25_000,
+      );
+      const page = await axios.get(url + '/', { responseType: 'text', proxy: false });
+      expect(page.status).toBe(200);
+      expect(page.data).toContain('企业微信模拟器');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(log).toContain('服务已停止');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+});
