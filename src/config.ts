@@ -5,8 +5,18 @@
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { cronProblem } from './jobs/cron';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+const cronVar = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((v, c) => {
+      const problem = cronProblem(v);
+      if (problem) c.addIssue({ code: 'custom', message: `${problem} (must be a 5-field cron expression)` });
+    });
 
 /** Each field carries its own bilingual message so the error names what is wrong and why. */
 const schema = z.object({
@@ -69,6 +79,8 @@ const schema = z.object({
     .string()
     .url('须为 URL，例如 https://qyapi.weixin.qq.com (must be a URL)')
     .optional(),
+  JOBS_ENABLED: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).default('true'),
+  JOB_OVERDUE_SWEEP_CRON: cronVar('* * * * *'),
   WECOM_CALLBACK_MAX_AGE_S: z.coerce
     .number({ message: '须为整数 (must be an integer)' })
     .int('须为整数 (must be an integer)')
@@ -99,6 +111,11 @@ export interface Config {
   adminToken?: string;
   logLevel: Raw['LOG_LEVEL'];
   mediaDir: string;
+  jobs: {
+    /** Run the scheduler in this process (false: only `cli tick` runs jobs). */
+    enabled: boolean;
+    overdueSweepCron: string;
+  };
   wecom: {
     /** Real credentials, or null: then the built-in simulator stands in for WeCom. */
     credentials: WecomCredentials | null;
@@ -170,6 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: raw.ADMIN_TOKEN,
     logLevel: raw.LOG_LEVEL,
     mediaDir: raw.MEDIA_DIR,
+    jobs: {
+      enabled: raw.JOBS_ENABLED === 'true',
+      overdueSweepCron: raw.JOB_OVERDUE_SWEEP_CRON,
+    },
     wecom: {
       credentials,
       apiBase: raw.WECOM_API_BASE ?? (credentials ? 'https://qyapi.weixin.qq.com' : null),

@@ -7,6 +7,9 @@ import type { Config } from './config';
 import { createContext, type AppContext, type ContextOptions } from './app/context';
 import { createHttpApp, finishHttpApp, type HttpState } from './http/server';
 import { createWecomTransport, type TransportOptions, type WecomTransport } from './wecom/transport';
+import { buildJobs } from './jobs';
+import { JobRunner } from './jobs/runner';
+import { Scheduler } from './jobs/scheduler';
 
 export interface RunningService {
   ctx: AppContext;
@@ -46,6 +49,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   wecom.attach(baseUrl);
   await ctx.calendar.reload();
   wecom.start();
+  const scheduler = config.jobs.enabled
+    ? new Scheduler(new JobRunner(ctx, buildJobs(ctx)), ctx.clock, config.businessTz, ctx.logger)
+    : null;
+  scheduler?.start();
   state.ready = true;
 
   let stopped: Promise<void> | null = null;
@@ -61,6 +68,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         state.ready = false;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections?.();
+        await scheduler?.stop();
         await wecom.stop();
         server.closeAllConnections?.();
         await closed;

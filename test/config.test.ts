@@ -31,6 +31,9 @@ describe('configuration', () => {
     ['ADMIN_TOKEN', 'short'],
     ['DEFAULT_WORKING_DAYS', '0'],
     ['WECOM_CALLBACK_MAX_AGE_S', '-1'],
+    ['JOB_OVERDUE_SWEEP_CRON', '61 * * * *'],
+    ['JOB_OVERDUE_SWEEP_CRON', '* * *'],
+    ['JOBS_ENABLED', 'yes'],
   ])('stops on %s=%s with a bilingual message naming the variable', (name, value) => {
     let error: unknown;
     try {

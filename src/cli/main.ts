@@ -6,9 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { registerCalendar } from './commands/calendar';
 import { registerDeadline } from './commands/deadline';
 import { registerMigrate } from './commands/migrate';
+import { registerTick } from './commands/tick';
 import type { Register } from './runner';
 
-const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline];
+const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerTick];
 
 export function buildProgram(): Command {
   const program = new Command('rectify-bot')

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DB_KINDS, openTestDb } from '../support/db';
-import { migrateLatest, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
+import { migrateDown, migrateLatest, migrateRollbackAll, migrationNames } from '../../src/db/migrate';
 
 const EXPECTED_TABLES = [
   'units', 'contacts', 'supervisions', 'notices', 'targets', 'work_orders', 'problems', 'replies',
   'evidence', 'escalations', 'deadline_rules', 'calendar_overrides', 'calendar_years', 'calendar_days', 'events',
+  'outbox', 'inbound_messages', 'media_files', 'job_runs', 'job_locks',
 ];
 
 describe('migrations', () => {
@@ -24,8 +25,16 @@ describe('migrations', () => {
         expect(applied).toEqual(migrationNames());
         for (const table of EXPECTED_TABLES) expect(await t.db.schema.hasTable(table)).toBe(true);
         expect(await migrateLatest(t.db)).toEqual([]); // nothing pending
+        // Each migration's down() on its own, newest first, then up again.
+        const names = migrationNames();
+        for (let i = names.length - 1; i >= 1; i--) {
+          await migrateDown(t.db);
+          const [done] = (await t.db('knex_migrations').count({ n: '*' })) as Array<{ n: number | string }>;
+          expect(Number(done.n)).toBe(i);
+        }
+        expect(await migrateLatest(t.db)).toEqual(names.slice(1));
         const rolled = await migrateRollbackAll(t.db);
-        expect(rolled.sort()).toEqual(migrationNames());
+        expect(rolled.sort()).toEqual(names);
         for (const table of EXPECTED_TABLES) expect(await t.db.schema.hasTable(table)).toBe(false);
         expect(await migrateLatest(t.db)).toEqual(migrationNames());
       } finally {

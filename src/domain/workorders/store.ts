@@ -82,6 +82,8 @@ export interface WorkOrderStore {
   getByCode(code: string): Promise<WorkOrder | null>;
   transition(id: number, action: WorkOrderAction, options: TransitionOptions): Promise<WorkOrder>;
   markOverdue(id: number, actor: string, at: Date): Promise<boolean>;
+  /** Ids of orders in `states`, not yet flagged overdue, due at or before `at` (oldest due first). */
+  listOverdueCandidates(states: WorkOrderState[], at: Date, limit: number): Promise<number[]>;
 }
 
 export class KnexWorkOrderStore implements WorkOrderStore {
@@ -138,6 +140,17 @@ export class KnexWorkOrderStore implements WorkOrderStore {
       return workOrderFromRow(await trx('work_orders').where({ id }).first());
     };
     return options.trx ? run(options.trx) : this.db.transaction(run);
+  }
+
+  async listOverdueCandidates(states: WorkOrderState[], at: Date, limit: number): Promise<number[]> {
+    const rows = await this.db('work_orders')
+      .whereIn('state', states)
+      .andWhere('due_at', '<=', at.getTime())
+      .andWhere('overdue', false)
+      .orderBy('due_at', 'asc')
+      .limit(limit)
+      .select('id');
+    return rows.map((r: { id: number }) => Number(r.id));
   }
 
   async markOverdue(id: number, actor: string, at: Date): Promise<boolean> {
