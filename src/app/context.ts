@@ -13,6 +13,8 @@ import type { DeadlineSettings } from '../domain/deadlines/deadline';
 import { KnexDeadlineRuleStore, type DeadlineRuleStore } from '../domain/deadlines/rules';
 import { KnexEventLog, type EventLog } from '../domain/events/events';
 import { KnexWorkOrderStore, type WorkOrderStore } from '../domain/workorders/store';
+import { ImportService } from '../domain/import/service';
+import { KnexImportStore } from '../domain/import/store';
 
 export interface AppContext {
   config: Config;
@@ -24,6 +26,7 @@ export interface AppContext {
   deadlineRules: DeadlineRuleStore;
   deadlineSettings: DeadlineSettings;
   workOrders: WorkOrderStore;
+  imports: ImportService;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   }
   const events = new KnexEventLog(db);
   const calendar = new CalendarService(new KnexCalendarStore(db, events), clock, options.calendarMaxAgeMs);
+  const workOrders = new KnexWorkOrderStore(db, events);
   return {
     config,
     logger,
@@ -68,7 +72,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
       cutoff: config.workdayCutoff,
       defaultWorkingDays: config.defaultWorkingDays,
     },
-    workOrders: new KnexWorkOrderStore(db, events),
+    workOrders,
+    imports: new ImportService(new KnexImportStore(db, events, workOrders), clock, {
+      repeatThreshold: config.repeatThreshold,
+      zone: config.businessTz,
+    }, logger),
     async close() {
       if (ownsDb) await db.destroy();
     },

@@ -5,10 +5,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerCalendar } from './commands/calendar';
 import { registerDeadline } from './commands/deadline';
+import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
 import type { Register } from './runner';
 
-const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline];
+const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerImport];
 
 export function buildProgram(): Command {
   const program = new Command('rectify-bot')
