@@ -8,6 +8,7 @@
  * rules. Columns it does not recognise are kept as extra attributes of the work order.
  */
 import type { TargetKind } from '../problems/taxonomy';
+import { cleanText } from './identity';
 
 export const FIELDS = ['name', 'column', 'unit', 'platform', 'address', 'problem', 'jurisdiction', 'due', 'seq'] as const;
 export type Field = (typeof FIELDS)[number];
@@ -164,7 +165,7 @@ export interface HeaderLayout {
   kind: TargetKind;
 }
 
-const clean = (s: string) => s.replace(/\s+/g, ' ').trim();
+const clean = cleanText;
 
 /** Builds the layout of one header (one row, or two rows of a compound header). */
 export function layoutOf(rows: string[][], map?: Map<string, ColumnRole>): HeaderLayout {

@@ -164,7 +164,8 @@ class TableParser {
         const score = scoreLayout(layout);
         if (isUsable(layout)) {
           if (!best || score > best.score) best = { layout, at: i, score };
-        } else if (!bestUnusable || score > bestUnusable.score) {
+        } else if (layout.rowCount === 1 && !bestUnusable) {
+          // Reported when no header is usable: the first row that looks like a header row.
           bestUnusable = { layout, at: i, score };
         }
       }

@@ -43,7 +43,11 @@ function tokenize(cell: string): Piece[] {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     // A numbered item starts a new problem (after a space or punctuation).
-    const numbered = depth === 0 && cur.trim() !== '' && /[\s。；;，,、:：]/.test(s[i - 1]) && NUMBERED.test(s.slice(i, i + 4));
+    const numbered =
+      depth === 0 &&
+      cur.trim() !== '' &&
+      (/[\s。；;，,、:：]/.test(s[i - 1]) || /[①-⑳]/.test(ch)) &&
+      NUMBERED.test(s.slice(i, i + 4));
     if (OPEN.includes(ch)) depth++;
     else if (CLOSE.includes(ch)) depth = Math.max(0, depth - 1);
     if (numbered) {
@@ -87,8 +91,8 @@ const RULES: [Category, RegExp][] = [
   ['security', /(隐私|泄露|泄密|安全漏洞|漏洞|密码|篡改|挂马|暗链|弱口令|网络安全|安全隐患|被攻击)/],
   ['closure', /(未及时注销|应注销未注销|应关未关|应关停未关停|(未|没有?|尚未)[^，,；;]{0,24}(注销|关停)|注销后|私开|违规开设)/],
   ['filing', /(备案|报送系统|未补报|补报|未报备|未纳入|信息不一致|数据不一致|登记信息|未录入)/],
+  ['empty_column', /(空白栏目|空栏目|栏目为空|栏目.{0,6}空白|空白页|空白频道|无内容)/],
   ['no_policy_interpretation', /政策解读/],
-  ['empty_column', /(空白栏目|空栏目|栏目为空|空白页|空白频道|无内容)/],
   ['wording_error', /(表述错误|表述不规范|错别字|错字|错敏|敏感词|写为|写成|误写|用语不规范|提法错误|错误表述)/],
   ['lax_review', /(审核不严|审核把关|日期不实|信息不实|机构职能|信息不准确|内容不准确|转载.*(来源|未标)|来源不明|发布.*(错误|不当))/],
   ['poor_interaction', /(留言|互动|回应|答复|回复|咨询|信箱|菜单|调查征集.*未|在线访谈.*未)/],
