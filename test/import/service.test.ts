@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ManualClock } from '../../src/clock';
+import { createDb } from '../../src/db/knex';
 import { createContext, type AppContext } from '../../src/app/context';
 import { DuplicateNoticeError, ImportRejectedError } from '../../src/domain/import/service';
 import { describeEachDb } from '../support/db';
@@ -204,5 +205,35 @@ describeEachDb('ImportService', (get) => {
     fs.writeFileSync(file, '网站名称,网址,存在问题\n临沂市民政局网站,http://MZJ.linyi.gov.cn/index.html,空白栏目\n');
     const r = await ctx.imports.importFile(file, { docNo: 'B', issuedOn: '2021-09-01' });
     expect(r).toMatchObject({ targets_new: 0, repeat_targets: 1 });
+  });
+});
+
+describeEachDb('ImportService, two instances at once', (get) => {
+  test('concurrent imports get distinct codes, and one document number is imported once', async () => {
+    const t = get();
+    const second = t.kind === 'postgres' ? createDb(t.url, { schema: t.schema, poolMax: 5 }) : t.db;
+    const clock = new ManualClock('2022-11-22T02:00:00Z');
+    const a = await createContext(testConfig(), { db: t.db, clock, migrate: false });
+    const b = await createContext(testConfig(), { db: second, clock, migrate: false });
+    try {
+      const files = ['linyi-2021q3-newmedia.csv', 'xianning-2022q4-newmedia.csv'];
+      const [r1, r2] = await Promise.all([
+        a.imports.importFile(fixture(files[0]), { docNo: 'A', issuedOn: '2022-03-01' }),
+        b.imports.importFile(fixture(files[1]), { docNo: 'B', issuedOn: '2022-03-02' }),
+      ]);
+      const codes = await t.db('work_orders').pluck('code');
+      expect(new Set(codes).size).toBe(r1.work_orders + r2.work_orders);
+      const same = await Promise.allSettled([
+        a.imports.importFile(fixture(files[0]), { docNo: 'C', issuedOn: '2022-04-01' }),
+        b.imports.importFile(fixture(files[0]), { docNo: 'C', issuedOn: '2022-04-01' }),
+      ]);
+      expect(same.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const failed = same.find((s) => s.status === 'rejected') as PromiseRejectedResult;
+      expect(failed.reason).toBeInstanceOf(DuplicateNoticeError);
+      const [{ n }] = await t.db('notices').where({ doc_no: 'C' }).count({ n: '*' });
+      expect(Number(n)).toBe(1);
+    } finally {
+      if (second !== t.db) await second.destroy();
+    }
   });
 });
