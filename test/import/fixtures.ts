@@ -56,14 +56,3 @@ export async function writeNoticeXlsx(dir: string, name = 'notice.xlsx'): Promis
   await wb.xlsx.writeFile(file);
   return file;
 }
-
-/** A CSV of `rows` flagged accounts (for the benchmark and the large-file test). */
-export function writeLargeCsv(file: string, rows: number): void {
-  const platforms = ['微信公众号', '新浪微博', '抖音', '快手', '微信服务号'];
-  const problems = ['更新不及时', '多次断更，更新频率较低', '未及时注销', '严重表述错误、错别字', '未补报进报送系统'];
-  const lines = ['序号,辖区,账号名称,账号类型,开设单位,存在问题'];
-  for (let i = 1; i <= rows; i++) {
-    lines.push(`${i},第${i % 12}区,账号${i},${platforms[i % 5]},单位${i % 400},${problems[i % 5]}`);
-  }
-  fs.writeFileSync(file, lines.join('\n') + '\n');
-}

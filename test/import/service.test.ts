@@ -7,6 +7,7 @@ import { DuplicateNoticeError, ImportRejectedError } from '../../src/domain/impo
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 import { fixture, tmpDir, writeGb18030Csv, writeNoticeXlsx } from './fixtures';
+import { writeNoticeCsv } from '../../bench/generate';
 
 describeEachDb('ImportService', (get) => {
   let ctx: AppContext;
@@ -235,5 +236,19 @@ describeEachDb('ImportService, two instances at once', (get) => {
     } finally {
       if (second !== t.db) await second.destroy();
     }
+  });
+});
+
+describeEachDb('ImportService, large files', (get) => {
+  test('2,500 rows across write batches: every row, problem and repeat counted once', async () => {
+    const ctx = await createContext(testConfig(), { db: get().db, clock: new ManualClock('2026-03-01T02:00:00Z'), migrate: false });
+    const file = path.join(tmpDir(), 'large.csv');
+    writeNoticeCsv(file, 2500);
+    const first = await ctx.imports.importFile(file, { docNo: 'L1', issuedOn: '2026-03-01' });
+    expect(first).toMatchObject({ rows: 2500, work_orders: 2500, problems: 3500, targets_new: 2500, units_new: 400, rejected: [] });
+    expect(first.codes).toEqual({ first: '2026-0001', last: '2026-2500' });
+    const second = await ctx.imports.importFile(file, { docNo: 'L2', issuedOn: '2026-06-01' });
+    expect(second).toMatchObject({ targets_new: 0, units_new: 0, repeat_targets: 2500, escalations: 2500 + 400 });
+    expect(second.codes).toEqual({ first: '2026-2501', last: '2026-5000' });
   });
 });

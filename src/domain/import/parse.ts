@@ -14,7 +14,6 @@ import {
   layoutOf,
   missingColumnsMessage,
   normalizeHeader,
-  recognizeHeader,
   scoreLayout,
   type ColumnRole,
   type HeaderLayout,
@@ -118,6 +117,7 @@ class TableParser {
   private rows = 0;
   private readonly kinds = new Set<TargetKind>();
   private readonly mapUsed = new Set<string>();
+  private readonly problemCache = new Map<string, ProblemPart[]>();
 
   // Per sheet
   private sheet: SheetInfo | null = null;
@@ -259,7 +259,7 @@ class TableParser {
 
     const platformCell = cleanText(get(f.platform));
     const families = kind === 'newmedia' ? platformFamilies(platformCell) : [{ family: 'website', label: platformCell }];
-    const problems = splitProblems(problemText);
+    const problems = this.problemsOf(problemText);
     const extra: Record<string, string> = {};
     for (const col of layout.columns) {
       if (col.role !== 'extra') continue;
@@ -316,11 +316,21 @@ class TableParser {
   private isHeaderRow(cells: string[]): boolean {
     let exact = 0;
     for (const c of cells) {
-      if (!c) continue;
-      const role = recognizeHeader(c, this.options.map);
-      if (role && role !== 'extra' && EXACT_HEADERS.has(normalizeHeader(c))) exact++;
+      if (!c || c.length > 30) continue;
+      const h = normalizeHeader(c);
+      if (EXACT_HEADERS.has(h) || this.options.map?.has(h)) exact++;
     }
     return exact >= 2;
+  }
+
+  /** Problem cells repeat a lot ("未及时注销"): split each distinct text once. */
+  private problemsOf(text: string): ProblemPart[] {
+    let parts = this.problemCache.get(text);
+    if (!parts) {
+      parts = splitProblems(text);
+      if (this.problemCache.size < 10_000) this.problemCache.set(text, parts);
+    }
+    return parts;
   }
 
   private reject(r: Rejection): void {

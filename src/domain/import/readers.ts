@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseCsv } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJSModule from 'exceljs';
 import { z } from 'zod';
 import { decodeBuffer, decoderStream, detectEncoding, detectFormat, type FileFormat, type TextEncoding } from './encoding';
 
@@ -191,7 +191,14 @@ export function cellText(value: unknown): string {
   return String(value);
 }
 
+/** exceljs takes ~0.4 s to load: only when a file is a workbook. */
+async function loadExcelJs(): Promise<typeof ExcelJSModule> {
+  const mod = await import('exceljs');
+  return ((mod as unknown as { default?: typeof ExcelJSModule }).default ?? mod) as typeof ExcelJSModule;
+}
+
 async function xlsxRowsFull(file: string, sheetName?: string): Promise<AsyncIterable<RawRow>> {
+  const ExcelJS = await loadExcelJs();
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.readFile(file);
@@ -224,6 +231,7 @@ function selectSheets(names: string[], wanted?: string): Set<string> {
 
 function xlsxRowsStreaming(file: string, sheetName?: string): AsyncIterable<RawRow> {
   return (async function* () {
+    const ExcelJS = await loadExcelJs();
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
       sharedStrings: 'cache',
       styles: 'cache',
