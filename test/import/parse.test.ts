@@ -214,3 +214,42 @@ test('parseLooseDate', () => {
   expect(parseLooseDate('2022-02-30', 2026)).toBeNull();
   expect(parseLooseDate('尽快', 2026)).toBeNull();
 });
+
+describe('more real-world layouts', () => {
+  test('the whole notice as text: prose above, two tab-separated tables one after the other', async () => {
+    const p = await parse(fixture('linyi-2021q3-notice.txt'));
+    expect(p.rejected).toEqual([]);
+    expect(summary(p)).toEqual({ rows: 25, items: 26, problems: 33, rejected: 0 });
+    expect(p.kinds.sort()).toEqual(['newmedia', 'website']);
+    expect(p.items[0]).toMatchObject({ kind: 'website', name: '市国有资产监督管理委员会', address: 'lysgzw.linyi.gov.cn' });
+    expect(p.items[4]).toMatchObject({ kind: 'newmedia', name: '健康临沂官方公众号', family: 'wechat' });
+  });
+
+  test('a verdict column (检查结果) is kept as an attribute when the table has a real problem column', async () => {
+    const file = path.join(tmpDir(), 'verdict.csv');
+    fs.writeFileSync(file, '网站名称,检查结果,存在问题\n甲网站,不合格,空白栏目\n');
+    const p = await parse(file);
+    expect(p.items[0].problems.map((x) => x.text)).toEqual(['空白栏目']);
+    expect(p.items[0].extra).toEqual({ 检查结果: '不合格' });
+    const only = path.join(tmpDir(), 'only.csv');
+    fs.writeFileSync(only, '网站名称,检查情况\n甲网站,空白栏目\n');
+    expect((await parse(only)).items[0].problems.map((x) => x.text)).toEqual(['空白栏目']);
+  });
+
+  test('rows of a summary table under a list are refused, not imported as targets', async () => {
+    const file = path.join(tmpDir(), 'summary.csv');
+    fs.writeFileSync(file, '单位名称,抽查发现的突出问题\n市林业局,空白栏目\n市直,67\n');
+    const p = await parse(file);
+    expect(p.rejected).toEqual([{ line: 3, reason: expect.stringMatching(/汇总表/) }]);
+  });
+
+  test('a new-media sheet named after its platform gives the platform', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('微信公众号').addRows([['账号名称', '开设单位', '存在问题'], ['甲发布', '甲单位', '断更']]);
+    wb.addWorksheet('新浪微博').addRows([['账号名称', '开设单位', '存在问题'], ['甲发布', '甲单位', '断更']]);
+    const file = path.join(tmpDir(), 'platform-sheets.xlsx');
+    await wb.xlsx.writeFile(file);
+    const p = await parse(file);
+    expect(p.items.map((i) => i.identity)).toEqual(['newmedia:wechat:甲发布', 'newmedia:weibo:甲发布']);
+  });
+});

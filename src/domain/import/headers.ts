@@ -95,6 +95,11 @@ export function parseHeaderMap(entries: string[] = []): Map<string, ColumnRole> 
 }
 
 const EXACT: Record<string, ColumnRole> = {};
+/**
+ * Headers that hold the findings in some tables but a verdict (合格/不合格) or a note in others:
+ * a problem column only when the table has no other.
+ */
+const WEAK_PROBLEM_HEADERS = ['检查情况', '检测情况', '抽查情况', '监测情况', '检查结果', '检测结果', '抽查结果', '情况说明', '具体情况'];
 const add = (role: ColumnRole, ...names: string[]) => names.forEach((n) => (EXACT[normalizeHeader(n)] = role));
 add('seq', '序号', '编号', '序', 'no', 'no.', '#', '排序');
 add('name', '账号名称', '新媒体名称', '网站名称', '名称', '账号', '帐号', '帐号名称', '公众号名称', '微博名称', '站点名称',
@@ -108,6 +113,7 @@ add('problem', '存在问题', '存在的问题', '主要问题', '检查发现�
   '发现问题', '问题情况', '扣分原因', '不合格原因', '问题详情', '存在主要问题', '问题类型', '检查问题', '监测发现的问题', '错误内容');
 add('jurisdiction', '辖区', '县（区）', '县(区)', '市直', '市直/县(市、区)', '市直/县市区', '县(市、区)', '县市区', '县区', '区县', '地区',
   '区域', '所属地区', '属地', '所在地区', '行政区划');
+add('problem', ...WEAK_PROBLEM_HEADERS);
 add('due', '整改期限', '办理时限', '整改时限', '完成时限', '截止日期', '整改截止时间', '办结时限', '反馈时限', '整改截止日期');
 add('extra', '整改结果', '整改情况', '备注', '主管单位', '网站标识码', '标识码', '微信号', '账号id', '原始id');
 
@@ -118,14 +124,18 @@ export const EXACT_HEADERS: ReadonlySet<string> = new Set(
     .map(([h]) => h),
 );
 
+/** Every known header spelling (normalized), attributes included. */
+export const KNOWN_HEADERS: ReadonlySet<string> = new Set(Object.keys(EXACT));
+
 /** Keyword rules, tried in order when no exact spelling matched. */
 const RULES: [RegExp, ColumnRole][] = [
   [/^(序号|编号|no\.?|#)$/, 'seq'],
   [/(期限|时限|截止|完成时间|办结时间)/, 'due'],
-  [/(整改(结果|情况|措施|反馈|落实|进展)|复核|复查|备注|说明|标识码|原始id|账号id|^id$)/, 'extra'],
+  [/(整改(结果|情况|措施|反馈|落实|进展)|复核|复查)/, 'extra'],
   [/(数|数量|率|占比|得分|分数|分值|合计)$/, 'extra'],
   [/(主管单位|主管部门)/, 'extra'],
   [/(问题|扣分|不合格|存在不足|错误内容|错敏)/, 'problem'],
+  [/(备注|说明|标识码|原始id|账号id|^id$)/, 'extra'],
   [/(地址|网址|域名|url|链接|首页)/, 'address'],
   [/(栏目|专栏|频道)/, 'column'],
   [/(辖区|县\(市|县市区|县\(区\)|县区|区县|市直|地区|区域|属地|行政区|市州|县市)/, 'jurisdiction'],
@@ -199,6 +209,11 @@ export function layoutOf(rows: string[][], map?: Map<string, ColumnRole>): Heade
     }
     headers.push(header);
     if (role) columns.push({ index: c, header, role });
+  }
+  const weak = new Set(WEAK_PROBLEM_HEADERS.map(normalizeHeader));
+  const isWeak = (c: ColumnSpec) => c.role === 'problem' && weak.has(normalizeHeader(c.header.split('/').pop()!)) && !map?.has(normalizeHeader(c.header));
+  if (columns.some((c) => c.role === 'problem' && !isWeak(c))) {
+    for (const c of columns) if (isWeak(c)) c.role = 'extra';
   }
   const fields: Partial<Record<Field, number>> = {};
   const problemColumns: number[] = [];

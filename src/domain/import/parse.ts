@@ -10,6 +10,7 @@ import type { TargetKind } from '../problems/taxonomy';
 import type { FileFormat, TextEncoding } from './encoding';
 import {
   EXACT_HEADERS,
+  KNOWN_HEADERS,
   isUsable,
   layoutOf,
   missingColumnsMessage,
@@ -88,7 +89,7 @@ export interface ParseOptions {
 }
 
 /** How many rows at the top of a sheet are searched for its header. */
-const HEADER_SCAN_ROWS = 50;
+const HEADER_SCAN_ROWS = 200;
 
 const FOOTNOTE = /^(注|备注|说明|合计|总计|小计|填表|制表|审核人|审核|附件|联系人|联系电话|来源)\s*[:：\d、.]?/u;
 
@@ -124,6 +125,7 @@ class TableParser {
   private buffer: RawRow[] = [];
   private layout: HeaderLayout | null = null;
   private lastJurisdiction = '';
+  private kind: TargetKind = 'website';
 
   constructor(private readonly options: ParseOptions) {}
 
@@ -155,21 +157,29 @@ class TableParser {
     const rows = this.buffer;
     this.buffer = [];
     let best: { layout: HeaderLayout; at: number; score: number } | null = null;
+    let firstStrong: { layout: HeaderLayout; at: number; score: number } | null = null;
     let bestUnusable: { layout: HeaderLayout; at: number; score: number } | null = null;
     for (let i = 0; i < rows.length; i++) {
       if (rows[i].cells.filter((c) => c.trim()).length < 2) continue;
       const candidates = [layoutOf([rows[i].cells], this.options.map)];
-      if (i + 1 < rows.length) candidates.push(layoutOf([rows[i].cells, rows[i + 1].cells], this.options.map));
+      if (i + 1 < rows.length && this.isSubHeader(rows[i + 1].cells)) {
+        candidates.push(layoutOf([rows[i].cells, rows[i + 1].cells], this.options.map));
+      }
+      const strongRow = this.isHeaderRow(rows[i].cells);
       for (const layout of candidates) {
         const score = scoreLayout(layout);
         if (isUsable(layout)) {
           if (!best || score > best.score) best = { layout, at: i, score };
+          // The first table of the sheet whose header uses known spellings wins, so that a
+          // sheet holding two tables imports both (the second one's header switches layout).
+          if (strongRow && (!firstStrong || (firstStrong.at === i && score > firstStrong.score))) firstStrong = { layout, at: i, score };
         } else if (layout.rowCount === 1 && !bestUnusable) {
           // Reported when no header is usable: the first row that looks like a header row.
           bestUnusable = { layout, at: i, score };
         }
       }
     }
+    if (firstStrong) best = firstStrong;
     const sheet = this.sheet!;
     if (!best) {
       const shown = bestUnusable ?? (rows.length ? { layout: layoutOf([rows[0].cells]), at: 0, score: 0 } : null);
@@ -184,12 +194,18 @@ class TableParser {
     sheet.headerLine = rows[best.at].line;
     sheet.headers = best.layout.headers;
     sheet.kind = this.options.kind ?? best.layout.kind;
-    for (const col of best.layout.columns) {
-      const n = normalizeHeader(col.header);
-      if (this.options.map?.has(n)) this.mapUsed.add(n);
-      for (const part of col.header.split('/')) if (this.options.map?.has(normalizeHeader(part))) this.mapUsed.add(normalizeHeader(part));
-    }
+    this.kind = sheet.kind;
+    this.noteMapUse(best.layout);
     for (const r of rows.slice(best.at + best.layout.rowCount)) this.dataRow(r);
+  }
+
+  private noteMapUse(layout: HeaderLayout): void {
+    for (const col of layout.columns) {
+      for (const h of [col.header, ...col.header.split('/')]) {
+        const n = normalizeHeader(h);
+        if (this.options.map?.has(n)) this.mapUsed.add(n);
+      }
+    }
   }
 
   private dataRow(row: RawRow): void {
@@ -198,11 +214,24 @@ class TableParser {
     const cells = row.cells.map((c) => (c ?? '').trim());
     const filled = cells.filter(Boolean);
     if (filled.length === 0) return;
-    // A repeated header (page breaks in a converted PDF, a second table): skip it.
-    if (this.isHeaderRow(cells)) return;
+    // A repeated header (page breaks in a converted PDF) is skipped; the header of a second
+    // table with other columns replaces the current one.
+    if (this.isHeaderRow(cells)) {
+      const next = layoutOf([row.cells], this.options.map);
+      if (isUsable(next) && next.headers.join('|') !== layout.headers.join('|')) {
+        this.layout = next;
+        this.kind = this.options.kind ?? next.kind;
+        this.lastJurisdiction = '';
+        this.noteMapUse(next);
+        this.sheet!.headers = [...this.sheet!.headers, ...next.headers.filter((h) => !this.sheet!.headers.includes(h))];
+      }
+      return;
+    }
     const f = layout.fields;
     const get = (i: number | undefined) => (i === undefined ? '' : cells[i] ?? '');
     const problemText = layout.problemColumns.map((i) => cells[i] ?? '').filter(Boolean).join('：');
+    // A title merged across the table reads the same text in every cell.
+    if (filled.length > 2 && filled.length === cells.length && filled.every((c) => c === filled[0])) return;
     if (filled.length === 1) {
       const only = filled[0];
       const at = cells.indexOf(only);
@@ -225,7 +254,7 @@ class TableParser {
     const header = (i: number | undefined) => (i === undefined ? '' : `（列“${layout.headers[i]}”为空）`);
     const errors: string[] = [];
 
-    let kind: TargetKind = this.sheet!.kind ?? 'website';
+    let kind: TargetKind = this.kind;
     let name: string;
     let site: string | null = null;
     if (kind === 'column' || (f.column !== undefined && !this.options.kind)) {
@@ -240,6 +269,9 @@ class TableParser {
     }
     if (f.unit !== undefined && !unitName && f.name !== undefined) errors.push(`缺少单位${header(f.unit)}`);
     if (!problemText) errors.push(`缺少问题${header(layout.problemColumns[0])}`);
+    else if (/^[\d.,%％\s-]+$/.test(problemText)) {
+      errors.push(`问题列只有数字“${problemText}”，这一行像是汇总表的内容，不是被通报的对象`);
+    }
     if (name.length > 300) errors.push('名称过长（超过 300 字）');
     const unitDisplay = unitName || (kind === 'column' ? site ?? '' : name);
     if (unitDisplay.length > 200) errors.push('单位名称过长（超过 200 字）');
@@ -257,7 +289,9 @@ class TableParser {
       return;
     }
 
-    const platformCell = cleanText(get(f.platform));
+    // A new-media sheet without a platform column may be named after its platform ("微信公众号").
+    const sheetHint = kind === 'newmedia' && f.platform === undefined && row.sheet && platformFamilies(row.sheet)[0].family.match(/^(?!other:|unknown)/) ? row.sheet : '';
+    const platformCell = cleanText(get(f.platform)) || sheetHint;
     const families = kind === 'newmedia' ? platformFamilies(platformCell) : [{ family: 'website', label: platformCell }];
     const problems = this.problemsOf(problemText);
     const extra: Record<string, string> = {};
@@ -321,6 +355,11 @@ class TableParser {
       if (EXACT_HEADERS.has(h) || this.options.map?.has(h)) exact++;
     }
     return exact >= 2;
+  }
+
+  /** Whether a row can be the second row of a two-row header: it names at least one known column. */
+  private isSubHeader(cells: string[]): boolean {
+    return cells.some((c) => c && c.length <= 30 && (KNOWN_HEADERS.has(normalizeHeader(c)) || this.options.map?.has(normalizeHeader(c))));
   }
 
   /** Problem cells repeat a lot ("未及时注销"): split each distinct text once. */

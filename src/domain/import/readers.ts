@@ -103,7 +103,7 @@ export function sniffDelimiter(text: string): string {
     .replace(/"[^"]*"/g, '""')
     .split(/\r?\n/)
     .filter((l) => l.trim())
-    .slice(0, 20);
+    .slice(0, 200);
   let best = ',';
   let bestScore = 0;
   for (const d of [',', '\t', ';', '|']) {
