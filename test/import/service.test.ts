@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ManualClock } from '../../src/clock';
 import { createDb } from '../../src/db/knex';
+import { migrateLatest } from '../../src/db/migrate';
 import { createContext, type AppContext } from '../../src/app/context';
 import { DuplicateNoticeError, ImportRejectedError } from '../../src/domain/import/service';
 import { describeEachDb } from '../support/db';
@@ -211,8 +212,13 @@ describeEachDb('ImportService', (get) => {
 
 describeEachDb('ImportService, two instances at once', (get) => {
   test('concurrent imports get distinct codes, and one document number is imported once', async () => {
-    const t = get();
-    const second = t.kind === 'postgres' ? createDb(t.url, { schema: t.schema, poolMax: 5 }) : t.db;
+    const t0 = get();
+    // SQLite: two connections to one file, as two processes would have.
+    const file = path.join(tmpDir(), 'two.db');
+    const first = t0.kind === 'postgres' ? t0.db : createDb(`sqlite:${file}`);
+    if (t0.kind === 'sqlite') await migrateLatest(first);
+    const t = { ...t0, db: first };
+    const second = t0.kind === 'postgres' ? createDb(t0.url, { schema: t0.schema, poolMax: 5 }) : createDb(`sqlite:${file}`);
     const clock = new ManualClock('2022-11-22T02:00:00Z');
     const a = await createContext(testConfig(), { db: t.db, clock, migrate: false });
     const b = await createContext(testConfig(), { db: second, clock, migrate: false });
@@ -234,7 +240,8 @@ describeEachDb('ImportService, two instances at once', (get) => {
       const [{ n }] = await t.db('notices').where({ doc_no: 'C' }).count({ n: '*' });
       expect(Number(n)).toBe(1);
     } finally {
-      if (second !== t.db) await second.destroy();
+      await second.destroy();
+      if (first !== t0.db) await first.destroy();
     }
   });
 });

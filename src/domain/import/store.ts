@@ -138,7 +138,9 @@ class KnexImportTx implements ImportTx {
 
   async lock(): Promise<void> {
     if (isPostgres(this.db)) await this.trx.raw('select pg_advisory_xact_lock(?)', [IMPORT_LOCK_KEY]);
-    // SQLite: one writer at a time already (one connection per process, database-level write lock).
+    // SQLite: take the database write lock before reading anything (a no-op write does), so a
+    // second process waits (busy_timeout) instead of failing on a stale snapshot.
+    else await this.trx.raw('update notices set id = id where 1 = 0');
   }
 
   async findActiveNotice(docNo: string): Promise<ExistingNotice | null> {
