@@ -253,3 +253,16 @@ describe('more real-world layouts', () => {
     expect(p.items.map((i) => i.identity)).toEqual(['newmedia:wechat:甲发布', 'newmedia:weibo:甲发布']);
   });
 });
+
+test('XLSX bad rows are reported with sheet and row', async () => {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('附件2');
+  ws.addRow(['附件2 政务新媒体问题清单']);
+  ws.addRow(['序号', '账号名称', '平台', '开设主体', '存在问题']);
+  ws.addRow([1, '甲发布', '微信', '甲单位', '断更']);
+  ws.addRow([2, '乙发布', '微博', '乙单位', '']);
+  const file = path.join(tmpDir(), 'bad.xlsx');
+  await wb.xlsx.writeFile(file);
+  const p = await parse(file);
+  expect(p.rejected).toEqual([{ sheet: '附件2', line: 4, reason: '缺少问题（列“存在问题”为空）' }]);
+});
