@@ -15,6 +15,8 @@ import { KnexEventLog, type EventLog } from '../domain/events/events';
 import { KnexWorkOrderStore, type WorkOrderStore } from '../domain/workorders/store';
 import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
+import { ImportService } from '../domain/import/service';
+import { KnexImportStore } from '../domain/import/store';
 
 export interface AppContext {
   config: Config;
@@ -29,6 +31,7 @@ export interface AppContext {
   /** Every outgoing WeCom message goes through here (idempotent, durable). */
   outbox: OutboxStore;
   inbound: InboundStore;
+  imports: ImportService;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   }
   const events = new KnexEventLog(db);
   const calendar = new CalendarService(new KnexCalendarStore(db, events), clock, options.calendarMaxAgeMs);
+  const workOrders = new KnexWorkOrderStore(db, events);
   return {
     config,
     logger,
@@ -73,9 +77,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
       cutoff: config.workdayCutoff,
       defaultWorkingDays: config.defaultWorkingDays,
     },
-    workOrders: new KnexWorkOrderStore(db, events),
+    workOrders,
     outbox: new KnexOutboxStore(db),
     inbound: new KnexInboundStore(db, events),
+    imports: new ImportService(new KnexImportStore(db, events, workOrders), clock, {
+      repeatThreshold: config.repeatThreshold,
+      zone: config.businessTz,
+    }, logger),
     async close() {
       if (ownsDb) await db.destroy();
     },

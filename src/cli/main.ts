@@ -5,11 +5,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerCalendar } from './commands/calendar';
 import { registerDeadline } from './commands/deadline';
+import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
 import { registerTick } from './commands/tick';
 import type { Register } from './runner';
 
-const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerTick];
+const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerImport, registerTick];
 
 export function buildProgram(): Command {
   const program = new Command('rectify-bot')

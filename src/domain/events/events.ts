@@ -30,26 +30,37 @@ export interface EventFilter {
 
 export interface EventLog {
   append(event: NewEvent, trx?: Knex.Transaction): Promise<number>;
+  /** Appends many events in few statements (bulk imports). */
+  appendMany(events: NewEvent[], trx?: Knex.Transaction): Promise<void>;
   list(filter: EventFilter): Promise<StoredEvent[]>;
+}
+
+function eventRow(event: NewEvent) {
+  return {
+    at: event.at.getTime(),
+    type: event.type,
+    actor: event.actor,
+    work_order_id: event.workOrderId ?? null,
+    notice_id: event.noticeId ?? null,
+    unit_id: event.unitId ?? null,
+    contact_id: event.contactId ?? null,
+    data: event.data ? JSON.stringify(event.data) : null,
+  };
 }
 
 export class KnexEventLog implements EventLog {
   constructor(private readonly db: Knex) {}
 
   async append(event: NewEvent, trx?: Knex.Transaction): Promise<number> {
-    const [row] = await (trx ?? this.db)('events')
-      .insert({
-        at: event.at.getTime(),
-        type: event.type,
-        actor: event.actor,
-        work_order_id: event.workOrderId ?? null,
-        notice_id: event.noticeId ?? null,
-        unit_id: event.unitId ?? null,
-        contact_id: event.contactId ?? null,
-        data: event.data ? JSON.stringify(event.data) : null,
-      })
-      .returning('id');
+    const [row] = await (trx ?? this.db)('events').insert(eventRow(event)).returning('id');
     return typeof row === 'object' ? Number(row.id) : Number(row);
+  }
+
+  async appendMany(events: NewEvent[], trx?: Knex.Transaction): Promise<void> {
+    const db = trx ?? this.db;
+    for (let i = 0; i < events.length; i += 500) {
+      await db('events').insert(events.slice(i, i + 500).map(eventRow));
+    }
   }
 
   async list(filter: EventFilter): Promise<StoredEvent[]> {

@@ -1,0 +1,310 @@
+/**
+ * Readers: a notice table file in, raw rows out (cells as text, with where each row came from).
+ * CSV is parsed as a stream (csv-parse over an encoding decoder); XLSX is read with exceljs
+ * (the whole workbook, which resolves merged cells, or its streaming reader for big files);
+ * JSON is an array of objects validated with zod.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { parse as parseCsv } from 'csv-parse';
+import type ExcelJSModule from 'exceljs';
+import { z } from 'zod';
+import { decodeBuffer, decoderStream, detectEncoding, detectFormat, type FileFormat, type TextEncoding } from './encoding';
+
+export interface RawRow {
+  /** XLSX sheet name; undefined for CSV and JSON. */
+  sheet?: string;
+  /** 1-based line (CSV: first physical line of the record; XLSX: row number; JSON: item number). */
+  line: number;
+  cells: string[];
+}
+
+/** JSON input has its keys as headers: the reader yields a synthetic header row first. */
+export interface TableSource {
+  format: FileFormat;
+  encoding: TextEncoding | null;
+  /** Rows of every selected sheet in order; each sheet's rows are contiguous. */
+  rows: AsyncIterable<RawRow>;
+}
+
+export class InputFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputFormatError';
+  }
+}
+
+/** Files up to this size are read whole by exceljs (merged cells resolved); larger ones stream. */
+export const XLSX_FULL_READ_MAX_BYTES = 15 * 1024 * 1024;
+
+const SAMPLE_BYTES = 64 * 1024;
+
+async function readSample(file: string): Promise<{ sample: Buffer; size: number }> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.alloc(Math.min(SAMPLE_BYTES, size));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return { sample: buf.subarray(0, bytesRead), size };
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  await pipeline(fs.createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+export interface OpenOptions {
+  /** XLSX: read only this sheet. */
+  sheet?: string;
+  /** Force the streaming XLSX reader (tests, benchmarks). */
+  xlsxStreaming?: boolean;
+}
+
+/** Opens a table file: detects format and encoding from its bytes and returns its rows. */
+export async function openTable(file: string, options: OpenOptions = {}): Promise<TableSource> {
+  let sample: Buffer;
+  let size: number;
+  try {
+    ({ sample, size } = await readSample(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputFormatError(`文件不存在：${file}`);
+    if (code === 'EISDIR') throw new InputFormatError(`这是一个目录，不是文件：${file}`);
+    throw new InputFormatError(`无法读取文件 ${file}：${(e as Error).message}`);
+  }
+  if (size === 0) throw new InputFormatError('文件为空');
+  const encoding = detectEncoding(sample, size <= sample.length);
+  const format = detectFormat(sample, encoding);
+  if (format === 'xls') {
+    throw new InputFormatError('不支持旧版 Excel（.xls，97-2003）格式：请在 Excel/WPS 中另存为 .xlsx 或 CSV 后再导入');
+  }
+  if (format !== 'xlsx' && options.sheet) {
+    throw new InputFormatError('--sheet 只适用于 Excel（.xlsx）文件');
+  }
+  if (format === 'xlsx') {
+    const streaming = options.xlsxStreaming ?? size > XLSX_FULL_READ_MAX_BYTES;
+    return { format, encoding: null, rows: streaming ? xlsxRowsStreaming(file, options.sheet) : await xlsxRowsFull(file, options.sheet) };
+  }
+  if (format === 'json') return { format, encoding, rows: jsonRows(file, encoding) };
+  return { format, encoding, rows: csvRows(file, encoding, sniffDelimiter(decodeBuffer(sample.subarray(0, 16 * 1024), encoding, true))) };
+}
+
+/**
+ * The field delimiter of a CSV-like text: comma, tab (Excel "text" export), semicolon or
+ * vertical bar, whichever splits most of the first lines (outside quotes) consistently.
+ */
+export function sniffDelimiter(text: string): string {
+  const lines = text
+    .replace(/"[^"]*"/g, '""')
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .slice(0, 200);
+  let best = ',';
+  let bestScore = 0;
+  for (const d of [',', '\t', ';', '|']) {
+    const counts = lines.map((l) => l.split(d).length - 1);
+    const withIt = counts.filter((c) => c > 0).length;
+    const max = Math.max(0, ...counts);
+    const score = withIt * 1000 + max;
+    if (withIt > 0 && score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------- CSV
+
+async function* csvRows(file: string, encoding: TextEncoding, delimiter: string): AsyncGenerator<RawRow> {
+  const parser = parseCsv({
+    delimiter,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: false,
+    info: true,
+    bom: true,
+  });
+  const source = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+  const decoder = decoderStream(encoding);
+  // Errors of the source or the decoder surface through the parser's iteration.
+  const fail = (e: Error) => parser.destroy(e);
+  source.on('error', fail);
+  decoder.on('error', fail);
+  source.pipe(decoder).pipe(parser);
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const { record, info } = item;
+      // info.lines is the line on which the record ends; a quoted cell with line breaks spans more.
+      let breaks = 0;
+      for (const cell of record) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) breaks++;
+      yield { line: info.lines - breaks, cells: record };
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string; lines?: number };
+    if (err.name === 'EncodingError') throw new InputFormatError(err.message);
+    if (err.code && err.code.startsWith('CSV_')) {
+      throw new InputFormatError(`CSV 格式错误${err.lines ? `（第 ${err.lines} 行附近）` : ''}：${csvErrorZh(err.code)}`);
+    }
+    throw e;
+  } finally {
+    source.destroy();
+  }
+}
+
+function csvErrorZh(code: string): string {
+  switch (code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return '引号未闭合（某个单元格以 " 开头但没有结束的 "）';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return '引号后出现了多余的字符';
+    default:
+      return code;
+  }
+}
+
+// --------------------------------------------------------------------------------------- XLSX
+
+/** The text of an exceljs cell value (rich text, hyperlinks, formulas, dates). */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) return '';
+    // Excel dates have no zone: exceljs gives them as UTC midnight.
+    const iso = value.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 16).replace('T', ' ');
+  }
+  if (typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (Array.isArray(v.richText)) return (v.richText as { text: string }[]).map((r) => r.text).join('');
+    if ('text' in v && v.text !== undefined) return cellText(v.text);
+    if ('result' in v) return cellText(v.result);
+    if ('error' in v) return '';
+    if ('sharedFormula' in v || 'formula' in v) return '';
+    return '';
+  }
+  return String(value);
+}
+
+/** exceljs takes ~0.4 s to load: only when a file is a workbook. */
+async function loadExcelJs(): Promise<typeof ExcelJSModule> {
+  const mod = await import('exceljs');
+  return ((mod as unknown as { default?: typeof ExcelJSModule }).default ?? mod) as typeof ExcelJSModule;
+}
+
+async function xlsxRowsFull(file: string, sheetName?: string): Promise<AsyncIterable<RawRow>> {
+  const ExcelJS = await loadExcelJs();
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.readFile(file);
+  } catch (e) {
+    throw new InputFormatError(`无法读取 Excel 文件（文件损坏或不是 .xlsx）：${(e as Error).message}`);
+  }
+  const sheets = wb.worksheets.filter((ws) => ws.state !== 'hidden' && ws.state !== 'veryHidden');
+  const selected = selectSheets(sheets.map((ws) => ws.name), sheetName);
+  return (async function* () {
+    for (const ws of sheets) {
+      if (!selected.has(ws.name)) continue;
+      const width = ws.columnCount;
+      for (let r = 1; r <= ws.rowCount; r++) {
+        const row = ws.getRow(r);
+        const cells: string[] = [];
+        // Merged cells: every cell of a merge reads the master's value (exceljs proxies it).
+        for (let c = 1; c <= width; c++) cells.push(cellText(row.getCell(c).value));
+        yield { sheet: ws.name, line: r, cells };
+      }
+    }
+  })();
+}
+
+function selectSheets(names: string[], wanted?: string): Set<string> {
+  if (!wanted) return new Set(names);
+  const hit = names.find((n) => n === wanted) ?? names.find((n) => n.trim() === wanted.trim());
+  if (!hit) throw new InputFormatError(`找不到工作表“${wanted}”；文件中的工作表：${names.map((n) => `“${n}”`).join('、') || '（无）'}`);
+  return new Set([hit]);
+}
+
+function xlsxRowsStreaming(file: string, sheetName?: string): AsyncIterable<RawRow> {
+  return (async function* () {
+    const ExcelJS = await loadExcelJs();
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+      sharedStrings: 'cache',
+      styles: 'cache',
+      hyperlinks: 'ignore',
+      worksheets: 'emit',
+      entries: 'ignore',
+    });
+    const seen: string[] = [];
+    let found = false;
+    try {
+      for await (const ws of reader) {
+        const name = ((ws as unknown as { name?: string }).name ?? `Sheet${(ws as unknown as { id: number }).id}`).toString();
+        seen.push(name);
+        if (sheetName && name.trim() !== sheetName.trim()) {
+          // Drain the sheet so the reader moves on.
+          for await (const _row of ws) void _row;
+          continue;
+        }
+        found = true;
+        for await (const row of ws) {
+          const values = (row.values as unknown[]) ?? [];
+          const cells: string[] = [];
+          for (let c = 1; c < values.length; c++) cells.push(cellText(values[c]));
+          yield { sheet: name, line: row.number, cells };
+        }
+      }
+    } catch (e) {
+      if (e instanceof InputFormatError) throw e;
+      throw new InputFormatError(`无法读取 Excel 文件（文件损坏或不是 .xlsx）：${(e as Error).message}`);
+    }
+    if (sheetName && !found) {
+      throw new InputFormatError(`找不到工作表“${sheetName}”；文件中的工作表：${seen.map((n) => `“${n}”`).join('、') || '（无）'}`);
+    }
+  })();
+}
+
+// --------------------------------------------------------------------------------------- JSON
+
+const jsonSchema = z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), {
+  message: 'JSON 须为对象数组，例如 [{"账号名称": "…", "存在问题": "…"}]',
+});
+
+async function* jsonRows(file: string, encoding: TextEncoding): AsyncGenerator<RawRow> {
+  const text = decodeBuffer(await fs.promises.readFile(file), encoding);
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new InputFormatError(`JSON 格式错误：${(e as Error).message}`);
+  }
+  const parsed = jsonSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = typeof issue.path[0] === 'number' ? `第 ${issue.path[0] + 1} 项` : '';
+    const what = issue.path.length > 1 ? `字段“${String(issue.path[1])}”须为文本、数字或 null` : issue.message;
+    throw new InputFormatError(`JSON 内容不符合要求：${where}${what}`);
+  }
+  const headers: string[] = [];
+  const index = new Map<string, number>();
+  for (const item of parsed.data) {
+    for (const key of Object.keys(item)) {
+      if (!index.has(key)) {
+        index.set(key, headers.length);
+        headers.push(key);
+      }
+    }
+  }
+  yield { line: 0, cells: headers };
+  let n = 0;
+  for (const item of parsed.data) {
+    n++;
+    const cells = headers.map(() => '');
+    for (const [k, v] of Object.entries(item)) cells[index.get(k)!] = v === null ? '' : String(v);
+    yield { line: n, cells };
+  }
+}

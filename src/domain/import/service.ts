@@ -1,0 +1,361 @@
+/**
+ * Importing one notice: its table file in, work orders, problems, targets, units and
+ * repeat-offender escalations out, all in one transaction.
+ *
+ * Repeat offenders are counted by distinct active notices issued in the calendar year of this
+ * notice's issue date (this one included; a replaced notice does not count next to its
+ * replacement). A target at or above the threshold gets a repeat_target escalation (new media:
+ * 责令关停 proposed; website or column: 约谈); a unit with work orders in that many notices gets
+ * a repeat_unit escalation (约谈分管领导). Escalations are keyed by target/unit and year, so
+ * re-running or replacing a notice never duplicates them.
+ */
+import path from 'node:path';
+import type { Clock } from '../../clock';
+import type { Logger } from '../../logger';
+import type { NewEvent } from '../events/events';
+import type { TargetKind } from '../problems/taxonomy';
+import { businessDate, parseIsoDate } from '../calendar/dates';
+import type { ColumnRole } from './headers';
+import { normalizeAddress } from './identity';
+import { parseNoticeFile, type ParsedNotice, type Rejection } from './parse';
+import type { EscalationInput, ImportStore, ImportTx } from './store';
+
+export interface ImportOptions {
+  docNo?: string;
+  title?: string;
+  issuedOn?: string;
+  reportDueOn?: string;
+  kind?: TargetKind;
+  source?: string;
+  sheet?: string;
+  map?: Map<string, ColumnRole>;
+  dryRun?: boolean;
+  replace?: boolean;
+  actor?: string;
+  /** Force the streaming XLSX reader. */
+  xlsxStreaming?: boolean;
+}
+
+export interface ImportResult {
+  notice_id: number | null;
+  doc_no: string;
+  dry_run: boolean;
+  replaced_notice_id: number | null;
+  rows: number;
+  work_orders: number;
+  problems: number;
+  targets_new: number;
+  units_new: number;
+  repeat_targets: number;
+  escalations: number;
+  rejected: Rejection[];
+  /** First and last work-order codes created. */
+  codes: { first: string; last: string } | null;
+  kind: string | null;
+  format: string;
+  encoding: string | null;
+  sheets_skipped: { sheet: string | null; reason: string }[];
+}
+
+/** The file was refused: nothing was written. `result.rejected` says why. */
+export class ImportRejectedError extends Error {
+  constructor(readonly result: ImportResult) {
+    super(`导入被拒绝：${result.rejected.length} 处错误，未写入任何数据`);
+    this.name = 'ImportRejectedError';
+  }
+}
+
+export class DuplicateNoticeError extends Error {
+  constructor(
+    readonly docNo: string,
+    readonly existingId: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DuplicateNoticeError';
+  }
+}
+
+class DryRunRollback extends Error {
+  constructor(readonly result: ImportResult) {
+    super('dry run');
+  }
+}
+
+export interface ImportSettings {
+  repeatThreshold: number;
+  /** Business time zone: "today" for the default issue date. */
+  zone: string;
+}
+
+export const PROPOSED_ACTIONS = {
+  newmedia: '责令关停',
+  website: '约谈',
+  column: '约谈',
+  unit: '约谈分管领导',
+} as const;
+
+export class ImportService {
+  constructor(
+    private readonly store: ImportStore,
+    private readonly clock: Clock,
+    private readonly settings: ImportSettings,
+    private readonly logger?: Logger,
+  ) {}
+
+  async importFile(file: string, options: ImportOptions = {}): Promise<ImportResult> {
+    const now = this.clock.now();
+    const issuedOn = options.issuedOn ? parseIsoDate(options.issuedOn) : businessDate(now, this.settings.zone);
+    const reportDueOn = options.reportDueOn ? parseIsoDate(options.reportDueOn) : null;
+    const year = Number(issuedOn.slice(0, 4));
+    const parsed = await parseNoticeFile(file, {
+      sheet: options.sheet,
+      map: options.map,
+      kind: options.kind,
+      defaultYear: year,
+      xlsxStreaming: options.xlsxStreaming,
+    });
+    const docNo = options.docNo?.trim() || `FILE-${parsed.sha256.slice(0, 12)}`;
+    const base = this.baseResult(parsed, docNo, options);
+    if (parsed.rejected.length) throw new ImportRejectedError(base);
+
+    try {
+      return await this.store.transaction(async (tx) => {
+        const result = await this.write(tx, parsed, { ...options, docNo, issuedOn, reportDueOn, year, now }, base);
+        if (options.dryRun) throw new DryRunRollback(result);
+        return result;
+      });
+    } catch (e) {
+      if (e instanceof DryRunRollback) return e.result;
+      throw e;
+    }
+  }
+
+  private baseResult(parsed: ParsedNotice, docNo: string, options: ImportOptions): ImportResult {
+    return {
+      notice_id: null,
+      doc_no: docNo,
+      dry_run: Boolean(options.dryRun),
+      replaced_notice_id: null,
+      rows: parsed.rows,
+      work_orders: parsed.items.length,
+      problems: parsed.items.reduce((n, i) => n + i.problems.length, 0),
+      targets_new: 0,
+      units_new: 0,
+      repeat_targets: 0,
+      escalations: 0,
+      rejected: parsed.rejected,
+      codes: null,
+      kind: noticeKind(parsed.kinds),
+      format: parsed.format,
+      encoding: parsed.encoding,
+      sheets_skipped: parsed.sheets.filter((s) => s.skipped).map((s) => ({ sheet: s.name, reason: s.skipped! })),
+    };
+  }
+
+  private async write(
+    tx: ImportTx,
+    parsed: ParsedNotice,
+    o: Omit<ImportOptions, 'reportDueOn'> & { docNo: string; issuedOn: string; reportDueOn: string | null; year: number; now: Date },
+    base: ImportResult,
+  ): Promise<ImportResult> {
+    const actor = o.actor ?? 'cli';
+    const at = o.now;
+    await tx.lock();
+    const existing = await tx.findActiveNotice(o.docNo);
+    if (existing && !o.replace) {
+      throw new DuplicateNoticeError(
+        o.docNo,
+        existing.id,
+        `文号为“${o.docNo}”的通报已导入（通报 #${existing.id}，${existing.workOrders} 张工单，` +
+          `导入文件 ${existing.fileName ?? '未知'}）；如需用新文件替换，请加 --replace（原工单将作废，历史保留）`,
+      );
+    }
+
+    const noticeId = await tx.insertNotice({
+      docNo: o.docNo,
+      title: o.title?.trim() || path.parse(parsed.fileName).name,
+      issuedOn: o.issuedOn,
+      reportDueOn: o.reportDueOn,
+      source: o.source ?? null,
+      kind: base.kind,
+      fileName: parsed.fileName,
+      fileSha256: parsed.sha256,
+      extra: {
+        format: parsed.format,
+        encoding: parsed.encoding,
+        sheets: parsed.sheets.map((s) => ({ name: s.name, header_line: s.headerLine, headers: s.headers, kind: s.kind, rows: s.rows, skipped: s.skipped })),
+      },
+      createdAt: at,
+    });
+    const events: NewEvent[] = [];
+
+    let replacedId: number | null = null;
+    if (existing) {
+      replacedId = existing.id;
+      const open = await tx.openWorkOrderIds(existing.id);
+      await tx.supersede(open, at, actor, { reason: 'notice_replaced', replaced_by_notice_id: noticeId });
+      await tx.markReplaced(existing.id, noticeId);
+      events.push({ type: 'notice.replaced', actor, at, noticeId: existing.id, data: { replaced_by_notice_id: noticeId, superseded: open.length } });
+    }
+
+    // Units, then targets.
+    const unitInputs = new Map(parsed.items.map((i) => [i.unit.normalizedName, i.unit]));
+    const units = await tx.upsertUnits([...unitInputs.values()], at);
+    const targetInputs = parsed.items.map((i) => ({
+      identity: i.identity,
+      kind: i.kind,
+      name: i.name,
+      normalizedName: i.normalizedName,
+      platform: i.platform,
+      family: i.family,
+      address: i.address,
+      host: i.kind === 'website' && i.address ? normalizeAddress(i.address) : null,
+      unitId: units.ids.get(i.unit.normalizedName)!,
+    }));
+    const targets = await tx.upsertTargets(targetInputs, at);
+
+    // Two items may resolve to one stored target (a website matched by address): merge them.
+    const byTarget = new Map<number, (typeof parsed.items)[number]>();
+    for (const item of parsed.items) {
+      const targetId = targets.ids.get(item.identity)!;
+      const prev = byTarget.get(targetId);
+      if (prev) {
+        for (const p of item.problems) if (!prev.problems.some((q) => q.text === p.text)) prev.problems.push(p);
+        prev.sources.push(...item.sources);
+        Object.assign(prev.extra, { ...item.extra, ...prev.extra });
+      } else byTarget.set(targetId, { ...item, problems: [...item.problems], sources: [...item.sources], extra: { ...item.extra } });
+    }
+
+    // Work orders with codes "<year>-<sequence>", race-free under the import lock.
+    const prefix = `${o.year}-`;
+    let seq = await tx.maxCodeSequence(prefix);
+    const orders = [...byTarget.entries()].map(([targetId, item]) => ({
+      code: `${prefix}${String(++seq).padStart(4, '0')}`,
+      targetId,
+      unitId: units.ids.get(item.unit.normalizedName)!,
+      dueOnOverride: item.dueOn,
+      extra: item.extra,
+      item,
+    }));
+    const woIds = await tx.insertWorkOrders(noticeId, orders, at);
+    const problems = orders.flatMap((wo) =>
+      wo.item.problems.map((p, position) => ({ workOrderId: woIds.get(wo.targetId)!, position, category: p.category, text: p.text })),
+    );
+    await tx.insertProblems(problems);
+    for (const wo of orders) {
+      events.push({
+        type: 'work_order.created',
+        actor,
+        at,
+        workOrderId: woIds.get(wo.targetId)!,
+        noticeId,
+        unitId: wo.unitId,
+        data: {
+          code: wo.code,
+          target_id: wo.targetId,
+          state: 'new',
+          problems: wo.item.problems.map((p) => p.category),
+          source_rows: wo.item.sources,
+        },
+      });
+    }
+
+    // Repeat offenders within the calendar year of the issue date.
+    const from = `${o.year}-01-01`;
+    const to = `${o.year}-12-31`;
+    const threshold = this.settings.repeatThreshold;
+    const targetIds = orders.map((wo) => wo.targetId);
+    const targetCounts = await tx.noticeCountsByTarget(targetIds, from, to);
+    const unitIds = [...new Set(orders.map((wo) => wo.unitId))];
+    const unitCounts = await tx.noticeCountsByUnit(unitIds, from, to);
+    const escalations: EscalationInput[] = [];
+    let repeatTargets = 0;
+    for (const wo of orders) {
+      const count = targetCounts.get(wo.targetId) ?? 1;
+      if (count >= 2) repeatTargets++;
+      if (count >= threshold) {
+        escalations.push({
+          kind: 'repeat_target',
+          dedupeKey: `repeat_target:${wo.targetId}:${o.year}`,
+          targetId: wo.targetId,
+          unitId: wo.unitId,
+          noticeId,
+          year: o.year,
+          count,
+          proposedAction: wo.item.kind === 'newmedia' ? PROPOSED_ACTIONS.newmedia : PROPOSED_ACTIONS.website,
+        });
+      }
+    }
+    for (const unitId of unitIds) {
+      const count = unitCounts.get(unitId) ?? 1;
+      if (count >= threshold) {
+        escalations.push({
+          kind: 'repeat_unit',
+          dedupeKey: `repeat_unit:${unitId}:${o.year}`,
+          targetId: null,
+          unitId,
+          noticeId,
+          year: o.year,
+          count,
+          proposedAction: PROPOSED_ACTIONS.unit,
+        });
+      }
+    }
+    const stored = await tx.upsertEscalations(escalations, at);
+    let created = 0;
+    for (const e of escalations) {
+      const s = stored.get(e.dedupeKey)!;
+      if (s.created) created++;
+      events.push({
+        type: s.created ? 'escalation.created' : 'escalation.updated',
+        actor,
+        at,
+        noticeId,
+        unitId: e.unitId,
+        data: { escalation_id: s.id, kind: e.kind, target_id: e.targetId, year: e.year, count: e.count, proposed_action: e.proposedAction },
+      });
+    }
+
+    const result: ImportResult = {
+      ...base,
+      notice_id: o.dryRun ? null : noticeId,
+      replaced_notice_id: replacedId,
+      work_orders: orders.length,
+      problems: problems.length,
+      targets_new: targets.created.size,
+      units_new: units.created.size,
+      repeat_targets: repeatTargets,
+      escalations: created,
+      codes: orders.length ? { first: orders[0].code, last: orders[orders.length - 1].code } : null,
+    };
+    events.unshift({
+      type: 'notice.imported',
+      actor,
+      at,
+      noticeId,
+      data: {
+        doc_no: o.docNo,
+        file: parsed.fileName,
+        sha256: parsed.sha256,
+        rows: result.rows,
+        work_orders: result.work_orders,
+        problems: result.problems,
+        targets_new: result.targets_new,
+        units_new: result.units_new,
+        repeat_targets: result.repeat_targets,
+        escalations: result.escalations,
+        replaced_notice_id: replacedId,
+      },
+    });
+    await tx.appendEvents(events);
+    this.logger?.info({ noticeId, docNo: o.docNo, workOrders: orders.length, dryRun: Boolean(o.dryRun) }, '通报已导入 (notice imported)');
+    return result;
+  }
+}
+
+function noticeKind(kinds: TargetKind[]): string | null {
+  if (kinds.length === 0) return null;
+  if (kinds.length === 1) return kinds[0];
+  return 'mixed';
+}
