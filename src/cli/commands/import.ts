@@ -4,22 +4,11 @@ import { isoDateArg } from '../args';
 import { CliError, CliPartialFailure, runWithContext, stdout } from '../runner';
 import { HeaderMapError, parseHeaderMap } from '../../domain/import/headers';
 import { InputFormatError } from '../../domain/import/readers';
-import { DuplicateNoticeError, ImportRejectedError, type ImportResult } from '../../domain/import/service';
+import { DuplicateNoticeError, ImportRejectedError, type ImportOptions, type ImportResult } from '../../domain/import/service';
 import { isTargetKind, TARGET_KINDS, type TargetKind } from '../../domain/problems/taxonomy';
 
-interface ImportOpts {
-  json?: boolean;
-  docNo?: string;
-  title?: string;
-  issuedOn?: string;
-  reportDueOn?: string;
-  kind?: TargetKind;
-  source?: string;
-  sheet?: string;
-  map?: string[];
-  dryRun?: boolean;
-  replace?: boolean;
-}
+/** The service's options as commander gives them: `--map` repeated as strings. */
+type ImportOpts = Omit<ImportOptions, 'map' | 'actor' | 'xlsxStreaming'> & { json?: boolean; map?: string[] };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -62,6 +62,19 @@ export interface DeadlineRuleStore {
   deactivate(id: number, actor: string, at: Date): Promise<void>;
 }
 
+/** The stored columns of a validated rule. */
+function columns(v: RuleInput) {
+  return {
+    source: v.source,
+    target_kind: v.targetKind,
+    category: v.category,
+    amount: v.amount,
+    unit: v.unit,
+    cutoff: v.cutoff,
+    note: v.note,
+  };
+}
+
 function fromRow(r: any): DeadlineRule {
   return {
     id: Number(r.id),
@@ -98,13 +111,7 @@ export class KnexDeadlineRuleStore implements DeadlineRuleStore {
     return this.db.transaction(async (trx) => {
       const [row] = await trx('deadline_rules')
         .insert({
-          source: v.source,
-          target_kind: v.targetKind,
-          category: v.category,
-          amount: v.amount,
-          unit: v.unit,
-          cutoff: v.cutoff,
-          note: v.note,
+          ...columns(v),
           active: true,
           created_at: at.getTime(),
           updated_at: at.getTime(),
@@ -123,16 +130,7 @@ export class KnexDeadlineRuleStore implements DeadlineRuleStore {
       if (!before) throw new RuleValidationError(`期限规则不存在：${id}`);
       const [row] = await trx('deadline_rules')
         .where({ id })
-        .update({
-          source: v.source,
-          target_kind: v.targetKind,
-          category: v.category,
-          amount: v.amount,
-          unit: v.unit,
-          cutoff: v.cutoff,
-          note: v.note,
-          updated_at: at.getTime(),
-        })
+        .update({ ...columns(v), updated_at: at.getTime() })
         .returning('*');
       const rule = fromRow(row);
       await this.events.append({ type: 'deadline_rule.updated', actor, at, data: { before: fromRow(before), rule } }, trx);

@@ -10,6 +10,17 @@
  */
 import type { TargetKind } from '../problems/taxonomy';
 
+/** What identifies and describes a flagged target, as read from a notice. */
+export interface TargetFields {
+  identity: string;
+  kind: TargetKind;
+  name: string;
+  normalizedName: string;
+  platform: string | null;
+  family: string | null;
+  address: string | null;
+}
+
 const CJK = '\\p{Script=Han}\\u3000-\\u303f\\uff00-\\uffef';
 const BETWEEN_CJK = new RegExp(`(?<=[${CJK}])\\s+(?=[${CJK}])`, 'gu');
 

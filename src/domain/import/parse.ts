@@ -19,7 +19,7 @@ import {
   type ColumnRole,
   type HeaderLayout,
 } from './headers';
-import { cleanText, normalizeAddress, normalizeName, platformFamilies, targetIdentity } from './identity';
+import { cleanText, normalizeAddress, normalizeName, platformFamilies, targetIdentity, type TargetFields } from './identity';
 import { splitProblems, type ProblemPart } from './problems';
 import { openTable, sha256File, type RawRow } from './readers';
 
@@ -40,14 +40,7 @@ export interface ParsedUnit {
   jurisdiction: string | null;
 }
 
-export interface ParsedItem {
-  identity: string;
-  kind: TargetKind;
-  name: string;
-  normalizedName: string;
-  platform: string | null;
-  family: string | null;
-  address: string | null;
+export interface ParsedItem extends TargetFields {
   unit: ParsedUnit;
   problems: ProblemPart[];
   extra: Record<string, string>;

@@ -8,6 +8,7 @@ import { isPostgres } from '../../db/knex';
 import type { EventLog, NewEvent } from '../events/events';
 import type { WorkOrderStore } from '../workorders/store';
 import type { TargetKind } from '../problems/taxonomy';
+import type { TargetFields } from './identity';
 
 export interface ExistingNotice {
   id: number;
@@ -37,14 +38,7 @@ export interface UnitInput {
   jurisdiction: string | null;
 }
 
-export interface TargetInput {
-  identity: string;
-  kind: TargetKind;
-  name: string;
-  normalizedName: string;
-  platform: string | null;
-  family: string | null;
-  address: string | null;
+export interface TargetInput extends TargetFields {
   /** Website host, for matching a website listed under another name. */
   host: string | null;
   unitId: number;
