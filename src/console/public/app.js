@@ -93,11 +93,14 @@ function loginPage() {
 }
 
 let renderSeq = 0;
+let lastHash = null;
 async function render() {
   const seq = ++renderSeq;
   const hash = location.hash.replace(/^#/, '') || '/';
   const path = hash.split('?')[0] || '/';
-  clearFlash();
+  // A page reloading itself after a change keeps the message about that change.
+  if (hash !== lastHash) clearFlash();
+  lastHash = hash;
   if (path === '/login' || !state.me) {
     if (!state.me) {
       renderShell();

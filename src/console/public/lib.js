@@ -14,11 +14,15 @@ export function el(tag, attrs = {}, ...children) {
     else if (v === true) node.setAttribute(k, '');
     else node.setAttribute(k, String(v));
   }
-  append(node, children);
+  appendList(node, children);
   return node;
 }
 
-function append(node, children) {
+export function append(node, ...children) {
+  appendList(node, children);
+}
+
+function appendList(node, children) {
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
@@ -28,7 +32,7 @@ function append(node, children) {
 export function svgEl(tag, attrs = {}, ...children) {
   const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  append(node, children);
+  appendList(node, children);
   return node;
 }
 
@@ -67,14 +71,18 @@ export function qs(params) {
   return s ? `?${s}` : '';
 }
 
-export function flash(message, kind = 'ok') {
+/** Shows a message; keep: it survives the next page change (a message about where we go). */
+export function flash(message, kind = 'ok', keep = false) {
   const box = document.getElementById('flash');
+  box.dataset.keep = keep ? '1' : '';
   box.replaceChildren(el('div', { class: `msg ${kind}` }, message));
   if (kind === 'ok') setTimeout(() => box.firstChild && box.firstChild.textContent === message && box.replaceChildren(), 6000);
 }
 
 export function clearFlash() {
-  document.getElementById('flash').replaceChildren();
+  const box = document.getElementById('flash');
+  if (box.dataset.keep === '1') box.dataset.keep = '';
+  else box.replaceChildren();
 }
 
 /** Runs an action, showing its error as a message instead of failing silently. */
@@ -101,8 +109,11 @@ export function fmtPct(v) {
 export const isAdmin = () => state.me?.role === 'admin';
 export const canReview = () => state.me?.role === 'admin' || state.me?.role === 'supervisor';
 
+let fieldSeq = 0;
+/** A labelled control: <label for> + the control (a wrapping label would add a select's options to its name). */
 export function field(labelText, input) {
-  return el('label', {}, labelText, input);
+  if (!input.id) input.id = `f${++fieldSeq}`;
+  return el('div', { class: 'field' }, el('label', { for: input.id }, labelText), input);
 }
 
 export function select(name, options, value, attrs = {}) {

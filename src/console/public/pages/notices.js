@@ -1,5 +1,5 @@
 // 通报: the list, and uploading a notice's table with a preview before anything is written.
-import { api, attempt, el, field, flash, hashQuery, isAdmin, pager, qs, select, setHashQuery, table } from '../lib.js';
+import { api, append, attempt, el, field, flash, hashQuery, isAdmin, pager, qs, select, setHashQuery, table } from '../lib.js';
 
 const KINDS = [['', '自动识别'], ['website', '政府网站'], ['column', '网站栏目'], ['newmedia', '政务新媒体']];
 
@@ -31,14 +31,15 @@ function previewView(p, options, onDone) {
         const res = await attempt(() => api('POST', `/notices/uploads/${p.upload_id}/confirm`, options));
         confirm.disabled = false;
         if (res) {
-          flash(`已导入通报 ${res.doc_no}：创建工单 ${res.work_orders} 张（${res.codes ? `${res.codes.first} 至 ${res.codes.last}` : '无'}）。`);
+          flash(`已导入通报 ${res.doc_no}：创建工单 ${res.work_orders} 张（${res.codes ? `${res.codes.first} 至 ${res.codes.last}` : '无'}）。`, 'ok', true);
           onDone(res);
         }
       },
     },
     '确认导入',
   );
-  box.append(
+  append(
+    box,
     el('h2', { id: 'preview-title' }, `预览：${p.file_name}`),
     el('p', { class: 'muted' }, '以下是导入后将创建的内容，尚未写入任何数据。'),
     p.duplicate ? el('div', { class: 'msg err', role: 'alert' }, p.duplicate.message) : null,

@@ -4,16 +4,14 @@ import { api, attempt, el, field, flash, isAdmin, qs, select, table } from '../l
 
 const UNITS = [['working_days', '工作日'], ['calendar_days', '自然日']];
 
-function localNow() {
-  const d = new Date(Date.now() + 8 * 3600 * 1000);
-  return d.toISOString().slice(0, 16);
-}
 
 export async function rulesPage() {
   const data = await api('GET', '/deadline-rules?include_inactive=true');
   const cats = Object.entries(data.categories);
   const kinds = Object.entries(data.target_kinds);
   const page = el('section', {});
+  // "Now" in business time, as the server sees it.
+  const now = (await api('GET', '/deadlines/preview?amount=1&unit=working_days')).from.slice(0, 16);
   let editing = null;
 
   const preview = el('p', { class: 'preview-line', 'aria-live': 'polite' }, '—');
@@ -53,7 +51,7 @@ export async function rulesPage() {
     field('单位', select('unit', UNITS, 'working_days')),
     field(`截止时刻（空：${data.defaults.cutoff}）`, el('input', { name: 'cutoff', type: 'time' })),
     field('备注', el('input', { name: 'note' })),
-    field('预览：通知时间', el('input', { name: 'from', type: 'datetime-local', value: localNow() })),
+    field('预览：通知时间', el('input', { name: 'from', type: 'datetime-local', value: now })),
     el(
       'div',
       { class: 'actions' },
