@@ -189,7 +189,7 @@ describeBrowser('admin console in chromium', () => {
 
     const page = await newPage();
     await signIn(page, 'lisi', 'supervisor-pass');
-    await expect(page.locator('nav').getByRole('link', { name: '用户' }).isVisible()).resolves.toBe(false);
+    await expect(page.locator('#nav').getByRole('link', { name: '用户' }).isVisible()).resolves.toBe(false);
     await page.getByRole('link', { name: '工单' }).click();
     const rows = page.locator('table:has(caption:text("工单列表")) tbody tr');
     await rows.first().waitFor();

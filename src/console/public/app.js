@@ -47,7 +47,7 @@ function renderShell() {
   document.getElementById('nav').hidden = !signedIn;
   document.getElementById('logout').hidden = !signedIn;
   document.getElementById('who').textContent = signedIn ? `${state.me.display_name || state.me.username}（${state.me.role_label}）` : '';
-  for (const li of document.querySelectorAll('nav li[data-role]')) li.hidden = state.me?.role !== li.dataset.role;
+  for (const li of document.querySelectorAll('#nav li[data-role]')) li.hidden = state.me?.role !== li.dataset.role;
 }
 
 async function refreshBanner() {
@@ -113,7 +113,7 @@ async function render() {
     location.hash = '#/';
     return;
   }
-  for (const a of document.querySelectorAll('nav a')) {
+  for (const a of document.querySelectorAll('#nav a')) {
     const target = a.getAttribute('href').slice(1);
     const current = target === '/' ? path === '/' : path === target || path.startsWith(`${target}/`);
     if (current) a.setAttribute('aria-current', 'page');

@@ -162,6 +162,6 @@ export async function contactsPage() {
   const body = tab === 'contacts' ? await contactsTab(q) : tab === 'supervisions' ? await supervisionsTab() : tab === 'import' ? importTab() : await unitsTab(q);
   return el('section', {},
     el('h1', {}, '单位与联系人'),
-    el('nav', { 'aria-label': '分页签', class: 'actions' }, tabs.map(([id, label]) => el('a', { href: `#/contacts?tab=${id}`, 'aria-current': id === tab ? 'page' : false, class: id === tab ? 'pill accepted' : 'pill' }, label))),
+    el('nav', { 'aria-label': '单位与联系人分页', class: 'tabs' }, tabs.map(([id, label]) => el('a', { href: `#/contacts?tab=${id}`, 'aria-current': id === tab ? 'page' : false }, label))),
     body);
 }

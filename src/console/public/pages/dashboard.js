@@ -6,7 +6,7 @@ function barChart(rows, title) {
   const labelW = 120;
   const barW = 360;
   const h = rows.length * rowH + 40;
-  const svg = svgEl('svg', { viewBox: `0 0 ${labelW + barW + 70} ${h}`, width: '100%', role: 'img', 'aria-labelledby': 'chart-title chart-desc' });
+  const svg = svgEl('svg', { viewBox: `0 0 ${labelW + barW + 70} ${h}`, width: labelW + barW + 70, height: h, class: 'chart', role: 'img', 'aria-labelledby': 'chart-title chart-desc' });
   svg.append(svgEl('title', { id: 'chart-title' }, title));
   svg.append(svgEl('desc', { id: 'chart-desc' }, rows.map((r) => `${r.label}：逾期率 ${fmtPct(r.overdue)}，按时整改率 ${fmtPct(r.onTime)}`).join('；')));
   rows.forEach((r, i) => {
