@@ -1,8 +1,12 @@
 /** The admin API through HTTP, on SQLite and (with TEST_DATABASE_URL) PostgreSQL. */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describeEachDb } from '../support/db';
 import { ROOT } from '../support/spawn';
+import { UploadRegistry } from '../../src/http/api/notices';
+import { ManualClock } from '../../src/clock';
 import { TemplateError, type TemplateCatalog } from '../../src/http/api/templates';
 import { Client, fileForm, signedIn, startAdminServer, TOKEN, type AdminServer } from './support';
 
@@ -197,6 +201,32 @@ describeEachDb('admin API: notices upload, preview, confirm, export', (get) => {
     expect(replaced.body.replaced_notice_id).toBe(notice.id);
   });
 
+  it('keeps no file from refused or abandoned uploads', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-up-'));
+    try {
+      await s.close();
+      s = await startAdminServer(get(), { uploads: new UploadRegistry(dir, new ManualClock('2026-11-23T02:00:00Z')) });
+      admin = await signedIn(s, 'ann', 'admin');
+      const files = () => fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, String(f))).isFile());
+      expect((await new Client(s.base).post('/notices/uploads', fileForm(NOTICE))).status).toBe(401);
+      const viewer = await signedIn(s, 'vic', 'viewer');
+      expect((await viewer.post('/notices/uploads', fileForm(NOTICE))).status).toBe(403);
+      expect(files()).toEqual([]);
+      const p = await admin.post('/notices/uploads', fileForm(NOTICE));
+      expect(files()).toHaveLength(1);
+      expect((await admin.del(`/notices/uploads/${p.body.upload_id}`)).status).toBe(200);
+      expect(files()).toEqual([]);
+      expect((await admin.post(`/notices/uploads/${p.body.upload_id}/confirm`, {})).status).toBe(404);
+      const tooMany = new FormData();
+      tooMany.append('file', new Blob(['a']), 'a.csv');
+      tooMany.append('file', new Blob(['b']), 'b.csv');
+      expect((await admin.post('/notices/uploads', tooMany)).body.message).toBe('一次只能上传一个文件');
+      expect(files()).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lists every rejected row with its line and imports nothing', async () => {
     const p = await admin.post('/notices/uploads', fileForm(MALFORMED, { issued_on: '2026-11-20' }));
     expect(p.status).toBe(200);
@@ -257,11 +287,16 @@ describeEachDb('admin API: notices upload, preview, confirm, export', (get) => {
 describeEachDb('admin API: work orders, rules, calendar', (get) => {
   let s: AdminServer;
   let admin: Client;
+  let mediaDir: string;
   beforeEach(async () => {
-    s = await startAdminServer(get());
+    mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-media-'));
+    s = await startAdminServer(get(), {}, { MEDIA_DIR: mediaDir });
     admin = await signedIn(s, 'amy', 'admin');
   });
-  afterEach(() => s.close());
+  afterEach(async () => {
+    await s.close();
+    fs.rmSync(mediaDir, { recursive: true, force: true });
+  });
 
   it('filters work orders and validates filters in Chinese', async () => {
     await importNotice(admin);
@@ -277,6 +312,37 @@ describeEachDb('admin API: work orders, rules, calendar', (get) => {
     expect(bad.body.message).toContain('state：状态须为');
     expect(bad.body.message).toContain('kind：对象类型须为 website、column 或 newmedia');
     expect(bad.body.message).toContain('page_size');
+  });
+
+  it('serves evidence images in scope only, and nothing outside MEDIA_DIR', async () => {
+    await importNotice(admin);
+    const order = await s.ctx.db('work_orders').where({ code: '2026-0002' }).first();
+    const media = s.ctx.config.mediaDir;
+    fs.mkdirSync(path.join(media, 'ab'), { recursive: true });
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    fs.writeFileSync(path.join(media, 'ab', 'shot.png'), png);
+    fs.writeFileSync(path.join(media, 'ab', 'page.html'), '<script>alert(1)</script>');
+    const row = (p: string, mime: string) => ({ work_order_id: order.id, kind: 'image', storage_path: p, mime, created_at: 1 });
+    const ids: number[] = [];
+    for (const r of [row('ab/shot.png', 'image/png'), row('ab/page.html', 'text/html'), row('../../etc/passwd', 'image/png')]) {
+      const [x] = await s.ctx.db('evidence').insert(r).returning('id');
+      ids.push(Number(typeof x === 'object' ? x.id : x));
+    }
+    const img = await admin.get(`/evidence/${ids[0]}/file`);
+    expect(img.status).toBe(200);
+    expect(img.headers.get('content-type')).toBe('image/png');
+    expect(img.raw).toEqual(png);
+    const html = await admin.get(`/evidence/${ids[1]}/file`);
+    expect(html.headers.get('content-type')).toBe('application/octet-stream');
+    expect(html.headers.get('content-disposition')).toMatch(/^attachment/);
+    expect((await admin.get(`/evidence/${ids[2]}/file`)).status).toBe(404);
+    const d = (await admin.get(`/work-orders/${order.id}`)).body;
+    expect(d.evidence.map((e: any) => e.url)).toEqual(ids.map((id) => `/api/evidence/${id}/file`));
+
+    const contact = (await admin.post('/contacts', { wecom_userid: 'sue', role: 'supervisor' })).body;
+    await admin.post('/supervisions', { contact_id: contact.id, jurisdiction: '通城县' });
+    const sup = await signedIn(s, 'sue', 'supervisor', { contactId: contact.id });
+    expect((await sup.get(`/evidence/${ids[0]}/file`)).status).toBe(404);
   });
 
   it('shows a work order with its problems, replies, evidence and timeline', async () => {

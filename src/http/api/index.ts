@@ -34,6 +34,16 @@ export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 const zhCN = z.locales.zhCN().localeError;
 
+const MULTER_MESSAGES: Record<string, string> = {
+  LIMIT_FILE_SIZE: `文件过大：最大 ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`,
+  LIMIT_FILE_COUNT: '一次只能上传一个文件',
+  LIMIT_UNEXPECTED_FILE: '文件字段须名为 file，且一次只能上传一个文件',
+  LIMIT_FIELD_COUNT: '表单字段过多',
+  LIMIT_PART_COUNT: '表单内容过多',
+  LIMIT_FIELD_KEY: '表单字段名过长',
+  LIMIT_FIELD_VALUE: '表单字段值过长',
+};
+
 /** What the API needs beyond the context; the conversation module plugs in here. */
 export interface ApiDeps {
   users: UserStore;
@@ -130,23 +140,7 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
 
   for (const def of routes) {
     const handlers: ((req: Request, res: Response, next: NextFunction) => void)[] = [];
-    if (def.upload) {
-      handlers.push((req, res, next) =>
-        upload(req, res, (err: unknown) => {
-          if (err instanceof multer.MulterError) {
-            const msg =
-              err.code === 'LIMIT_FILE_SIZE'
-                ? `文件过大：最大 ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`
-                : `上传有误：${err.code === 'LIMIT_UNEXPECTED_FILE' ? '文件字段须名为 file，且只能有一个文件' : err.message}`;
-            next(new ApiError(400, 'invalid_upload', msg));
-            return;
-          }
-          next(err as Error | undefined);
-        }),
-      );
-    } else if (def.method !== 'get') {
-      handlers.push(json);
-    }
+    // Who is calling, and may they, before any body (or upload) is read.
     handlers.push((req, res, next) => {
       void (async () => {
         const principal = await authenticate(ctx, deps, req);
@@ -159,7 +153,27 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
             throw new ApiError(403, 'csrf', '请求缺少有效的 CSRF 令牌，请刷新页面后重试');
           }
         }
-        const file = req.file ? { path: req.file.path, originalName: req.file.originalname, size: req.file.size } : undefined;
+        res.locals.principal = principal;
+        next();
+      })().catch(next);
+    });
+    if (def.upload) {
+      handlers.push((req, res, next) =>
+        upload(req, res, (err: unknown) => {
+          if (err instanceof multer.MulterError) {
+            next(new ApiError(400, 'invalid_upload', MULTER_MESSAGES[err.code] ?? '上传有误，请重新选择文件'));
+            return;
+          }
+          next(err as Error | undefined);
+        }),
+      );
+    } else if (def.method !== 'get') {
+      handlers.push(json);
+    }
+    handlers.push((req, res, next) => {
+      const principal = res.locals.principal as Principal | null;
+      const file = req.file ? { path: req.file.path, originalName: req.file.originalname, size: req.file.size } : undefined;
+      void (async () => {
         try {
           const params = parsePart(def.params, req.params, '路径参数');
           const query = parsePart(def.query, req.query, '查询参数');
@@ -188,9 +202,8 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
             res.send(d.body);
             return;
           }
-          res.status(def.method === 'post' && out !== undefined ? 200 : out === undefined ? 204 : 200);
-          if (out === undefined) res.end();
-          else res.json(out);
+          if (out === undefined) res.status(204).end();
+          else res.status(200).json(out);
         } finally {
           // An upload route that did not keep its file leaves nothing behind.
           if (file && !deps.uploads.owns(file.path)) fs.rm(file.path, { force: true }, () => undefined);

@@ -231,6 +231,19 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
       },
     }),
     route({
+      method: 'delete',
+      path: '/notices/uploads/:upload_id',
+      tag: '通报',
+      summary: '放弃已上传、未导入的文件',
+      roles: ADMIN,
+      params: z.object({ upload_id: z.string().regex(/^[0-9a-f]{24}$/, '上传编号无效') }),
+      async handler({ params }) {
+        if (!deps.uploads.get(params.upload_id)) throw new ApiError(404, 'upload_expired', '上传的文件已过期或不存在');
+        deps.uploads.drop(params.upload_id);
+        return { ok: true };
+      },
+    }),
+    route({
       method: 'get',
       path: '/notices/:id/export',
       tag: '导出',

@@ -138,11 +138,16 @@ export function workOrderRoutes(): RouteDef[] {
       async handler({ params, ctx, scope, res }) {
         const e = await new ReportStore(ctx.db).evidenceFile(params.id, scope.all ? null : scope.unitIds);
         if (!e) throw notFound('证据');
+        // Paths are relative to MEDIA_DIR (src/wecom/media.ts); nothing outside it is served.
         const media = path.resolve(ctx.config.mediaDir);
         const file = path.resolve(media, e.path);
-        if (!file.startsWith(media + path.sep) && !path.isAbsolute(e.path)) throw notFound('证据');
+        if (!file.startsWith(media + path.sep)) throw notFound('证据');
         if (!fs.existsSync(file)) throw notFound('证据文件');
-        res.setHeader('Content-Type', e.mime ?? 'application/octet-stream');
+        // Only raster images are shown inline; anything else is a download that cannot run here.
+        const inline = e.mime !== null && /^image\/(png|jpeg|gif|webp)$/.test(e.mime);
+        res.setHeader('Content-Type', inline ? e.mime! : 'application/octet-stream');
+        res.setHeader('Content-Disposition', inline ? 'inline' : `attachment; filename="evidence-${params.id}"`);
+        res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
         res.setHeader('X-Content-Type-Options', 'nosniff');
         await new Promise<void>((resolve, reject) => res.sendFile(file, (err) => (err ? reject(err) : resolve())));
         return undefined;

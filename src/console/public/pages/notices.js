@@ -52,7 +52,7 @@ function previewView(p, options, onDone) {
           '被拒绝的行',
         )
       : null,
-    el('div', { class: 'actions' }, confirm, el('button', { type: 'button', class: 'secondary', onclick: () => onDone(null) }, '取消')),
+    el('div', { class: 'actions' }, confirm, el('button', { type: 'button', class: 'secondary', onclick: async () => { await attempt(() => api('DELETE', `/notices/uploads/${p.upload_id}`)); onDone(null); } }, '取消')),
     table(
       ['行号', '名称', '类型', '平台', '主办单位', '辖区', '存在问题'],
       p.items.map((i) =>
