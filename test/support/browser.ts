@@ -27,6 +27,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      '--lang=zh-CN',
     ],
   });
   return {
