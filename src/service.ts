@@ -6,6 +6,8 @@ import type { Server } from 'node:http';
 import type { Config } from './config';
 import { createContext, type AppContext, type ContextOptions } from './app/context';
 import { createHttpApp, finishHttpApp, type HttpState } from './http/server';
+import { ensureDevelopmentAdmin, mountAdmin } from './http/admin';
+import type { ApiDeps } from './http/api';
 import { createWecomTransport, type TransportOptions, type WecomTransport } from './wecom/transport';
 import { buildJobs } from './jobs';
 import { JobRunner } from './jobs/runner';
@@ -22,7 +24,10 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export interface ServiceOptions extends ContextOptions, TransportOptions {}
+export interface ServiceOptions extends ContextOptions, TransportOptions {
+  /** Services the admin API uses beyond the context (contacts import, message templates). */
+  admin?: Partial<ApiDeps>;
+}
 
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const state: HttpState = { ready: false };
@@ -30,6 +35,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const app = createHttpApp(ctx, state);
   const wecom = createWecomTransport(ctx, options);
   wecom.mount(app);
+  mountAdmin(app, ctx, options.admin);
   finishHttpApp(app, ctx);
 
   let server: Server;
@@ -48,6 +54,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   wecom.attach(baseUrl);
   await ctx.calendar.reload();
+  await ensureDevelopmentAdmin(ctx);
   wecom.start();
   const scheduler = config.jobs.enabled
     ? new Scheduler(new JobRunner(ctx, buildJobs(ctx)), ctx.clock, config.businessTz, ctx.logger)

@@ -8,9 +8,10 @@ import { registerDeadline } from './commands/deadline';
 import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
 import { registerTick } from './commands/tick';
+import { registerUsers } from './commands/users';
 import type { Register } from './runner';
 
-const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerImport, registerTick];
+const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerImport, registerTick, registerUsers];
 
 export function buildProgram(): Command {
   const program = new Command('rectify-bot')

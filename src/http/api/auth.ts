@@ -1,0 +1,79 @@
+/** Sign-in, sign-out and "who am I" for the console. */
+import { parse as parseCookie } from 'cookie';
+import { z } from 'zod';
+import { ALL_ROLES, ApiError, route, type RouteDef } from './framework';
+import type { ApiDeps } from './index';
+import { SESSION_COOKIE, sessionCookie } from '../auth/cookies';
+import { ROLE_LABELS, type User } from '../auth/users';
+
+export function userJson(u: User) {
+  return {
+    id: u.id,
+    username: u.username,
+    display_name: u.displayName,
+    role: u.role,
+    role_label: ROLE_LABELS[u.role],
+    contact_id: u.contactId,
+    active: u.active,
+    created_at: u.createdAt.toISOString(),
+    updated_at: u.updatedAt.toISOString(),
+  };
+}
+
+export function authRoutes(deps: ApiDeps): RouteDef[] {
+  return [
+    route({
+      method: 'post',
+      path: '/auth/login',
+      tag: '登录',
+      summary: '登录控制台（设置会话 Cookie，返回 CSRF 令牌）',
+      roles: ALL_ROLES,
+      public: true,
+      body: z.object({
+        username: z.string().trim().min(1, '请输入用户名').max(64),
+        password: z.string().min(1, '请输入密码').max(200),
+      }),
+      async handler({ body, ctx, req, res }) {
+        const user = await deps.users.authenticate(body.username, body.password);
+        const now = ctx.clock.now();
+        if (!user) {
+          await ctx.events.append({ type: 'user.login_failed', actor: `admin:${body.username}`, at: now, data: { ip: req.ip } });
+          throw new ApiError(401, 'bad_credentials', '用户名或密码错误，或账号已停用');
+        }
+        const s = await deps.sessions.create(user.id, now);
+        await ctx.events.append({ type: 'user.login', actor: `admin:${user.username}`, at: now, data: { user_id: user.id, ip: req.ip } });
+        res.setHeader('Set-Cookie', sessionCookie(ctx, req, s.id));
+        return { user: userJson(user), csrf_token: s.csrfToken };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/logout',
+      tag: '登录',
+      summary: '退出登录',
+      roles: ALL_ROLES,
+      async handler({ ctx, req, res, principal }) {
+        const sid = parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
+        if (sid) await deps.sessions.destroy(sid);
+        res.setHeader('Set-Cookie', sessionCookie(ctx, req, null));
+        if (principal.kind === 'user') {
+          await ctx.events.append({ type: 'user.logout', actor: principal.actor, at: ctx.clock.now(), data: { user_id: principal.user.id } });
+        }
+        return { ok: true };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/auth/me',
+      tag: '登录',
+      summary: '当前用户、CSRF 令牌与可见范围',
+      roles: ALL_ROLES,
+      async handler({ principal, scope }) {
+        if (principal.kind === 'token') {
+          return { user: { username: 'token', display_name: 'ADMIN_TOKEN', role: 'admin', role_label: ROLE_LABELS.admin }, csrf_token: null, scope };
+        }
+        return { user: userJson(principal.user), csrf_token: principal.csrfToken, scope };
+      },
+    }),
+  ];
+}

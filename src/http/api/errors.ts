@@ -1,0 +1,33 @@
+/** Domain errors as API answers: their messages are already Chinese and meant for users. */
+import { ApiError } from './framework';
+import { RuleValidationError } from '../../domain/deadlines/rules';
+import { ArrangementFileError } from '../../domain/calendar/arrangement';
+import { CalendarDataMissingError } from '../../domain/calendar/calendar';
+import { InvalidDateError } from '../../domain/calendar/dates';
+import { DuplicateNoticeError, ImportRejectedError } from '../../domain/import/service';
+import { InputFormatError } from '../../domain/import/readers';
+import { IllegalTransitionError } from '../../domain/workorders/states';
+import { ConcurrentUpdateError, WorkOrderNotFoundError } from '../../domain/workorders/store';
+import { UserError } from '../auth/users';
+import { ContactsError } from './contacts';
+
+export function mapDomainError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof UserError || err instanceof ContactsError) return new ApiError(err.status, 'invalid_input', err.message);
+  if (err instanceof RuleValidationError || err instanceof ArrangementFileError || err instanceof InvalidDateError) {
+    return new ApiError(400, 'invalid_input', err.message);
+  }
+  if (err instanceof InputFormatError) return new ApiError(400, 'invalid_file', err.message);
+  if (err instanceof ImportRejectedError) return new ApiError(422, 'import_rejected', err.message, err.result);
+  if (err instanceof DuplicateNoticeError) {
+    return new ApiError(409, 'duplicate_notice', err.message.replace('请加 --replace', '请勾选“替换已导入的同文号通报”'), {
+      existing_notice_id: err.existingId,
+    });
+  }
+  if (err instanceof CalendarDataMissingError) return new ApiError(409, 'calendar_missing', err.message);
+  if (err instanceof IllegalTransitionError || err instanceof ConcurrentUpdateError) {
+    return new ApiError(409, 'conflict', err.message);
+  }
+  if (err instanceof WorkOrderNotFoundError) return new ApiError(404, 'not_found', err.message);
+  return null;
+}

@@ -1,0 +1,187 @@
+/** Work orders: the filtered table, one order's timeline, exports, evidence images, reviews. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CATEGORY_IDS, TARGET_KINDS } from '../../domain/problems/taxonomy';
+import { STATES, type WorkOrderState } from '../../domain/workorders/states';
+import { exportRows, toCsv, toXlsx } from '../../domain/reports/export';
+import { ReportStore, type WorkOrderFilter, type WorkOrderRow } from '../../domain/reports/workorders';
+import { decideDeadline } from '../../domain/deadlines/deadline';
+import { CalendarDataMissingError } from '../../domain/calendar/calendar';
+import type { AppContext } from '../../app/context';
+import { ALL_ROLES, ApiError, idParam, notFound, pageQuery, queryBool, route, type RouteDef } from './framework';
+import { inScope } from '../auth/principal';
+
+const filterShape = {
+  notice_id: z.coerce.number().int().positive().optional().describe('通报 id'),
+  unit_id: z.coerce.number().int().positive().optional().describe('单位 id'),
+  state: z
+    .string()
+    .optional()
+    .describe(`状态，可用逗号分隔多个：${STATES.join(', ')}`)
+    .refine((v) => !v || v.split(',').every((s) => (STATES as readonly string[]).includes(s.trim())), {
+      message: `状态须为 ${STATES.join('、')} 之一（可逗号分隔）`,
+    }),
+  overdue: queryBool.optional().describe('只看逾期（true）或未逾期（false）'),
+  kind: z.enum(Object.keys(TARGET_KINDS) as [string, ...string[]], { message: '对象类型须为 website、column 或 newmedia' }).optional(),
+  category: z.enum(CATEGORY_IDS as [string, ...string[]], { message: `问题类别须为 ${CATEGORY_IDS.join('、')} 之一` }).optional(),
+  jurisdiction: z.string().trim().max(100).optional(),
+  q: z.string().trim().max(100).optional().describe('按工单编号、名称或单位搜索'),
+};
+const filterSchema = z.object(filterShape);
+
+function toFilter(q: z.infer<typeof filterSchema>): WorkOrderFilter {
+  return {
+    noticeId: q.notice_id,
+    unitId: q.unit_id,
+    states: q.state ? (q.state.split(',').map((s) => s.trim()) as WorkOrderState[]) : undefined,
+    overdue: q.overdue,
+    kind: q.kind,
+    category: q.category,
+    jurisdiction: q.jurisdiction || undefined,
+    q: q.q || undefined,
+  };
+}
+
+/** Orders not yet notified get the due instant they would have if notified now. */
+async function withExpectedDue<T extends WorkOrderRow>(ctx: AppContext, orders: T[]): Promise<T[]> {
+  const pending = orders.filter((o) => o.state === 'new');
+  if (!pending.length) return orders;
+  const [rules, calendar] = await Promise.all([ctx.deadlineRules.list(), ctx.calendar.get()]);
+  const now = ctx.clock.now();
+  for (const o of pending) {
+    try {
+      const d = decideDeadline(
+        {
+          notifiedAt: now,
+          dueOnOverride: o.due_on_override,
+          noticeReportDueOn: o.notice.report_due_on,
+          source: o.notice.source,
+          targetKind: o.target.kind,
+          categories: o.categories.map((c) => c.id),
+        },
+        rules,
+        calendar,
+        ctx.deadlineSettings,
+      );
+      o.expected_due_at = d.due.toISOString();
+    } catch (e) {
+      if (!(e instanceof CalendarDataMissingError)) throw e;
+      o.expected_due_at = null;
+    }
+  }
+  return orders;
+}
+
+export function workOrderRoutes(): RouteDef[] {
+  return [
+    route({
+      method: 'get',
+      path: '/work-orders',
+      tag: '工单',
+      summary: '工单列表（分页；按通报、单位、状态、逾期、对象类型、问题类别、辖区筛选）',
+      roles: ALL_ROLES,
+      query: z.object({ ...filterShape, ...pageQuery }),
+      async handler({ query, ctx, scope }) {
+        const r = await new ReportStore(ctx.db).listWorkOrders(toFilter(query), scope.all ? null : scope.unitIds, {
+          page: query.page,
+          pageSize: query.page_size,
+        });
+        return { items: await withExpectedDue(ctx, r.items), total: r.total, page: query.page, page_size: query.page_size };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/work-orders/export',
+      tag: '导出',
+      summary: '按筛选条件导出工单（xlsx 或 csv，通报附件表的列）',
+      roles: ALL_ROLES,
+      query: z.object({ ...filterShape, format: z.enum(['xlsx', 'csv'], { message: '格式须为 xlsx 或 csv' }).default('xlsx') }),
+      produces: ['xlsx', 'csv'],
+      async handler({ query, ctx, scope, actor }) {
+        const reports = new ReportStore(ctx.db);
+        const { items } = await reports.listWorkOrders(toFilter(query), scope.all ? null : scope.unitIds, null);
+        const rows = exportRows(items, await reports.latestReplies(items.map((o) => o.id)), ctx.config.businessTz);
+        await ctx.events.append({ type: 'export.work_orders', actor, at: ctx.clock.now(), data: { format: query.format, rows: rows.length } });
+        if (query.format === 'csv') return { download: { fileName: '工单.csv', contentType: 'text/csv; charset=utf-8', body: toCsv(rows) } };
+        return {
+          download: {
+            fileName: '工单.xlsx',
+            contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+            body: await toXlsx('工单整改情况', rows),
+          },
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/work-orders/:id',
+      tag: '工单',
+      summary: '工单详情：问题、整改反馈、证据图片与事件时间线',
+      roles: ALL_ROLES,
+      params: idParam,
+      async handler({ params, ctx, scope }) {
+        const d = await new ReportStore(ctx.db).workOrderDetail(params.id, scope.all ? null : scope.unitIds);
+        if (!d) throw notFound('工单');
+        await withExpectedDue(ctx, [d]);
+        return d;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/evidence/:id/file',
+      tag: '工单',
+      summary: '证据文件（截图）',
+      roles: ALL_ROLES,
+      params: idParam,
+      produces: ['image'],
+      async handler({ params, ctx, scope, res }) {
+        const e = await new ReportStore(ctx.db).evidenceFile(params.id, scope.all ? null : scope.unitIds);
+        if (!e) throw notFound('证据');
+        // Paths are relative to MEDIA_DIR (src/wecom/media.ts); nothing outside it is served.
+        const media = path.resolve(ctx.config.mediaDir);
+        const file = path.resolve(media, e.path);
+        if (!file.startsWith(media + path.sep)) throw notFound('证据');
+        if (!fs.existsSync(file)) throw notFound('证据文件');
+        // Only raster images are shown inline; anything else is a download that cannot run here.
+        const inline = e.mime !== null && /^image\/(png|jpeg|gif|webp)$/.test(e.mime);
+        res.setHeader('Content-Type', inline ? e.mime! : 'application/octet-stream');
+        res.setHeader('Content-Disposition', inline ? 'inline' : `attachment; filename="evidence-${params.id}"`);
+        res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        await new Promise<void>((resolve, reject) => res.sendFile(file, (err) => (err ? reject(err) : resolve())));
+        return undefined;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/replies/:id/review',
+      tag: '工单',
+      summary: '审核整改反馈：通过（工单办结）或退回（工单退回重改）',
+      roles: ['admin', 'supervisor'],
+      params: idParam,
+      body: z.object({
+        decision: z.enum(['accept', 'reject'], { message: '审核结果须为 accept（通过）或 reject（退回）' }),
+        comment: z.string().trim().max(1000).optional(),
+      }),
+      async handler({ params, body, ctx, scope, actor, principal }) {
+        const reply = await ctx.db('replies').where({ id: params.id }).first();
+        if (!reply) throw notFound('整改反馈');
+        const wo = await ctx.workOrders.get(Number(reply.work_order_id));
+        if (!wo || !inScope(scope, wo.unitId)) throw notFound('整改反馈');
+        if (reply.review_state !== 'pending') throw new ApiError(409, 'conflict', '该反馈已审核过');
+        if (body.decision === 'reject' && !body.comment) throw new ApiError(400, 'invalid_input', '退回时请填写退回原因');
+        const at = ctx.clock.now();
+        const reviewer = principal.kind === 'user' ? principal.user.username : 'token';
+        await ctx.db.transaction(async (trx) => {
+          const n = await trx('replies')
+            .where({ id: params.id, review_state: 'pending' })
+            .update({ review_state: body.decision === 'accept' ? 'accepted' : 'rejected', reviewed_by: reviewer, reviewed_at: at.getTime(), review_comment: body.comment ?? null });
+          if (n !== 1) throw new ApiError(409, 'conflict', '该反馈已审核过');
+          await ctx.workOrders.transition(wo.id, body.decision, { actor, at, trx, data: { reply_id: params.id, comment: body.comment ?? null } });
+        });
+        return { ok: true, work_order: await ctx.workOrders.get(wo.id) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,204 @@
+/**
+ * Console users: who may sign in, with which role, and (for supervisors) which contact they are.
+ * Passwords are hashed with bcrypt (bcryptjs: pure JavaScript, nothing to compile or download).
+ */
+import crypto from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import type { Knex } from 'knex';
+import { toBool } from '../../db/knex';
+import type { EventLog } from '../../domain/events/events';
+
+export const ROLES = ['admin', 'supervisor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+export const ROLE_LABELS: Record<Role, string> = { admin: '管理员', supervisor: '督办人', viewer: '只读' };
+
+export function isRole(v: string): v is Role {
+  return (ROLES as readonly string[]).includes(v);
+}
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string | null;
+  role: Role;
+  contactId: number | null;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+const BCRYPT_ROUNDS = 10;
+const USERNAME = /^[A-Za-z0-9_.@-]{2,64}$/;
+export const MIN_PASSWORD_LENGTH = 8;
+
+export function hashPassword(password: string): Promise<string> {
+  return bcrypt.hash(password, BCRYPT_ROUNDS);
+}
+
+export function verifyPassword(password: string, hash: string): Promise<boolean> {
+  return bcrypt.compare(password, hash);
+}
+
+/** A random password people can type: 16 characters without look-alikes. */
+let dummy: Promise<string> | null = null;
+const dummyHash = () => (dummy ??= hashPassword(crypto.randomBytes(16).toString('hex')));
+
+export function generatePassword(): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = crypto.randomBytes(16);
+  return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+function fromRow(r: any): User {
+  return {
+    id: Number(r.id),
+    username: r.username,
+    displayName: r.display_name ?? null,
+    role: r.role,
+    contactId: r.contact_id === null || r.contact_id === undefined ? null : Number(r.contact_id),
+    active: toBool(r.active),
+    createdAt: new Date(Number(r.created_at)),
+    updatedAt: new Date(Number(r.updated_at)),
+  };
+}
+
+export interface NewUser {
+  username: string;
+  displayName?: string | null;
+  role: Role;
+  contactId?: number | null;
+  password: string;
+}
+
+export interface UserPatch {
+  displayName?: string | null;
+  role?: Role;
+  contactId?: number | null;
+  active?: boolean;
+  password?: string;
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) throw new UserError(`密码至少 ${MIN_PASSWORD_LENGTH} 个字符`);
+  if (password.length > 72) throw new UserError('密码最多 72 个字符');
+}
+
+export class UserStore {
+  constructor(
+    private readonly db: Knex,
+    private readonly events: EventLog,
+  ) {}
+
+  async count(): Promise<number> {
+    const [row] = await this.db('users').count({ n: '*' });
+    return Number((row as { n: number | string }).n);
+  }
+
+  async list(): Promise<User[]> {
+    return (await this.db('users').orderBy('id')).map(fromRow);
+  }
+
+  async get(id: number): Promise<User | null> {
+    const row = await this.db('users').where({ id }).first();
+    return row ? fromRow(row) : null;
+  }
+
+  async getByUsername(username: string): Promise<User | null> {
+    const row = await this.db('users').where({ username: username.trim() }).first();
+    return row ? fromRow(row) : null;
+  }
+
+  /** The user if the password is right and the account active, else null (same answer for both). */
+  async authenticate(username: string, password: string): Promise<User | null> {
+    const row = await this.db('users').where({ username: username.trim() }).first();
+    // Compare against a dummy hash when the user does not exist, so timing does not tell.
+    const hash = row?.password_hash ?? (await dummyHash());
+    const ok = await verifyPassword(password, hash);
+    if (!row || !ok || !toBool(row.active)) return null;
+    return fromRow(row);
+  }
+
+  async create(input: NewUser, actor: string, at: Date): Promise<User> {
+    const username = input.username.trim();
+    if (!USERNAME.test(username)) throw new UserError('用户名须为 2–64 个字母、数字或 _ . @ -');
+    if (!isRole(input.role)) throw new UserError(`角色无效：${input.role}，可选：${ROLES.join(', ')}`);
+    checkPassword(input.password);
+    if (input.contactId != null) await this.checkContact(input.contactId);
+    const hash = await hashPassword(input.password);
+    return this.db.transaction(async (trx) => {
+      const exists = await trx('users').where({ username }).first();
+      if (exists) throw new UserError(`用户名已存在：${username}`, 409);
+      const [row] = await trx('users')
+        .insert({
+          username,
+          display_name: input.displayName?.trim() || null,
+          role: input.role,
+          contact_id: input.contactId ?? null,
+          password_hash: hash,
+          active: true,
+          created_at: at.getTime(),
+          updated_at: at.getTime(),
+        })
+        .returning('*');
+      const user = fromRow(row);
+      await this.events.append(
+        { type: 'user.created', actor, at, data: { user_id: user.id, username, role: user.role, contact_id: user.contactId } },
+        trx,
+      );
+      return user;
+    });
+  }
+
+  async update(id: number, patch: UserPatch, actor: string, at: Date): Promise<User> {
+    if (patch.role !== undefined && !isRole(patch.role)) throw new UserError(`角色无效：${patch.role}`);
+    if (patch.password !== undefined) checkPassword(patch.password);
+    if (patch.contactId != null) await this.checkContact(patch.contactId);
+    const hash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
+    return this.db.transaction(async (trx) => {
+      const before = await trx('users').where({ id }).first();
+      if (!before) throw new UserError(`用户不存在：${id}`, 404);
+      const row: Record<string, unknown> = { updated_at: at.getTime() };
+      if (patch.displayName !== undefined) row.display_name = patch.displayName?.trim() || null;
+      if (patch.role !== undefined) row.role = patch.role;
+      if (patch.contactId !== undefined) row.contact_id = patch.contactId;
+      if (patch.active !== undefined) row.active = patch.active;
+      if (hash !== undefined) row.password_hash = hash;
+      await trx('users').where({ id }).update(row);
+      // A disabled account or a new password ends the sessions it had.
+      if (patch.active === false || hash !== undefined) await trx('sessions').where({ user_id: id }).del();
+      const changed = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
+      await this.events.append(
+        {
+          type: 'user.updated',
+          actor,
+          at,
+          data: {
+            user_id: id,
+            username: before.username,
+            changed,
+            ...(patch.role !== undefined ? { role: patch.role } : {}),
+            ...(patch.active !== undefined ? { active: patch.active } : {}),
+            ...(patch.contactId !== undefined ? { contact_id: patch.contactId } : {}),
+          },
+        },
+        trx,
+      );
+      return fromRow(await trx('users').where({ id }).first());
+    });
+  }
+
+  private async checkContact(contactId: number): Promise<void> {
+    const c = await this.db('contacts').where({ id: contactId }).first();
+    if (!c) throw new UserError(`联系人不存在：${contactId}`);
+  }
+}
