@@ -4,13 +4,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCalendar } from './commands/calendar';
+import { registerContacts } from './commands/contacts';
 import { registerDeadline } from './commands/deadline';
 import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
 import { registerTick } from './commands/tick';
 import type { Register } from './runner';
 
-const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerImport, registerTick];
+const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerImport, registerTick, registerContacts];
 
 export function buildProgram(): Command {
   const program = new Command('rectify-bot')
