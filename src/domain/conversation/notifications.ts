@@ -71,30 +71,27 @@ export class NotificationService {
 
   /** The deadline an order notified at `at` would get. */
   async deadline(o: OrderView, at: Date): Promise<Date> {
-    const decision = decideDeadline(
-      {
-        notifiedAt: at,
-        dueOnOverride: o.dueOnOverride,
-        noticeReportDueOn: o.state === 'rejected' ? null : o.noticeReportDueOn,
-        source: o.noticeSource,
-        targetKind: o.targetKind,
-        categories: o.problems.map((p) => p.category),
-      },
-      await this.rules.list(),
-      await this.calendar.get(),
-      this.settings.deadline,
-    );
-    // A re-notification after a rejection never gets a deadline already past.
-    if (o.state === 'rejected' && decision.due.getTime() <= at.getTime()) {
-      const d = decideDeadline(
-        { notifiedAt: at, categories: o.problems.map((p) => p.category), source: o.noticeSource, targetKind: o.targetKind },
+    const rejected = o.state === 'rejected';
+    const decide = async (dueOnOverride: string | null) =>
+      decideDeadline(
+        {
+          notifiedAt: at,
+          dueOnOverride,
+          // After a rejection the notice's report date has done its part: the rules count anew.
+          noticeReportDueOn: rejected ? null : o.noticeReportDueOn,
+          source: o.noticeSource,
+          targetKind: o.targetKind,
+          categories: o.problems.map((p) => p.category),
+        },
         await this.rules.list(),
         await this.calendar.get(),
         this.settings.deadline,
-      );
-      return d.due;
-    }
-    return decision.due;
+      ).due;
+    let due = await decide(o.dueOnOverride);
+    if (!rejected) return due;
+    // A rejected order's new deadline is never already past, nor earlier than the one it had.
+    if (due.getTime() <= at.getTime()) due = await decide(null);
+    return o.dueAt && o.dueAt.getTime() > due.getTime() ? o.dueAt : due;
   }
 
   formatDue(d: Date): string {

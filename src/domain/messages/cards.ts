@@ -151,7 +151,6 @@ export function reviewCard(c: ReviewCardInput): OutgoingMessage {
   return buildCard({
     taskId: c.taskId,
     title: c.title,
-    desc: c.unit,
     subtitle: `${c.kind === 'rectified' ? '整改说明' : '理由'}：${c.text || '（无）'}`,
     fields,
     buttons: [
