@@ -115,4 +115,26 @@ describeEachDb('notification', (get) => {
     const w = await ctx.db('work_orders').whereIn('state', ['notified']);
     expect(w).toHaveLength(3);
   });
+  it('sends a rejected order back once, with a deadline no earlier than the one it had', async () => {
+    await setup();
+    await ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: 'N-5', reportDueOn: '2026-12-10' });
+    await ctx.chat.notifications.notifyPending();
+    await sender.runOnce();
+    const w = await ctx.db('work_orders').orderBy('id').offset(2).first();
+    expect(new Date(Number(w.due_at)).toISOString()).toBe('2026-12-10T10:00:00.000Z'); // the notice's report date
+    // Replied, then rejected by the supervisor (the state machine's way, as the review does).
+    await ctx.db('replies').insert({ work_order_id: w.id, kind: 'rectified', text: 'x', review_state: 'rejected', review_comment: '未整改到位', created_at: 0 });
+    await ctx.workOrders.transition(w.id, 'reply', { actor: 'test', at: clock.now() });
+    await ctx.workOrders.transition(w.id, 'reject', { actor: 'test', at: clock.now() });
+    expect(await ctx.chat.notifications.notifyPending()).toMatchObject({ cards: 1 });
+    expect(await ctx.chat.notifications.notifyPending()).toMatchObject({ cards: 0 });
+    await sender.runOnce();
+    const again = await ctx.db('work_orders').where({ id: w.id }).first();
+    expect(again.state).toBe('notified');
+    // One working day from Friday would be Monday 30 November: the old deadline (10 December) stands.
+    expect(new Date(Number(again.due_at)).toISOString()).toBe('2026-12-10T10:00:00.000Z');
+    const back = sentTo('yi01').filter((m) => m.msgtype === 'template_card')[1].body as any;
+    expect(back.main_title.title).toBe(`整改退回 · 工单 ${w.code}`);
+    expect(back.horizontal_content_list).toContainEqual({ keyname: '退回理由', value: '未整改到位' });
+  });
 });

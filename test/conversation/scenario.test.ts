@@ -210,6 +210,95 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     expect(outEvents.length).toBe(Number((await svc.ctx.db('outbox').where({ state: 'sent' }).count({ n: '*' }))[0].n));
   }, 60_000);
 
+  it('handles extension requests, disputes, screenshots before and during review, and the supervisor lists', async () => {
+    await svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
+    await svc.ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: 'D-2' });
+    const [c1, c2, c3] = (await svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.code as string);
+    const jiaCards = await waitFor('two cards for jia01', async () => ((await cards('jia01')).length === 2 ? cards('jia01') : null));
+    await waitFor('orders notified', async () => (await svc.ctx.db('work_orders').where({ state: 'notified' })).length === 3);
+    const w1 = await order(c1);
+
+    // 申请延期 by button: the bot asks, the answer names a date; the supervisor grants it by button.
+    let n = (await texts('jia01')).length;
+    await click('jia01', jiaCards[0].msgid, `wo:ext:${w1.id}`);
+    expect(await nextText('jia01', n)).toContain(`请直接回复工单 ${c1} 的延期理由`);
+    const wanted = new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10);
+    n = (await texts('jia01')).length;
+    await say('jia01', `需协调技术公司改版，申请延至 ${wanted}`);
+    expect(await nextText('jia01', n)).toBe(`已收到工单 ${c1} 的延期申请，已提交督办人审核。`);
+    await waitFor('the card shows the request', async () => (await cards('jia01'))[0].replacedName === '已申请延期');
+    const ext = await waitFor('the extension card', async () => (await cards('dubanjia')).find((c) => c.body.main_title.title === `待审核 · 工单 ${c1} 延期申请`));
+    expect(ext.body.horizontal_content_list).toContainEqual({ keyname: '申请延至', value: wanted });
+    expect(ext.body.button_list.map((b: any) => b.text)).toEqual(['同意延期', '不同意']);
+    await click('dubanjia', ext.msgid, ext.body.button_list[0].key);
+    expect(await nextText('jia01', 0, (t) => t.includes('延期申请已同意'))).toMatch(new RegExp(`^工单 ${c1} 的延期申请已同意，整改期限延至 \\d{4}年`));
+    const extended = await order(c1);
+    expect(extended.state).toBe('notified');
+    expect(new Date(Number(extended.due_at)).toISOString().slice(0, 10)).toBe(wanted);
+    expect((await svc.ctx.events.list({ workOrderId: w1.id, type: 'work_order.due_changed' }))[0].actor).toBe('wecom:dubanjia');
+
+    // A dispute by command, refused by command with a reason; a second one upheld: the order is withdrawn.
+    n = (await texts('jia01')).length;
+    await say('jia01', `有异议 ${c2} 该微博账号已于上月注销`);
+    expect(await nextText('jia01', n)).toBe(`已收到您对工单 ${c2} 的异议，已提交督办人审核。`);
+    n = (await texts('dubanjia')).length;
+    await say('dubanjia', `异议不成立 ${c2} 检查时账号仍可访问`);
+    expect(await nextText('dubanjia', n)).toBe(`已处理：工单 ${c2} 异议不成立，已通知整改单位。`);
+    expect(await nextText('jia01', 0, (t) => t.includes('未被采纳'))).toContain('理由：检查时账号仍可访问');
+    n = (await texts('jia01')).length;
+    await say('jia01', `有异议 ${c2} 已提供注销证明`);
+    await nextText('jia01', n);
+    n = (await texts('dubanjia')).length;
+    await say('dubanjia', `异议成立 ${c2}`);
+    expect(await nextText('dubanjia', n)).toBe(`已处理：工单 ${c2} 异议成立，工单撤销，已通知整改单位。`);
+    expect((await order(c2)).state).toBe('superseded');
+
+    // Nobody acts on another unit's order, nor reviews outside their units.
+    n = (await texts('yi01')).length;
+    await say('yi01', `已整改 ${c1} 已改`);
+    expect(await nextText('yi01', n)).toBe(`工单 ${c1} 不属于您负责的单位，无法办理。`);
+    n = (await texts('dubanyi')).length;
+    await say('dubanyi', `工单 ${c1}`);
+    expect(await nextText('dubanyi', n)).toBe(`工单 ${c1} 不属于您负责的单位，无法办理。`);
+    n = (await texts('jia01')).length;
+    await say('jia01', '待审核');
+    expect(await nextText('jia01', n)).toBe('该指令仅供督办人使用。发送“帮助”可查看可用指令。');
+
+    // The supervisor's lists and the order's detail with its history.
+    n = (await texts('dubanjia')).length;
+    await say('dubanjia', `工单 ${c1}`);
+    const detail = await nextText('dubanjia', n);
+    expect(detail).toContain(`工单 ${c1}`);
+    expect(detail).toContain('状态：待整改');
+    expect(detail).toContain('延期申请：需协调技术公司改版');
+    n = (await texts('dubanjia')).length;
+    await say('dubanjia', '逾期');
+    expect(await nextText('dubanjia', n)).toBe('目前没有逾期未整改的工单。');
+    await svc.ctx.db('work_orders').where({ id: w1.id }).update({ due_at: Date.now() - 60_000 });
+    n = (await texts('dubanjia')).length;
+    await say('dubanjia', '逾期');
+    expect(await nextText('dubanjia', n)).toContain(`1. ${c1} 甲县教育局 甲县教育发布：待整改`);
+    n = (await texts('dubanjia')).length;
+    await say('dubanjia', '帮助');
+    expect(await nextText('dubanjia', n)).toContain('督办指令');
+
+    // yi01 has one order: a screenshot goes straight to it; the reply then takes it along.
+    n = (await texts('yi01')).length;
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000020000000208060000', 'hex');
+    await http.post(page('/image'), { userid: 'yi01', name: 'a.png', mime: 'image/png', dataBase64: png.toString('base64') });
+    expect(await nextText('yi01', n)).toBe(`截图已保存为工单 ${c3} 的整改材料（共 1 张）。请回复整改说明提交审核，或回复“已整改 ${c3} 整改说明”。`);
+    n = (await texts('yi01')).length;
+    await say('yi01', '已更正');
+    await nextText('yi01', n);
+    const rv = await waitFor('the review card', async () => (await cards('dubanyi'))[0]);
+    expect(rv.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张' });
+    // A later screenshot joins the reply under review, and the supervisor is told.
+    n = (await texts('yi01')).length;
+    await http.post(page('/image'), { userid: 'yi01', name: 'b.png', mime: 'image/png', dataBase64: Buffer.concat([png, Buffer.from([1])]).toString('base64') });
+    expect(await nextText('yi01', n)).toBe(`截图已保存为工单 ${c3} 的整改材料（共 2 张）。已转交督办人一并审核。`);
+    expect(await nextText('dubanyi', 0, (t) => t.startsWith('【补充材料】'))).toContain('现共 2 张');
+  }, 60_000);
+
   it('never replies or transitions twice for a duplicate callback', async () => {
     await svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
     await svc.ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: 'D-1' });

@@ -135,7 +135,18 @@ export class OrderViews {
       .andWhere((w) =>
         w
           .where((a) => a.where('w.state', 'new').whereNotExists((s) => s.from('cards as k').whereRaw('k.work_order_id = w.id').where('k.kind', 'notify')))
-          .orWhere('w.state', 'rejected'),
+          // Rejected and not yet sent back: no notice card of the current round (= rejections so far).
+          .orWhere((b) =>
+            b.where('w.state', 'rejected').whereNotExists((s) =>
+              s
+                .from('cards as k')
+                .whereRaw('k.work_order_id = w.id')
+                .where('k.kind', 'notify')
+                .whereRaw(
+                  "k.round = (select count(*) from replies as r where r.work_order_id = w.id and r.kind = 'rectified' and r.review_state = 'rejected')",
+                ),
+            ),
+          ),
       )
       .orderBy('w.id')
       .limit(limit);
