@@ -81,6 +81,8 @@ const schema = z.object({
     .optional(),
   JOBS_ENABLED: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).default('true'),
   JOB_OVERDUE_SWEEP_CRON: cronVar('* * * * *'),
+  JOB_NOTIFY_CRON: cronVar('* * * * *'),
+  WECOM_CARDS: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).default('true'),
   WECOM_CALLBACK_MAX_AGE_S: z.coerce
     .number({ message: '须为整数 (must be an integer)' })
     .int('须为整数 (must be an integer)')
@@ -115,6 +117,8 @@ export interface Config {
     /** Run the scheduler in this process (false: only `cli tick` runs jobs). */
     enabled: boolean;
     overdueSweepCron: string;
+    /** notify_new_orders: cards for new work orders. */
+    notifyCron: string;
   };
   wecom: {
     /** Real credentials, or null: then the built-in simulator stands in for WeCom. */
@@ -122,6 +126,8 @@ export interface Config {
     /** Base URL of the WeCom API; null means "the built-in simulator on this service". */
     apiBase: string | null;
     callbackMaxAgeS: number;
+    /** Send work orders as template cards (false: as text). */
+    cards: boolean;
   };
 }
 
@@ -190,11 +196,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobs: {
       enabled: raw.JOBS_ENABLED === 'true',
       overdueSweepCron: raw.JOB_OVERDUE_SWEEP_CRON,
+      notifyCron: raw.JOB_NOTIFY_CRON,
     },
     wecom: {
       credentials,
       apiBase: raw.WECOM_API_BASE ?? (credentials ? 'https://qyapi.weixin.qq.com' : null),
       callbackMaxAgeS: raw.WECOM_CALLBACK_MAX_AGE_S,
+      cards: raw.WECOM_CARDS === 'true',
     },
   };
 }

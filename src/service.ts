@@ -12,6 +12,7 @@ import { createWecomTransport, type TransportOptions, type WecomTransport } from
 import { buildJobs } from './jobs';
 import { JobRunner } from './jobs/runner';
 import { Scheduler } from './jobs/scheduler';
+import { BackgroundLoop } from './jobs/loop';
 
 export interface RunningService {
   ctx: AppContext;
@@ -56,6 +57,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await ctx.calendar.reload();
   await ensureDevelopmentAdmin(ctx);
   wecom.start();
+  // New work orders are notified right after start and after an import by this process (the
+  // notify_new_orders job does it on its schedule too; both are idempotent).
+  const notifyLoop = new BackgroundLoop('notify', () => ctx.chat.notifications.notifyPending(), 5 * 60_000, ctx.logger);
+  const kickNotify = () => notifyLoop.kick();
+  ctx.imports.onImported.push(kickNotify);
+  notifyLoop.start();
   const scheduler = config.jobs.enabled
     ? new Scheduler(new JobRunner(ctx, buildJobs(ctx)), ctx.clock, config.businessTz, ctx.logger)
     : null;
@@ -76,6 +83,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections?.();
         await scheduler?.stop();
+        ctx.imports.onImported.splice(ctx.imports.onImported.indexOf(kickNotify), 1);
+        await notifyLoop.stop();
         await wecom.stop();
         server.closeAllConnections?.();
         await closed;

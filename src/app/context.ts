@@ -17,6 +17,7 @@ import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
 import { KnexImportStore } from '../domain/import/store';
+import { buildConversation, type ConversationServices } from '../domain/conversation';
 
 export interface AppContext {
   config: Config;
@@ -32,6 +33,8 @@ export interface AppContext {
   outbox: OutboxStore;
   inbound: InboundStore;
   imports: ImportService;
+  /** Contacts, message templates, the Messenger, notification and the chat's services (issue 6). */
+  chat: ConversationServices;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const events = new KnexEventLog(db);
   const calendar = new CalendarService(new KnexCalendarStore(db, events), clock, options.calendarMaxAgeMs);
   const workOrders = new KnexWorkOrderStore(db, events);
+  const outbox = new KnexOutboxStore(db);
+  const deadlineRules = new KnexDeadlineRuleStore(db, events);
+  const deadlineSettings: DeadlineSettings = {
+    zone: config.businessTz,
+    cutoff: config.workdayCutoff,
+    defaultWorkingDays: config.defaultWorkingDays,
+  };
+  const chat = buildConversation({
+    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards,
+  });
   return {
     config,
     logger,
@@ -71,19 +84,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
     db,
     events,
     calendar,
-    deadlineRules: new KnexDeadlineRuleStore(db, events),
-    deadlineSettings: {
-      zone: config.businessTz,
-      cutoff: config.workdayCutoff,
-      defaultWorkingDays: config.defaultWorkingDays,
-    },
+    deadlineRules,
+    deadlineSettings,
     workOrders,
-    outbox: new KnexOutboxStore(db),
+    outbox,
     inbound: new KnexInboundStore(db, events),
     imports: new ImportService(new KnexImportStore(db, events, workOrders), clock, {
       repeatThreshold: config.repeatThreshold,
       zone: config.businessTz,
     }, logger),
+    chat,
     async close() {
       if (ownsDb) await db.destroy();
     },

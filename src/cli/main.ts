@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCalendar } from './commands/calendar';
+import { registerContacts } from './commands/contacts';
 import { registerDeadline } from './commands/deadline';
 import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
@@ -11,7 +12,15 @@ import { registerTick } from './commands/tick';
 import { registerUsers } from './commands/users';
 import type { Register } from './runner';
 
-const COMMANDS: Register[] = [registerMigrate, registerCalendar, registerDeadline, registerImport, registerTick, registerUsers];
+const COMMANDS: Register[] = [
+  registerMigrate,
+  registerCalendar,
+  registerDeadline,
+  registerImport,
+  registerContacts,
+  registerTick,
+  registerUsers,
+];
 
 export function buildProgram(): Command {
   const program = new Command('rectify-bot')

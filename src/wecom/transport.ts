@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import type { AppContext } from '../app/context';
 import type { WecomCredentials } from '../config';
 import { ChatRouter } from '../chat/router';
+import { registerChatHandlers } from '../chat/handlers';
 import { InboundProcessor } from '../domain/inbound/processor';
 import { KnexContactDirectory } from '../domain/outbox/contacts';
 import { OutboxSender } from '../domain/outbox/sender';
@@ -55,8 +56,13 @@ export interface WecomTransport {
 export interface TransportOptions {
   pollIntervalMs?: number;
   clientTimeoutMs?: number;
-  /** Registers the chat handlers (issue 6's handlers; tests' handlers). */
+  /** Registers the chat handlers (default: the product's, src/chat/handlers; tests may use their own). */
   registerHandlers?: (chat: ChatRouter, ctx: AppContext) => void;
+}
+
+/** The product's conversation (src/chat/handlers) on the router. */
+export function productHandlers(chat: ChatRouter, ctx: AppContext): void {
+  registerChatHandlers(chat, { conversation: ctx.chat.conversation });
 }
 
 export function createWecomTransport(ctx: AppContext, options: TransportOptions = {}): WecomTransport {
@@ -74,8 +80,13 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
   client.useTokens(tokens);
   const contacts = new KnexContactDirectory(ctx.db);
   const chat = new ChatRouter();
-  options.registerHandlers?.(chat, ctx);
+  (options.registerHandlers ?? productHandlers)(chat, ctx);
   const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger);
+  // A work order is notified when WeCom accepts its card (the deadline counts from then).
+  sender.listeners.push({
+    onSent: (row) => ctx.chat.notifications.onDelivered(row),
+    onFailed: (row, errcode) => ctx.chat.notifications.onFailed(row, errcode),
+  });
   const media = new MediaStore(ctx.db, client, ctx.config.mediaDir);
   const processor = new InboundProcessor(ctx.inbound, chat, ctx.outbox, contacts, media, ctx.events, ctx.clock, ctx.logger);
   const interval = options.pollIntervalMs ?? 500;

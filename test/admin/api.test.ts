@@ -7,7 +7,6 @@ import { describeEachDb } from '../support/db';
 import { ROOT } from '../support/spawn';
 import { UploadRegistry } from '../../src/http/api/notices';
 import { ManualClock } from '../../src/clock';
-import { TemplateError, type TemplateCatalog } from '../../src/http/api/templates';
 import { Client, fileForm, signedIn, startAdminServer, TOKEN, type AdminServer } from './support';
 
 const FIX = path.join(ROOT, 'test', 'fixtures');
@@ -436,7 +435,21 @@ describeEachDb('admin API: contacts, escalations, reviews, templates, events', (
     expect((await admin.post('/supervisions', { contact_id: c.id })).body.message).toContain('二选一');
     const types = (await s.ctx.db('events').whereIn('type', ['unit.created', 'contact.created', 'contact.updated', 'unit.updated'])).map((e: any) => e.actor);
     expect(new Set(types)).toEqual(new Set(['admin:amy']));
-    expect((await admin.post('/contacts/import', fileForm({ name: 'c.csv', content: 'a,b' }))).status).toBe(501);
+  });
+
+  it('imports a contacts file through the conversation module, and refuses a bad one whole', async () => {
+    const good = '单位,企业微信账号,姓名,角色,辖区\n市民政局,li.si,李四,主联系人,市直\n市民政局,wang.wu,王五,AB角,市直\n';
+    const dry = await admin.post('/contacts/import', fileForm({ name: 'c.csv', content: good }, { dry_run: 'true' }));
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ rows: 2, contacts: 2, units_new: 1 });
+    expect((await admin.get('/contacts')).body.items).toEqual([]);
+    const real = await admin.post('/contacts/import', fileForm({ name: 'c.csv', content: good }));
+    expect(real.body).toMatchObject({ rows: 2, contacts: 2, rejected: [] });
+    expect((await admin.get('/contacts')).body.items.map((c: any) => c.wecom_userid).sort()).toEqual(['li.si', 'wang.wu']);
+    const bad = await admin.post('/contacts/import', fileForm({ name: 'bad.csv', content: '单位,企业微信账号,姓名,角色\n市财政局,zhao.liu,赵六,主联系人\n市财政局,,钱七,校长\n' }));
+    expect(bad.status).toBe(422);
+    expect(bad.body.message).toContain('未写入任何数据');
+    expect((await admin.get('/contacts')).body.items).toHaveLength(2);
   });
 
   it('records the action taken on an escalation', async () => {
@@ -477,48 +490,24 @@ describeEachDb('admin API: contacts, escalations, reviews, templates, events', (
     expect((await s.ctx.db('replies').where({ id: replyId }).first()).reviewed_by).toBe('sue');
   });
 
-  it('answers 501 for templates until the conversation module provides them, and serves them when it does', async () => {
-    const r = await admin.get('/message-templates');
-    expect(r.status).toBe(501);
-    expect(r.body.message).toContain('尚未接入');
-
-    // A catalog plugged in (the conversation module's, at merge): the routes pass through to it.
-    const texts = new Map<string, string>();
-    const view = (key: string) => ({
-      key,
-      title: '整改通知',
-      description: null,
-      placeholders: ['code'],
-      default_text: '请整改 {code}',
-      text: texts.get(key) ?? '请整改 {code}',
-      overridden: texts.has(key),
-      sample: { code: '2026-0001' },
-    });
-    const calls: string[] = [];
-    const catalog: TemplateCatalog = {
-      list: async () => [view('notify')],
-      set: async (key, text, actor) => {
-        if (text.includes('{unknown}')) throw new TemplateError('未知占位符：{unknown}');
-        calls.push(`set:${key}:${actor}`);
-        texts.set(key, text);
-        return view(key);
-      },
-      reset: async (key, actor) => {
-        calls.push(`reset:${key}:${actor}`);
-        texts.delete(key);
-        return view(key);
-      },
-      render: async (key, text, values) => (text ?? view(key).text).replace(/\{(\w+)\}/g, (_m, k: string) => values[k] ?? ''),
-    };
-    await s.close();
-    s = await startAdminServer(get(), { templates: catalog });
-    admin = new Client(s.base, TOKEN);
-    expect((await admin.get('/message-templates')).body.items[0].text).toBe('请整改 {code}');
-    expect((await admin.put('/message-templates/notify', { text: '{unknown}' })).body.message).toBe('未知占位符：{unknown}');
-    expect((await admin.put('/message-templates/notify', { text: '工单 {code} 请尽快整改' })).body.overridden).toBe(true);
-    expect((await admin.post('/message-templates/notify/preview', { values: { code: '2026-0009' } })).body.text).toBe('工单 2026-0009 请尽快整改');
-    expect((await admin.del('/message-templates/notify')).body.overridden).toBe(false);
-    expect(calls).toEqual(['set:notify:token', 'reset:notify:token']);
+  it('lists, overrides, previews and resets the bot message templates', async () => {
+    const list = (await admin.get('/message-templates')).body.items as any[];
+    expect(list.length).toBeGreaterThan(10);
+    const t = list.find((x) => x.placeholders.includes('code') && x.placeholders.includes('target'));
+    expect(t).toBeDefined();
+    expect(t.text).toBe(t.default_text);
+    const unknown = await admin.put(`/message-templates/${t.key}`, { text: '工单 {code} {nonsense}' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toContain('{nonsense}');
+    expect((await admin.put(`/message-templates/${t.key}`, { text: '请尽快整改' })).body.message).toContain('{code}');
+    const set = await admin.put(`/message-templates/${t.key}`, { text: '工单 {code}：{target} 请尽快整改' });
+    expect(set.body).toMatchObject({ overridden: true, text: '工单 {code}：{target} 请尽快整改' });
+    const preview = await admin.post(`/message-templates/${t.key}/preview`, { values: { code: '2026-0009' } });
+    expect(preview.body.text).toBe(`工单 2026-0009：${t.sample.target} 请尽快整改`);
+    expect(await s.ctx.chat.templates.render(t.key, { code: 'X-1', target: '某公众号' })).toBe('工单 X-1：某公众号 请尽快整改');
+    expect((await admin.del(`/message-templates/${t.key}`)).body).toMatchObject({ overridden: false, text: t.default_text });
+    const events = (await s.ctx.db('events').whereIn('type', ['template.updated', 'template.reset']).orderBy('id')).map((e: any) => [e.type, e.actor]);
+    expect(events).toEqual([['template.updated', 'admin:amy'], ['template.reset', 'admin:amy']]);
     expect((await admin.put('/message-templates/Bad Key', { text: 'x' })).status).toBe(400);
   });
 

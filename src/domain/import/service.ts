@@ -96,6 +96,9 @@ export const PROPOSED_ACTIONS = {
 } as const;
 
 export class ImportService {
+  /** Told after an import is committed (the running service notifies the new work orders at once). */
+  readonly onImported: ((result: ImportResult) => void)[] = [];
+
   constructor(
     private readonly store: ImportStore,
     private readonly clock: Clock,
@@ -120,11 +123,13 @@ export class ImportService {
     if (parsed.rejected.length) throw new ImportRejectedError(base);
 
     try {
-      return await this.store.transaction(async (tx) => {
+      const result = await this.store.transaction(async (tx) => {
         const result = await this.write(tx, parsed, { ...options, docNo, issuedOn, reportDueOn, year, now }, base);
         if (options.dryRun) throw new DryRunRollback(result);
         return result;
       });
+      for (const l of this.onImported) l(result);
+      return result;
     } catch (e) {
       if (e instanceof DryRunRollback) return e.result;
       throw e;

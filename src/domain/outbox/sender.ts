@@ -15,7 +15,7 @@ import type { OutgoingMessage, WecomClient } from '../../wecom/client';
 import { backoffMs, classify, errcodeOf } from '../../wecom/errors';
 import { nextSendAt, pacingHorizonMs, WECOM_LIMITS, type PacingLimit } from '../../wecom/pacing';
 import type { ContactDirectory } from './contacts';
-import type { ClaimedRow, OutboxStore } from './store';
+import type { ClaimedRow, OutboxRow, OutboxStore } from './store';
 
 export interface OutboxSenderOptions {
   workerId?: string;
@@ -32,10 +32,18 @@ export interface OutboxSenderOptions {
   batch?: number;
 }
 
+/** Told about deliveries (e.g. a work order is notified when WeCom accepts its card). */
+export interface DeliveryListener {
+  onSent?(row: OutboxRow): Promise<void>;
+  onFailed?(row: OutboxRow, errcode: number | null): Promise<void>;
+}
+
 export type SendOutcome = 'sent' | 'retry' | 'failed' | 'dead' | 'paced' | 'lost';
 
 export class OutboxSender {
   readonly workerId: string;
+  /** Called after a row is recorded sent or finally failed; their errors are logged, not thrown. */
+  readonly listeners: DeliveryListener[] = [];
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly dupIntervalS: number;
@@ -125,6 +133,7 @@ export class OutboxSender {
       for (const userid of result.invalidUsers) {
         await this.flagUnreachable(userid, `部分接收人无效 (invaliduser)，消息 #${row.id}`, row, 'invaliduser');
       }
+      await this.tell((l) => l.onSent?.({ ...row, state: 'sent', msgid: result.msgid, responseCode: result.responseCode, sentAt: at }));
       return 'sent';
     } catch (err) {
       return this.handleFailure(row, attempt, err);
@@ -169,6 +178,7 @@ export class OutboxSender {
       contactId: row.contactId,
       data: { outboxId: row.id, touser: row.touser, purpose: row.purpose, errcode, error: message, attempts: attempt, kind: c.kind },
     });
+    await this.tell((l) => l.onFailed?.({ ...row, state, lastErrcode: errcode, lastError: message }, errcode));
     if (c.kind === 'config') {
       this.logger.error(
         { outbox: row.id, errcode },
@@ -189,6 +199,16 @@ export class OutboxSender {
       this.logger.error({ outbox: row.id, errcode, err: message }, '企业微信消息发送失败（不重试）');
     }
     return state;
+  }
+
+  private async tell(call: (l: DeliveryListener) => Promise<void> | undefined): Promise<void> {
+    for (const l of this.listeners) {
+      try {
+        await call(l);
+      } catch (e) {
+        this.logger.error({ err: e instanceof Error ? e.message : String(e) }, '消息送达后的处理出错');
+      }
+    }
   }
 
   private async flagUnreachable(userid: string, reason: string, row: ClaimedRow, why: string): Promise<void> {

@@ -29,6 +29,7 @@ import { templateRoutes, type TemplateCatalog } from './templates';
 import { escalationRoutes } from './escalations';
 import { dashboardRoutes } from './dashboard';
 import { eventRoutes } from './events';
+import { contactsImporter, templateCatalog } from './conversation-adapters';
 
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
@@ -61,8 +62,8 @@ export function createApiDeps(ctx: AppContext, overrides: Partial<ApiDeps> = {})
     users: new UserStore(ctx.db, ctx.events),
     sessions: new SessionStore(ctx.db),
     contacts: new KnexContactsAdminStore(ctx.db, ctx.events),
-    contactsImporter: null,
-    templates: null,
+    contactsImporter: contactsImporter(ctx.chat),
+    templates: templateCatalog(ctx.chat),
     uploads: new UploadRegistry(path.join(os.tmpdir(), 'rectify-uploads'), ctx.clock),
     ...overrides,
   };

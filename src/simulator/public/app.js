@@ -161,6 +161,9 @@
   };
 
   loadUsers();
+  // /simulator/?user=<userid> opens that user's chat (links, screenshots).
+  var wanted = new URLSearchParams(location.search).get('user');
+  if (wanted && /^[A-Za-z0-9_.@-]{1,64}$/.test(wanted)) select(wanted);
   setInterval(poll, 1500);
   setInterval(loadUsers, 10000);
 })();

@@ -1,0 +1,29 @@
+/** What chat handlers get: the conversation services (no SQL, no HTTP in handlers). */
+import type { InboundMessage } from '../router';
+import type { ConversationService, Actor } from '../../domain/conversation/service';
+
+export interface HandlerDeps {
+  conversation: ConversationService;
+}
+
+export function actorOf(deps: HandlerDeps, m: InboundMessage): Promise<Actor> {
+  return deps.conversation.actor(m.fromUserid, m.id);
+}
+
+/** A work-order code as users type it: 2022-0001 (full-width digits and dashes accepted). */
+export const CODE = /^\d{4}[-－—]\d{1,8}$/;
+
+export function normalizeCode(s: string): string {
+  return s.normalize('NFKC').replace(/[—－]/g, '-');
+}
+
+/** Splits "命令 编号 其余" into the code (when the first word is one) and the rest. */
+export function splitCommand(text: string, command: string): { code: string | null; rest: string } {
+  const body = text.trim().slice(command.length).replace(/^[\s:：,，]+/, '');
+  const [first, ...more] = body.split(/\s+/);
+  const f = normalizeCode(first ?? '');
+  if (first && CODE.test(f)) return { code: f, rest: body.slice(first.length).trim() };
+  return { code: null, rest: body.trim() };
+}
+
+export const isText = (m: InboundMessage) => m.msgType === 'text' && m.content !== null;

@@ -1,0 +1,18 @@
+/** The product's chat handlers, in the order they are tried (the first match wins). */
+import type { ChatRouter } from '../router';
+import type { HandlerDeps } from './deps';
+import { registerFallback, registerHelp } from './help';
+import { registerOrders } from './orders';
+import { registerFreeInput, registerReplies } from './replies';
+import { registerReview } from './review';
+import { registerUnbound } from './unbound';
+
+export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void {
+  registerUnbound(chat, deps);
+  registerHelp(chat, deps);
+  registerOrders(chat, deps);
+  registerReplies(chat, deps);
+  registerReview(chat, deps);
+  registerFreeInput(chat, deps);
+  registerFallback(chat, deps);
+}

@@ -1,0 +1,136 @@
+/**
+ * Every message the bot sends, with a key, what it is for, its placeholders and its default
+ * wording (Simplified Chinese: short, polite, official; the work order number in every message
+ * about an order). Admins may override the wording (message_templates); the placeholders stay.
+ */
+export interface TemplateDef {
+  key: string;
+  description: string;
+  placeholders: string[];
+  default: string;
+}
+
+const defs: TemplateDef[] = [];
+function def(key: string, description: string, text: string): void {
+  const placeholders = [...new Set([...text.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]))];
+  defs.push({ key, description, placeholders, default: text });
+}
+
+// ------------------------------------------------------------------------------- help, unbound
+def(
+  'help.unit',
+  '“帮助”：整改单位联系人看到的指令说明',
+  '您好，我是整改督办助手。可用指令：\n' +
+    '· 我的工单：查看本单位工单\n' +
+    '· 已整改 工单编号 整改说明：提交整改反馈（可另附截图）\n' +
+    '· 申请延期 工单编号 理由\n' +
+    '· 有异议 工单编号 理由\n' +
+    '也可直接点击整改通知卡片上的按钮办理。',
+);
+def(
+  'help.supervisor',
+  '“帮助”：督办人看到的指令说明',
+  '您好，我是整改督办助手。督办指令：\n' +
+    '· 待审核：查看待审核的整改反馈和申请\n' +
+    '· 逾期：查看逾期未整改的工单\n' +
+    '· 工单 工单编号：查看工单详情\n' +
+    '· 通过 工单编号 / 退回 工单编号 理由\n' +
+    '· 同意延期 工单编号 YYYY-MM-DD / 不同意 工单编号 理由\n' +
+    '· 异议成立 工单编号 / 异议不成立 工单编号 理由\n' +
+    '也可直接点击审核卡片上的按钮办理。',
+);
+def(
+  'unbound.reply',
+  '未绑定联系人的企业微信用户发来消息时的回复',
+  '您好，您的企业微信账号（{userid}）尚未绑定整改督办联系人，暂时无法办理工单。请联系本单位或督办部门的管理员，提供单位名称、姓名和企业微信账号完成绑定，绑定后即可使用。',
+);
+def(
+  'admin.unbound',
+  '告知管理员：有未绑定的用户发来消息',
+  '【系统提醒】企业微信账号 {userid} 尚未绑定联系人，向机器人发送了：“{text}”。如需绑定，请在联系人表中补充后重新导入。',
+);
+def(
+  'admin.no_contact',
+  '告知管理员：单位没有可送达的主联系人，工单无法通知',
+  '【系统提醒】通报《{notice_title}》（{doc_no}）涉及“{unit}”的 {count} 张工单（{codes}），该单位没有可送达的主联系人，工单尚未通知。请补充联系人后重新导入联系人表。',
+);
+def('fallback', '无法识别的消息', '抱歉，未能识别您的消息。发送“帮助”可查看可用指令。');
+
+// ---------------------------------------------------------------------------------- notification
+def('notify.title', '整改通知卡片的标题', '整改通知 · 工单 {code}');
+def('notify.rejected_title', '退回后重新通知卡片的标题', '整改退回 · 工单 {code}');
+def(
+  'notify.text',
+  '整改通知（无法发送卡片时的文字版）',
+  '【整改通知】工单 {code}\n通报：{notice_title}（{doc_no}）\n对象：{target}（{platform}）\n问题：{problems}\n整改期限：{due}\n{reason}' +
+    '请按期整改后回复“已整改 {code} 整改说明”，可附截图；如需延期请回复“申请延期 {code} 理由”，如有异议请回复“有异议 {code} 理由”。',
+);
+def(
+  'notify.summary',
+  '一个单位在同一通报中有多张工单时的汇总通知',
+  '【整改通知汇总】通报《{notice_title}》（{doc_no}）涉及贵单位 {count} 张工单：\n{lines}\n请逐项整改，并在期限内通过各工单卡片反馈。',
+);
+
+def('notify.due_corrected', '通知送达时间跨过截止时刻后，更正卡片上的期限', '工单 {code} 的整改期限以送达时间起算，为 {due}，请以此为准。');
+
+// ---------------------------------------------------------------------------- unit replies
+def('ask.rectify', '点击“已整改”后询问整改说明', '请直接回复工单 {code} 的整改说明（可同时发送截图），例如：已更新相关栏目并完成自查。');
+def('ask.extension', '点击“申请延期”后询问理由', '请直接回复工单 {code} 的延期理由，可注明希望延至的日期（如 {example_date}）。');
+def('ask.dispute', '点击“有异议”后询问理由', '请直接回复对工单 {code} 的异议理由。');
+def(
+  'choose.order',
+  '联系人有多张待办工单时，询问消息属于哪张',
+  '您有 {count} 张待办工单，请回复序号说明这条{what}属于哪张工单：\n{options}\n回复 0 取消。',
+);
+def('choose.invalid', '序号回复无效', '请回复 1–{count} 之间的序号，或回复 0 取消。');
+def('choose.cancelled', '取消待回复的问题', '好的，已取消。');
+def('reply.submitted', '整改反馈已提交', '已收到工单 {code} 的整改反馈{late}，已提交督办人审核，审核结果将另行通知。');
+def('reply.late', '整改反馈逾期时插入的说明', '（已超过整改期限）');
+def('evidence.saved', '截图已保存为整改材料', '截图已保存为工单 {code} 的整改材料（共 {count} 张）。{next}');
+def('evidence.next_submit', '截图保存后，提示提交整改说明', '请回复整改说明提交审核，或回复“已整改 {code} 整改说明”。');
+def('evidence.next_forwarded', '截图保存后，说明已转交督办人', '已转交督办人一并审核。');
+def('extension.submitted', '延期申请已提交', '已收到工单 {code} 的延期申请，已提交督办人审核。');
+def('dispute.submitted', '异议已提交', '已收到您对工单 {code} 的异议，已提交督办人审核。');
+
+// ---------------------------------------------------------------------------------------- review
+def('review.title.rectified', '审核卡片标题：整改反馈', '待审核 · 工单 {code} 整改反馈');
+def('review.title.extension', '审核卡片标题：延期申请', '待审核 · 工单 {code} 延期申请');
+def('review.title.dispute', '审核卡片标题：异议', '待审核 · 工单 {code} 异议');
+def('review.evidence_added', '告知督办人：整改单位补充了截图', '【补充材料】工单 {code}（{unit}）补充整改截图，现共 {count} 张，请一并审核。');
+def('ask.reject_reason', '点击“退回”后询问退回理由', '请直接回复退回工单 {code} 的理由，将转告整改单位。');
+def('ask.refuse_reason', '点击“不同意”后询问理由', '请直接回复不同意工单 {code} {what}的理由，将转告整改单位。');
+def('review.accepted.unit', '告知单位：整改通过', '工单 {code} 的整改反馈已审核通过，工单已办结。感谢配合！');
+def('review.rejected.reason', '重新通知中的退回理由', '退回理由：{reason}\n');
+def('extension.approved.unit', '告知单位：同意延期', '工单 {code} 的延期申请已同意，整改期限延至 {due}。');
+def('extension.refused.unit', '告知单位：不同意延期', '工单 {code} 的延期申请未获同意，理由：{reason}。请在原期限 {due} 前完成整改。');
+def('dispute.upheld.unit', '告知单位：异议成立', '您对工单 {code} 提出的异议已被采纳，该工单已撤销，无需整改。');
+def('dispute.refused.unit', '告知单位：异议不成立', '您对工单 {code} 提出的异议未被采纳，理由：{reason}。请在期限 {due} 前完成整改。');
+def('review.done', '告知督办人：已处理', '已处理：工单 {code} {result}，已通知整改单位。');
+def('review.already', '该反馈或申请已处理过', '工单 {code} 的该项{what}已处理（{result}），无需重复操作。');
+
+// ---------------------------------------------------------------------------------------- queries
+def('orders.list', '“我的工单”', '本单位工单（{count} 张）：\n{lines}');
+def('orders.none', '“我的工单”：没有工单', '本单位目前没有工单。');
+def(
+  'order.detail',
+  '工单详情（“工单 编号”、“查看详情”）',
+  '工单 {code}\n通报：{notice_title}（{doc_no}）\n单位：{unit}\n对象：{target}（{platform}）\n问题：{problems}\n状态：{state}\n期限：{due}{history}',
+);
+def('supervisor.pending', '“待审核”', '待审核（{count} 项）：\n{lines}');
+def('supervisor.pending_none', '“待审核”：没有待审核事项', '目前没有待审核的整改反馈或申请。');
+def('supervisor.overdue', '“逾期”', '逾期未整改工单（{count} 张）：\n{lines}');
+def('supervisor.overdue_none', '“逾期”：没有逾期工单', '目前没有逾期未整改的工单。');
+
+// ----------------------------------------------------------------------------------------- errors
+def('error.no_order', '找不到工单编号', '未找到工单 {code}，请核对编号（发送“我的工单”可查看）。');
+def('error.not_yours', '工单不属于该联系人的单位', '工单 {code} 不属于您负责的单位，无法办理。');
+def('error.not_reviewer', '非该工单的督办人', '您不是工单 {code} 的督办人，无法审核。');
+def('error.state', '工单状态不允许该操作', '工单 {code} 当前状态为“{state}”，暂不能{action}。');
+def('error.usage', '指令格式不对', '格式：{usage}');
+def('error.no_open', '没有可办理的工单', '本单位目前没有待整改的工单。发送“我的工单”可查看全部工单。');
+def('error.not_supervisor', '非督办人使用督办指令', '该指令仅供督办人使用。发送“帮助”可查看可用指令。');
+def('error.bad_date', '日期无效', '日期格式应为 YYYY-MM-DD，且须晚于今天，例如 {example_date}。');
+def('error.nothing_pending', '工单没有待审核的事项', '工单 {code} 目前没有待审核的{what}。');
+
+export const TEMPLATE_DEFS: readonly TemplateDef[] = defs;
+export const TEMPLATE_BY_KEY: ReadonlyMap<string, TemplateDef> = new Map(defs.map((d) => [d.key, d]));
