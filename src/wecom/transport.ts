@@ -7,7 +7,7 @@ import type { Express } from 'express';
 import type { AppContext } from '../app/context';
 import type { WecomCredentials } from '../config';
 import { ChatRouter } from '../chat/router';
-import { registerChatHandlers } from '../chat/handlers';
+import { registerChatHandlers } from '../../handlers';
 import { InboundProcessor } from '../domain/inbound/processor';
 import { KnexContactDirectory } from '../domain/outbox/contacts';
 import { OutboxSender } from '../domain/outbox/sender';
@@ -56,11 +56,11 @@ export interface WecomTransport {
 export interface TransportOptions {
   pollIntervalMs?: number;
   clientTimeoutMs?: number;
-  /** Registers the chat handlers (default: the product's, src/chat/handlers; tests may use their own). */
+  /** Registers the chat handlers (default: the product's, handlers/; tests may use their own). */
   registerHandlers?: (chat: ChatRouter, ctx: AppContext) => void;
 }
 
-/** The product's conversation (src/chat/handlers) on the router. */
+/** The product's conversation (handlers/) on the router. */
 export function productHandlers(chat: ChatRouter, ctx: AppContext): void {
   registerChatHandlers(chat, { conversation: ctx.chat.conversation });
 }

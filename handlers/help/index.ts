@@ -1,5 +1,5 @@
 /** 帮助, and what is left: a hint to send 帮助. */
-import { match, type ChatRouter } from '../../router';
+import { match, type ChatRouter } from '../../src/chat/router';
 import { actorOf, type HandlerDeps } from '../deps';
 
 export function registerHelp(chat: ChatRouter, deps: HandlerDeps): void {

@@ -1,6 +1,6 @@
 /** What chat handlers get: the conversation services (no SQL, no HTTP in handlers). */
-import type { InboundMessage } from '../router';
-import type { ConversationService, Actor } from '../../domain/conversation/service';
+import type { InboundMessage } from '../src/chat/router';
+import type { ConversationService, Actor } from '../src/domain/conversation/service';
 
 export interface HandlerDeps {
   conversation: ConversationService;

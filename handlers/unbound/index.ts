@@ -1,5 +1,5 @@
 /** Messages from WeCom users who are not known contacts: a polite 未绑定 reply, and the admins are told. */
-import type { ChatRouter, InboundMessage } from '../../router';
+import type { ChatRouter, InboundMessage } from '../../src/chat/router';
 import type { HandlerDeps } from '../deps';
 
 const ANSWERED = new Set(['text', 'image', 'voice', 'video', 'file', 'location', 'link']);

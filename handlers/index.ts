@@ -1,5 +1,5 @@
 /** The product's chat handlers, in the order they are tried (the first match wins). */
-import type { ChatRouter } from '../router';
+import type { ChatRouter } from '../src/chat/router';
 import type { HandlerDeps } from './deps';
 import { registerFallback, registerHelp } from './help';
 import { registerOrders } from './orders';

@@ -1,6 +1,6 @@
 /** 我的工单, 工单 <编号>, and the card's 查看详情. */
-import { match, type ChatRouter } from '../../router';
-import { parseButtonKey } from '../../../domain/messages/cards';
+import { match, type ChatRouter } from '../../src/chat/router';
+import { parseButtonKey } from '../../src/domain/messages/cards';
 import { actorOf, splitCommand, type HandlerDeps } from '../deps';
 
 export function registerOrders(chat: ChatRouter, deps: HandlerDeps): void {

@@ -2,9 +2,9 @@
  * The unit's side: 已整改 / 申请延期 / 有异议 (commands and card buttons), answers to pending
  * questions, screenshots, and free text (the rectification reply of the one open order).
  */
-import { match, type ChatRouter, type InboundMessage } from '../../router';
-import { parseButtonKey } from '../../../domain/messages/cards';
-import type { Actor } from '../../../domain/conversation/service';
+import { match, type ChatRouter, type InboundMessage } from '../../src/chat/router';
+import { parseButtonKey } from '../../src/domain/messages/cards';
+import type { Actor } from '../../src/domain/conversation/service';
 import { actorOf, isText, splitCommand, type HandlerDeps } from '../deps';
 
 type Flow = 'rectify' | 'extension' | 'dispute';
