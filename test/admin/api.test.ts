@@ -423,7 +423,7 @@ describeEachDb('admin API: contacts, escalations, reviews, templates, events', (
     const unit = (await admin.post('/units', { name: '市民政局', jurisdiction: '市直' })).body;
     expect((await admin.post('/units', { name: ' 市民政局 ' })).status).toBe(409);
     const c = (await admin.post('/contacts', { unit_id: unit.id, wecom_userid: 'zhang.san', name: '张三', role: 'primary' })).body;
-    expect(c).toMatchObject({ unit_name: '市民政局', reachable: true, role_label: '主要联系人' });
+    expect(c).toMatchObject({ unit_name: '市民政局', reachable: true, role_label: '主联系人' });
     await s.ctx.db('contacts').where({ id: c.id }).update({ reachable: false, unreachable_reason: '81013 用户不存在' });
     const unreachable = (await admin.get('/contacts?reachable=false')).body;
     expect(unreachable.items.map((x: any) => [x.name, x.unreachable_reason])).toEqual([['张三', '81013 用户不存在']]);

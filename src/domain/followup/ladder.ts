@@ -5,15 +5,17 @@
  */
 import type { WorkCalendar } from '../calendar/calendar';
 import { businessDate } from '../calendar/dates';
+import { ROLE_LABELS } from '../contacts/parse';
 
 export const LADDER_ROLES = ['primary', 'backup', 'leader', 'supervisor'] as const;
 export type LadderRole = (typeof LADDER_ROLES)[number];
 
+/** How a ladder step's people are named: as in the contacts file. */
 export const LADDER_ROLE_LABELS: Record<LadderRole, string> = {
-  primary: '主联系人',
-  backup: 'AB角',
-  leader: '分管领导',
-  supervisor: '主管单位',
+  primary: ROLE_LABELS.primary,
+  backup: ROLE_LABELS.backup,
+  leader: ROLE_LABELS.leader,
+  supervisor: ROLE_LABELS.supervisor,
 };
 
 export interface LadderStep {

@@ -8,6 +8,21 @@ import { parseJson, toBool } from '../../db/knex';
 import { CATEGORIES, TARGET_KINDS, isCategory, isTargetKind } from '../problems/taxonomy';
 import { STATE_LABELS, type WorkOrderState } from '../workorders/states';
 
+/** The columns of a work-order row with its notice, unit and target. */
+const ORDER_COLUMNS = [
+  'wo.*',
+  'n.doc_no as n_doc_no',
+  'n.title as n_title',
+  'n.source as n_source',
+  'n.report_due_on as n_report_due_on',
+  'u.name as u_name',
+  'u.jurisdiction as u_jurisdiction',
+  't.kind as t_kind',
+  't.name as t_name',
+  't.platform as t_platform',
+  't.address as t_address',
+];
+
 export interface WorkOrderFilter {
   noticeId?: number;
   unitId?: number;
@@ -89,19 +104,7 @@ export class ReportStore {
     const [c] = await this.baseQuery(filter, scope).count({ n: 'wo.id' });
     const total = Number((c as { n: number | string }).n);
     const q = this.baseQuery(filter, scope)
-      .select(
-        'wo.*',
-        'n.doc_no as n_doc_no',
-        'n.title as n_title',
-        'n.source as n_source',
-        'n.report_due_on as n_report_due_on',
-        'u.name as u_name',
-        'u.jurisdiction as u_jurisdiction',
-        't.kind as t_kind',
-        't.name as t_name',
-        't.platform as t_platform',
-        't.address as t_address',
-      )
+      .select(...ORDER_COLUMNS)
       .orderBy([{ column: 'wo.notice_id', order: 'desc' }, { column: 'wo.id', order: 'asc' }]);
     if (page) q.limit(page.pageSize).offset((page.page - 1) * page.pageSize);
     const rows = await q;
@@ -214,19 +217,7 @@ export class ReportStore {
   }
 
   private async listWorkOrdersWhere(extra: (q: Knex.QueryBuilder) => void, scope: ScopeIds) {
-    const q = this.baseQuery({}, scope).select(
-      'wo.*',
-      'n.doc_no as n_doc_no',
-      'n.title as n_title',
-      'n.source as n_source',
-      'n.report_due_on as n_report_due_on',
-      'u.name as u_name',
-      'u.jurisdiction as u_jurisdiction',
-      't.kind as t_kind',
-      't.name as t_name',
-      't.platform as t_platform',
-      't.address as t_address',
-    );
+    const q = this.baseQuery({}, scope).select(...ORDER_COLUMNS);
     extra(q);
     const rows = await q;
     const problems = await this.problemsOf(rows.map((r: any) => Number(r.id)));

@@ -11,6 +11,7 @@ import { normalizeName } from '../../domain/import/identity';
 import { ADMIN, ALL_ROLES, ApiError, idParam, notFound, pageQuery, queryBool, route, type RouteDef } from './framework';
 import type { ApiDeps } from './index';
 import type { UnitScope } from '../auth/principal';
+import { CONTACT_ROLES, ROLE_LABELS as CONTACT_ROLE_LABELS, type ContactRole } from '../../domain/contacts/parse';
 
 export class ContactsError extends Error {
   constructor(
@@ -22,14 +23,7 @@ export class ContactsError extends Error {
   }
 }
 
-export const CONTACT_ROLES = ['primary', 'backup', 'leader', 'supervisor', 'admin'] as const;
-export const CONTACT_ROLE_LABELS: Record<(typeof CONTACT_ROLES)[number], string> = {
-  primary: '主要联系人',
-  backup: '备用联系人',
-  leader: '分管领导',
-  supervisor: '督办人',
-  admin: '管理员',
-};
+export { CONTACT_ROLES };
 
 export interface UnitView {
   id: number;
@@ -332,7 +326,7 @@ function contactView(r: any): ContactView {
     wecom_userid: r.wecom_userid,
     name: r.name ?? null,
     role: r.role,
-    role_label: CONTACT_ROLE_LABELS[r.role as keyof typeof CONTACT_ROLE_LABELS] ?? r.role,
+    role_label: CONTACT_ROLE_LABELS[r.role as ContactRole] ?? r.role,
     phone: r.phone ?? null,
     reachable: toBool(r.reachable),
     unreachable_reason: r.unreachable_reason ?? null,

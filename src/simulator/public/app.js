@@ -43,7 +43,7 @@
   }
 
   function roleName(r) {
-    return { primary: '联系人', backup: '备用联系人', leader: '分管领导', supervisor: '督办人', admin: '管理员' }[r] || r;
+    return { primary: '主联系人', backup: 'AB角', leader: '分管领导', supervisor: '主管单位', admin: '管理员' }[r] || r;
   }
 
   function select(userid) {

@@ -2,7 +2,7 @@
 // supervision scopes, and importing a contacts file.
 import { api, ApiFailure, attempt, el, field, flash, hashQuery, isAdmin, pager, qs, select, setHashQuery, table } from '../lib.js';
 
-const ROLES = [['primary', '主要联系人'], ['backup', '备用联系人'], ['leader', '分管领导'], ['supervisor', '督办人'], ['admin', '管理员']];
+const ROLES = [['primary', '主联系人'], ['backup', 'AB角'], ['leader', '分管领导'], ['supervisor', '主管单位'], ['admin', '管理员']];
 const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
 
 function unitRow(u) {
