@@ -133,22 +133,27 @@ export class KnexInboundStore implements InboundStore {
 
   async claimNext(workerId: string, now: Date, leaseMs: number): Promise<InboundRow | null> {
     const t = now.getTime();
-    const candidates = (q: Knex.QueryBuilder) =>
-      q
-        .from('inbound_messages as i')
-        .where((w) =>
-          w
-            .where((a) => a.where('i.state', 'pending').andWhere('i.next_attempt_at', '<=', t))
-            .orWhere((b) => b.where('i.state', 'processing').andWhere('i.locked_until', '<', t)),
-        )
-        // One sender's messages in order.
-        .whereNotExists((sub) =>
-          sub
-            .from('inbound_messages as p')
-            .whereRaw('p.from_userid = i.from_userid')
-            .andWhereRaw('p.id < i.id')
-            .whereIn('p.state', ['pending', 'processing']),
-        )
+    // Two ordered index scans that stop at the first row, rather than one OR over both sets (which
+    // made every claim collect and sort the whole backlog: quadratic in it). First a lease that
+    // expired (a crashed worker's row; few rows are ever 'processing'), then the due pending rows in
+    // next_attempt_at order through (state, next_attempt_at). A sender's earlier open row blocks its
+    // later ones (checked through (from_userid, state, id)), so one sender's messages stay in order
+    // whichever set a row comes from.
+    const blockedBySender = (q: Knex.QueryBuilder) =>
+      q.whereNotExists((sub) =>
+        sub
+          .from('inbound_messages as p')
+          .whereRaw('p.from_userid = i.from_userid')
+          .whereIn('p.state', ['pending', 'processing'])
+          .andWhereRaw('p.id < i.id'),
+      );
+    const expired = (q: Knex.QueryBuilder) =>
+      blockedBySender(q.from('inbound_messages as i').where('i.state', 'processing').andWhere('i.locked_until', '<', t))
+        .orderBy('i.id')
+        .limit(1);
+    const due = (q: Knex.QueryBuilder) =>
+      blockedBySender(q.from('inbound_messages as i').where('i.state', 'pending').andWhere('i.next_attempt_at', '<=', t))
+        .orderBy('i.next_attempt_at')
         .orderBy('i.id')
         .limit(1);
     const claim = async (db: Knex | Knex.Transaction, row: any): Promise<InboundRow | null> => {
@@ -161,12 +166,13 @@ export class KnexInboundStore implements InboundStore {
     };
     if (isPostgres(this.db)) {
       return this.db.transaction(async (trx) => {
-        const row = await candidates(trx.select('i.*')).forUpdate().skipLocked().first();
+        const row =
+          (await expired(trx.select('i.*')).forUpdate().skipLocked().first()) ?? (await due(trx.select('i.*')).forUpdate().skipLocked().first());
         return row ? claim(trx, row) : null;
       });
     }
     for (let i = 0; i < 3; i++) {
-      const row = await candidates(this.db.select('i.*')).first();
+      const row = (await expired(this.db.select('i.*')).first()) ?? (await due(this.db.select('i.*')).first());
       if (!row) return null;
       const c = await claim(this.db, row);
       if (c) return c;

@@ -205,22 +205,26 @@ export class KnexOutboxStore implements OutboxStore {
 
   async claimNext(workerId: string, now: Date, leaseMs: number): Promise<ClaimedRow | null> {
     const t = now.getTime();
-    const candidates = (q: Knex.QueryBuilder) =>
-      q
-        .from('outbox as o')
-        .where((w) =>
-          w
-            .where((a) => a.where('o.state', 'pending').andWhere('o.next_attempt_at', '<=', t))
-            .orWhere((b) => b.where('o.state', 'sending').andWhere('o.locked_until', '<', t)),
-        )
-        // Per recipient in id order: an earlier open row blocks the later ones.
-        .whereNotExists((sub) =>
-          sub
-            .from('outbox as p')
-            .whereRaw('p.touser = o.touser')
-            .andWhereRaw('p.id < o.id')
-            .whereIn('p.state', ['pending', 'sending']),
-        )
+    // Two ordered index scans that stop at the first row, rather than one OR over both sets (which
+    // made every claim collect and sort every due row: quadratic in the backlog). First a lease
+    // that expired (few rows are ever 'sending'), then the due pending rows in next_attempt_at
+    // order through (state, next_attempt_at). Per recipient in id order: an earlier open row
+    // blocks the later ones (checked through (touser, state, id)), whichever set a row comes from.
+    const blockedByRecipient = (q: Knex.QueryBuilder) =>
+      q.whereNotExists((sub) =>
+        sub
+          .from('outbox as p')
+          .whereRaw('p.touser = o.touser')
+          .whereIn('p.state', ['pending', 'sending'])
+          .andWhereRaw('p.id < o.id'),
+      );
+    const expired = (q: Knex.QueryBuilder) =>
+      blockedByRecipient(q.from('outbox as o').where('o.state', 'sending').andWhere('o.locked_until', '<', t))
+        .orderBy('o.id', 'asc')
+        .limit(1);
+    const due = (q: Knex.QueryBuilder) =>
+      blockedByRecipient(q.from('outbox as o').where('o.state', 'pending').andWhere('o.next_attempt_at', '<=', t))
+        .orderBy('o.next_attempt_at', 'asc')
         .orderBy('o.id', 'asc')
         .limit(1);
 
@@ -237,14 +241,15 @@ export class KnexOutboxStore implements OutboxStore {
 
     if (isPostgres(this.db)) {
       return this.db.transaction(async (trx) => {
-        const row = await candidates(trx.select('o.*')).forUpdate().skipLocked().first();
+        const row =
+          (await expired(trx.select('o.*')).forUpdate().skipLocked().first()) ?? (await due(trx.select('o.*')).forUpdate().skipLocked().first());
         if (!row) return null;
         return claim(trx, row);
       });
     }
     // SQLite: one writer; the conditional update is the lock.
     for (let i = 0; i < 3; i++) {
-      const row = await candidates(this.db.select('o.*')).first();
+      const row = (await expired(this.db.select('o.*')).first()) ?? (await due(this.db.select('o.*')).first());
       if (!row) return null;
       const c = await claim(this.db, row);
       if (c) return c;
