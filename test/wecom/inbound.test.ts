@@ -100,6 +100,30 @@ describeEachDb('inbound processing', (get) => {
     return inbound.record(parseInbound(xml), xml, clock.now());
   };
 
+  it('stores a burst of concurrent callbacks together, once each and in arrival order', async () => {
+    let kicks = 0;
+    inbound.onRecord = () => void (kicks += 1);
+    const texts = Array.from({ length: 30 }, (_, i) => ({ fromUserid: `u${i % 4}`, kind: 'text' as const, content: `m${i}`, msgId: String(9000 + i), createTimeS: 1 }));
+    // The same MsgId three times within the burst (WeCom retrying) and one event without MsgId twice.
+    const click = { fromUserid: 'u9', kind: 'card_click' as const, eventKey: 'k', taskId: 't', createTimeS: 2 };
+    const all = [...texts.slice(0, 10), texts[3], click, ...texts.slice(10), texts[3], click];
+    const results = await Promise.all(all.map((a) => receive(a)));
+    expect(results.filter((r) => r.created)).toHaveLength(31);
+    // Duplicates get the first copy's row.
+    expect(results[10]).toEqual({ id: results[3].id, created: false });
+    expect(results[all.length - 2]).toEqual({ id: results[3].id, created: false });
+    expect(results[all.length - 1]).toEqual({ id: results[11].id, created: false });
+    const rows = await inbound.list();
+    expect(rows.map((r) => r.content ?? r.eventKey)).toEqual([...texts.slice(0, 10).map((t) => t.content), 'k', ...texts.slice(10).map((t) => t.content)]);
+    expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort((a, b) => a - b));
+    const received = await events.list({ type: 'message.in.received' });
+    expect(received.map((e) => e.data.inboundId)).toEqual(rows.map((r) => r.id));
+    expect(kicks).toBeGreaterThan(0);
+    // A later delivery of a stored message is a duplicate too.
+    expect(await receive(texts[0])).toEqual({ id: results[0].id, created: false });
+    expect(await inbound.count()).toBe(31);
+  });
+
   it('dispatches with the sender contacts and replies through the outbox once', async () => {
     await get().db('contacts').insert({ wecom_userid: 'lisi', name: '李四', role: 'primary', reachable: true, active: true, created_at: 0, updated_at: 0 });
     let got: InboundMessage | null = null;

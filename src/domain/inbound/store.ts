@@ -33,6 +33,43 @@ export interface InboundStore {
   markFailed(id: number, workerId: string, r: { error: string; retryAt: Date | null; at: Date }): Promise<boolean>;
 }
 
+/** At most this many callbacks per group commit (well inside SQLite's bound-variable limit). */
+const RECORD_BATCH = 200;
+
+interface PendingRecord {
+  key: string;
+  fields: InboundFields;
+  raw: string;
+  at: Date;
+  resolve(r: { id: number; created: boolean }): void;
+  reject(e: unknown): void;
+}
+
+function rowOf(p: PendingRecord) {
+  const f = p.fields;
+  const t = p.at.getTime();
+  return {
+    dedupe_key: p.key,
+    from_userid: f.fromUserName.slice(0, 64),
+    msg_type: f.msgType.slice(0, 40),
+    event: f.event?.slice(0, 60) ?? null,
+    event_key: f.eventKey?.slice(0, 200) ?? null,
+    task_id: f.taskId?.slice(0, 200) ?? null,
+    response_code: f.responseCode?.slice(0, 300) ?? null,
+    content: f.content,
+    media_id: f.mediaId?.slice(0, 300) ?? null,
+    pic_url: f.picUrl,
+    msg_id: f.msgId?.slice(0, 100) ?? null,
+    create_time: f.createTime,
+    agent_id: f.agentId?.slice(0, 40) ?? null,
+    raw: p.raw,
+    state: 'pending',
+    attempts: 0,
+    next_attempt_at: t,
+    received_at: t,
+  };
+}
+
 function fromRow(r: any): InboundRow {
   return {
     id: Number(r.id),
@@ -67,51 +104,80 @@ export class KnexInboundStore implements InboundStore {
     private readonly events: EventLog,
   ) {}
 
-  async record(f: InboundFields, raw: string, at: Date): Promise<{ id: number; created: boolean }> {
-    const key = dedupeKey(f).slice(0, 400);
-    const t = at.getTime();
-    const result = await this.db.transaction(async (trx) => {
-      const inserted = await trx('inbound_messages')
-        .insert({
-          dedupe_key: key,
-          from_userid: f.fromUserName.slice(0, 64),
-          msg_type: f.msgType.slice(0, 40),
-          event: f.event?.slice(0, 60) ?? null,
-          event_key: f.eventKey?.slice(0, 200) ?? null,
-          task_id: f.taskId?.slice(0, 200) ?? null,
-          response_code: f.responseCode?.slice(0, 300) ?? null,
-          content: f.content,
-          media_id: f.mediaId?.slice(0, 300) ?? null,
-          pic_url: f.picUrl,
-          msg_id: f.msgId?.slice(0, 100) ?? null,
-          create_time: f.createTime,
-          agent_id: f.agentId?.slice(0, 40) ?? null,
-          raw,
-          state: 'pending',
-          attempts: 0,
-          next_attempt_at: t,
-          received_at: t,
-        })
+  /** Callbacks waiting for the next group commit, and whether one is under way. */
+  private queue: PendingRecord[] = [];
+  private flushing = false;
+
+  /**
+   * Group commit: callbacks that arrive while a transaction is under way are stored together in
+   * the next one (one multi-row insert, one lookup of duplicates, one insert of their events), so
+   * a burst costs a few statements per batch rather than four per callback. When nothing is under
+   * way a callback is written at once: no added wait. Each caller is answered after its batch
+   * commits; if the batch fails, every caller in it gets the error (WeCom will retry).
+   */
+  record(f: InboundFields, raw: string, at: Date): Promise<{ id: number; created: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ key: dedupeKey(f).slice(0, 400), fields: f, raw, at, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, RECORD_BATCH);
+        try {
+          const results = await this.writeBatch(batch);
+          batch.forEach((p, i) => p.resolve(results[i]));
+          if (results.some((r) => r.created)) this.onRecord?.();
+        } catch (e) {
+          for (const p of batch) p.reject(e);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async writeBatch(batch: PendingRecord[]): Promise<{ id: number; created: boolean }[]> {
+    // The first of several copies in one batch is the one stored; the others are its duplicates.
+    const first = new Map<string, PendingRecord>();
+    for (const p of batch) if (!first.has(p.key)) first.set(p.key, p);
+    const fresh = [...first.values()];
+    return this.db.transaction(async (trx) => {
+      const inserted: { id: unknown; dedupe_key: string }[] = await trx('inbound_messages')
+        .insert(fresh.map(rowOf))
         .onConflict('dedupe_key')
         .ignore()
-        .returning('id');
-      const row = await trx('inbound_messages').where({ dedupe_key: key }).first('id');
-      const created = inserted.length > 0;
-      if (created) {
-        await this.events.append(
-          {
-            type: 'message.in.received',
-            actor: `wecom:${f.fromUserName.slice(0, 100)}`,
-            at,
-            data: { inboundId: Number(row.id), msgType: f.msgType, event: f.event, eventKey: f.eventKey, msgId: f.msgId },
-          },
-          trx,
-        );
+        .returning(['id', 'dedupe_key']);
+      const ids = new Map<string, number>(inserted.map((r) => [r.dedupe_key, Number(r.id)]));
+      const created = new Set(ids.keys());
+      const known = fresh.filter((p) => !ids.has(p.key)).map((p) => p.key);
+      if (known.length > 0) {
+        for (const r of await trx('inbound_messages').whereIn('dedupe_key', known).select('id', 'dedupe_key')) {
+          ids.set(r.dedupe_key, Number(r.id));
+        }
       }
-      return { id: Number(row.id), created };
+      const events = fresh
+        .filter((p) => created.has(p.key))
+        .map((p) => ({
+          type: 'message.in.received',
+          actor: `wecom:${p.fields.fromUserName.slice(0, 100)}`,
+          at: p.at,
+          data: { inboundId: ids.get(p.key)!, msgType: p.fields.msgType, event: p.fields.event, eventKey: p.fields.eventKey, msgId: p.fields.msgId },
+        }));
+      if (events.length > 0) await this.events.appendMany(events, trx);
+      const claimed = new Set<string>();
+      return batch.map((p) => {
+        const id = ids.get(p.key);
+        if (id === undefined) throw new Error(`inbound: no row for ${p.key}`);
+        // Only the first copy of a new key counts as created.
+        const isNew = created.has(p.key) && !claimed.has(p.key);
+        claimed.add(p.key);
+        return { id, created: isNew };
+      });
     });
-    if (result.created) this.onRecord?.();
-    return result;
   }
 
   async get(id: number): Promise<InboundRow | null> {
