@@ -5,13 +5,20 @@
  * so peak memory (max RSS, sampled peak heap) belongs to that workload alone. Sections are
  * listed in SECTIONS; a section names its cases and which case is the baseline of which.
  * Add a section: a file in bench/sections/ exporting a Section, and one line in SECTIONS.
+ *
+ * `npm run bench -- NAME` runs one section. It is a report: a target NOT MET fails nothing,
+ * but a case that crashes (or outlives CASE_TIMEOUT_MS) makes the exit status 1.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { callbackSection } from './sections/callback';
 import { importSection } from './sections/import';
-import type { Measurement, Section } from './section';
+import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection];
+const SECTIONS: Section[] = [importSection, callbackSection];
+
+/** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
+const CASE_TIMEOUT_MS = 180_000;
 
 async function child(sectionName: string, caseName: string, arg: string | undefined): Promise<void> {
   const section = SECTIONS.find((s) => s.name === sectionName);
@@ -22,48 +29,133 @@ async function child(sectionName: string, caseName: string, arg: string | undefi
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }, 5);
   const t0 = process.hrtime.bigint();
-  const info = await c.run(arg);
+  const out = await c.run(arg);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   clearInterval(timer);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  const m: Measurement = { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / 1024 / 1024, info: info ?? undefined };
+  const r: CaseResult = typeof out === 'string' ? { info: out } : (out ?? {});
+  const m: Measurement = {
+    ms: r.ms ?? ms,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    peakHeapMb: peakHeap / 1024 / 1024,
+    info: r.info || undefined,
+    figures: r.figures,
+  };
   process.stdout.write(`\n@@RESULT ${JSON.stringify(m)}\n`);
 }
 
 function measure(section: Section, caseName: string, arg: string): Measurement {
   const tsx = path.resolve(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const r = spawnSync(tsx, [__filename, '--child', section.name, caseName, arg], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
-  if (r.status !== 0 || !line) throw new Error(`${section.name}/${caseName} failed:\n${r.stderr}\n${r.stdout}`);
+  const r = spawnSync(tsx, [__filename, '--child', section.name, caseName, arg], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'silent' },
+    timeout: CASE_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('@@RESULT '));
+  if (r.status !== 0 || !line) {
+    const why = r.error ? `${r.error.message}` : r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
+    throw new Error(`${section.name}/${caseName} failed (${why}):\n${r.stderr ?? ''}\n${r.stdout ?? ''}`.trimEnd());
+  }
   return JSON.parse(line.slice('@@RESULT '.length));
 }
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
+const PAD = 30;
+
+function metricValue(m: Measurement, metric: string): number | undefined {
+  if (metric === 'ms') return m.ms;
+  if (metric === 'maxRssMb') return m.maxRssMb;
+  if (metric === 'peakHeapMb') return m.peakHeapMb;
+  return m.figures?.[metric]?.value;
+}
+
+function targetLine(t: Target, m: Measurement, base: Measurement | null): string {
+  const v = metricValue(m, t.metric);
+  const unit = m.figures?.[t.metric]?.unit ?? (t.metric === 'ms' ? 'ms' : 'MB');
+  const checks: string[] = [];
+  let met = v !== undefined;
+  if (t.max !== undefined) {
+    checks.push(`< ${t.max} ${unit}`);
+    met &&= v! < t.max;
+  }
+  if (t.min !== undefined) {
+    checks.push(`≥ ${t.min} ${unit}`);
+    met &&= v! >= t.min;
+  }
+  let shown = v === undefined ? 'no value' : `${fmt(v, v < 100 ? 1 : 0)} ${unit}`;
+  if (t.minRatio !== undefined) {
+    const b = base ? metricValue(base, t.metric) : undefined;
+    checks.push(`≥ ${fmt(t.minRatio * 100)}% of baseline`);
+    if (v === undefined || !b) met = false;
+    else {
+      met &&= v / b >= t.minRatio;
+      shown += `, ${fmt((v / b) * 100)}% of baseline`;
+    }
+  }
+  return `${''.padEnd(PAD)} target ${t.metric} ${checks.join(' and ')}: ${met ? 'met' : 'NOT MET'} (${shown})`;
+}
+
+function report(c: BenchCase, m: Measurement, base: Measurement | null): void {
+  const ratio = (v: number, b: number | undefined) => (b ? ` (×${fmt(v / b, 1)} baseline)` : '');
+  console.log(
+    `${c.name.padEnd(PAD)} time ${fmt(m.ms).padStart(6)} ms${ratio(m.ms, base?.ms)}` +
+      `  max RSS ${fmt(m.maxRssMb).padStart(4)} MB${ratio(m.maxRssMb, base?.maxRssMb)}` +
+      `  peak heap ${fmt(m.peakHeapMb).padStart(4)} MB${ratio(m.peakHeapMb, base?.peakHeapMb)}` +
+      (m.info && !m.figures ? `  ${m.info}` : ''),
+  );
+  if (m.figures) {
+    const parts = Object.entries(m.figures).map(
+      ([name, f]) => `${name} ${fmt(f.value, f.digits ?? 0)} ${f.unit}${ratio(f.value, base?.figures?.[name]?.value)}`,
+    );
+    console.log(`${''.padEnd(PAD)} ${parts.join('  ')}`);
+    if (m.info) for (const line of m.info.split('\n')) console.log(`${''.padEnd(PAD)} ${line}`);
+  }
+  for (const t of c.targets ?? []) console.log(targetLine(t, m, base));
+}
 
 async function main(): Promise<void> {
   const only = process.argv[2];
+  if (only && !SECTIONS.some((s) => s.name === only)) {
+    throw new Error(`unknown section "${only}"; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
+  }
+  let crashed = 0;
   for (const section of SECTIONS) {
     if (only && section.name !== only) continue;
-    const arg = await section.prepare();
     console.log(`\n== ${section.name}: ${section.description}`);
-    const results = new Map<string, Measurement>();
-    for (const c of section.cases) results.set(c.name, measure(section, c.name, arg));
-    for (const c of section.cases) {
-      const m = results.get(c.name)!;
-      const base = c.baseline ? results.get(c.baseline)! : null;
-      const ratio = (v: number, b: number | undefined) => (b ? ` (×${fmt(v / b, 1)} baseline)` : '');
-      console.log(
-        `${c.name.padEnd(28)} time ${fmt(m.ms).padStart(6)} ms${ratio(m.ms, base?.ms)}` +
-          `  max RSS ${fmt(m.maxRssMb).padStart(4)} MB${ratio(m.maxRssMb, base?.maxRssMb)}` +
-          `  peak heap ${fmt(m.peakHeapMb).padStart(4)} MB${ratio(m.peakHeapMb, base?.peakHeapMb)}` +
-          (m.info ? `  ${m.info}` : ''),
-      );
-      for (const t of c.targets ?? []) {
-        const v = t.metric === 'ms' ? m.ms : t.metric === 'maxRssMb' ? m.maxRssMb : m.peakHeapMb;
-        console.log(`${''.padEnd(28)} target ${t.metric} < ${t.max}: ${v < t.max ? 'met' : 'NOT MET'}`);
-      }
+    let arg: string;
+    try {
+      arg = await section.prepare();
+    } catch (e) {
+      crashed += 1;
+      console.log(`prepare CRASHED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      continue;
     }
-    await section.cleanup?.(arg);
+    try {
+      const results = new Map<string, Measurement>();
+      for (const c of section.cases) {
+        const skip = c.skip?.() ?? null;
+        if (skip) {
+          console.log(`${c.name.padEnd(PAD)} skipped: ${skip}`);
+          continue;
+        }
+        try {
+          const m = measure(section, c.name, arg);
+          results.set(c.name, m);
+          report(c, m, c.baseline ? (results.get(c.baseline) ?? null) : null);
+        } catch (e) {
+          crashed += 1;
+          console.log(`${c.name.padEnd(PAD)} CRASHED: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    } finally {
+      await section.cleanup?.(arg);
+    }
+  }
+  if (crashed) {
+    console.log(`\n${crashed} case(s) crashed`);
+    process.exitCode = 1;
   }
 }
 
