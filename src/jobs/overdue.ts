@@ -17,7 +17,8 @@ export function overdueSweepJob(cron: string): Job {
       for (;;) {
         const ids = await ctx.workOrders.listOverdueCandidates([...AWAITING_UNIT_STATES], at, BATCH);
         if (ids.length === 0) break;
-        for (const id of ids) if (await ctx.workOrders.markOverdue(id, 'system', at)) flagged += 1;
+        // One transaction per batch, not one per order.
+        flagged += (await ctx.workOrders.markOverdueMany(ids, 'system', at)).length;
         if (ids.length < BATCH) break;
       }
       return { flagged };

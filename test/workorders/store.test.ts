@@ -73,4 +73,28 @@ describeEachDb('work-order store', (get) => {
     expect([wo?.state, wo?.overdue, wo?.overdueAt]).toEqual(['notified', true, at(1)]);
     expect((await events.list({ workOrderId: id, type: 'work_order.overdue' })).length).toBe(1);
   });
+
+  it('flags many orders overdue in one go, skipping those already flagged', async () => {
+    const { store, events } = setup();
+    const a = await insertWorkOrder(get().db, { state: 'notified', dueAt: at(0) });
+    const b = await insertWorkOrder(get().db, { state: 'rejected', dueAt: at(0) });
+    const c = await insertWorkOrder(get().db, { state: 'notified', dueAt: at(0) });
+    expect(await store.markOverdue(b, 'system', at(1))).toBe(true);
+    expect(await store.markOverdueMany([c, a, b], 'system', at(2))).toEqual([a, c]);
+    expect(await store.markOverdueMany([a, b, c], 'system', at(3))).toEqual([]);
+    expect(await store.markOverdueMany([], 'system', at(3))).toEqual([]);
+    const flagged = await Promise.all([a, b, c].map((id) => store.get(id)));
+    expect(flagged.map((w) => [w?.overdue, w?.overdueAt, w?.version])).toEqual([
+      [true, at(2), 1],
+      [true, at(1), 1],
+      [true, at(2), 1],
+    ]);
+    const overdue = await events.list({ type: 'work_order.overdue' });
+    expect(overdue.map((e) => [e.workOrderId, e.at])).toEqual([
+      [b, at(1)],
+      [a, at(2)],
+      [c, at(2)],
+    ]);
+    expect(overdue[1].data).toEqual({ dueAt: at(0).getTime() });
+  });
 });

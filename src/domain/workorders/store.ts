@@ -82,6 +82,8 @@ export interface WorkOrderStore {
   getByCode(code: string): Promise<WorkOrder | null>;
   transition(id: number, action: WorkOrderAction, options: TransitionOptions): Promise<WorkOrder>;
   markOverdue(id: number, actor: string, at: Date): Promise<boolean>;
+  /** Flags many orders overdue in one transaction; returns the ids this call flagged (not those already flagged). */
+  markOverdueMany(ids: number[], actor: string, at: Date): Promise<number[]>;
   /** Ids of orders in `states`, not yet flagged overdue, due at or before `at` (oldest due first). */
   listOverdueCandidates(states: WorkOrderState[], at: Date, limit: number): Promise<number[]>;
 }
@@ -154,25 +156,38 @@ export class KnexWorkOrderStore implements WorkOrderStore {
   }
 
   async markOverdue(id: number, actor: string, at: Date): Promise<boolean> {
+    return (await this.markOverdueMany([id], actor, at)).length === 1;
+  }
+
+  async markOverdueMany(ids: number[], actor: string, at: Date): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const t = at.getTime();
     return this.db.transaction(async (trx) => {
-      const row = await trx('work_orders').where({ id, overdue: false }).first();
-      if (!row) return false;
-      await trx('work_orders')
-        .where({ id, version: row.version })
-        .update({ overdue: true, overdue_at: at.getTime(), updated_at: at.getTime(), version: Number(row.version) + 1 });
-      await this.events.append(
-        {
-          type: 'work_order.overdue',
-          actor,
-          at,
-          workOrderId: id,
-          noticeId: Number(row.notice_id),
-          unitId: row.unit_id,
-          data: { dueAt: Number(row.due_at) },
-        },
-        trx,
-      );
-      return true;
+      const flagged: number[] = [];
+      for (let i = 0; i < ids.length; i += 500) {
+        // The update says which rows this call flagged: a concurrent sweep (another instance)
+        // that got there first leaves nothing here, so each order gets one overdue event.
+        const rows: { id: unknown; notice_id: unknown; unit_id: unknown; due_at: unknown }[] = await trx('work_orders')
+          .whereIn('id', ids.slice(i, i + 500))
+          .andWhere('overdue', false)
+          .update({ overdue: true, overdue_at: t, updated_at: t, version: trx.raw('version + 1') })
+          .returning(['id', 'notice_id', 'unit_id', 'due_at']);
+        rows.sort((a, b) => Number(a.id) - Number(b.id));
+        await this.events.appendMany(
+          rows.map((r) => ({
+            type: 'work_order.overdue',
+            actor,
+            at,
+            workOrderId: Number(r.id),
+            noticeId: Number(r.notice_id),
+            unitId: r.unit_id === null ? null : Number(r.unit_id),
+            data: { dueAt: Number(r.due_at) },
+          })),
+          trx,
+        );
+        flagged.push(...rows.map((r) => Number(r.id)));
+      }
+      return flagged;
     });
   }
 }
