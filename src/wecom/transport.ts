@@ -20,6 +20,9 @@ import { MediaStore } from './media';
 import { TokenProvider } from './token';
 
 export const SIMULATOR_CORP_ID = 'wwsimulator';
+
+/** Rows the outbox sender and the inbound processor handle per run of their loop. */
+const LOOP_BATCH = 100;
 export const SIMULATOR_AGENT_ID = 1000002;
 
 /** Fresh simulator credentials per start: nothing real, nothing to leak. */
@@ -81,17 +84,35 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
   const contacts = new KnexContactDirectory(ctx.db);
   const chat = new ChatRouter();
   (options.registerHandlers ?? productHandlers)(chat, ctx);
-  const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger);
+  const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger, { batch: LOOP_BATCH });
   // A work order is notified when WeCom accepts its card (the deadline counts from then).
   sender.listeners.push({
     onSent: (row) => ctx.chat.notifications.onDelivered(row),
     onFailed: (row, errcode) => ctx.chat.notifications.onFailed(row, errcode),
   });
   const media = new MediaStore(ctx.db, client, ctx.config.mediaDir);
-  const processor = new InboundProcessor(ctx.inbound, chat, ctx.outbox, contacts, media, ctx.events, ctx.clock, ctx.logger);
+  const processor = new InboundProcessor(ctx.inbound, chat, ctx.outbox, contacts, media, ctx.events, ctx.clock, ctx.logger, {
+    batch: LOOP_BATCH,
+  });
   const interval = options.pollIntervalMs ?? 500;
-  const outboxLoop = new BackgroundLoop('outbox', () => sender.runOnce(), interval, ctx.logger);
-  const inboundLoop = new BackgroundLoop('inbound', () => processor.runOnce(), interval, ctx.logger);
+  // A full batch means more may be waiting: run again at once rather than after the interval
+  // (a backlog of 10,000 would otherwise wait 100 × the interval doing nothing).
+  const outboxLoop = new BackgroundLoop(
+    'outbox',
+    async () => {
+      if ((await sender.runOnce()).length >= LOOP_BATCH) outboxLoop.kick();
+    },
+    interval,
+    ctx.logger,
+  );
+  const inboundLoop = new BackgroundLoop(
+    'inbound',
+    async () => {
+      if ((await processor.runOnce()) >= LOOP_BATCH) inboundLoop.kick();
+    },
+    interval,
+    ctx.logger,
+  );
   ctx.outbox.onEnqueue = () => outboxLoop.kick();
   ctx.inbound.onRecord = () => inboundLoop.kick();
 
