@@ -13,9 +13,11 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { callbackSection } from './sections/callback';
 import { importSection } from './sections/import';
+import { outboxSection } from './sections/outbox';
+import { sweepSection } from './sections/sweep';
 import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection, callbackSection];
+const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection];
 
 /** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
 const CASE_TIMEOUT_MS = 180_000;
@@ -79,6 +81,10 @@ function targetLine(t: Target, m: Measurement, base: Measurement | null): string
   if (t.max !== undefined) {
     checks.push(`< ${t.max} ${unit}`);
     met &&= v! < t.max;
+  }
+  if (t.atMost !== undefined) {
+    checks.push(`≤ ${t.atMost} ${unit}`);
+    met &&= v! <= t.atMost;
   }
   if (t.min !== undefined) {
     checks.push(`≥ ${t.min} ${unit}`);

@@ -34,6 +34,8 @@ export interface Target {
   metric: string;
   /** The value must be below this. */
   max?: number;
+  /** The value must not exceed this. */
+  atMost?: number;
   /** The value must be at least this. */
   min?: number;
   /** The value must be at least this fraction of the baseline case's same metric. */
