@@ -10,7 +10,9 @@
  * but a case that crashes (or outlives CASE_TIMEOUT_MS) makes the exit status 1.
  */
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { callbackSection } from './sections/callback';
 import { importSection } from './sections/import';
 import { outboxSection } from './sections/outbox';
@@ -26,15 +28,18 @@ async function child(sectionName: string, caseName: string, arg: string | undefi
   const section = SECTIONS.find((s) => s.name === sectionName);
   const c = section?.cases.find((x) => x.name === caseName);
   if (!section || !c) throw new Error(`unknown case ${sectionName}/${caseName}`);
-  let peakHeap = process.memoryUsage().heapUsed;
+  // v8's heap statistics, not process.memoryUsage(): that one also reads the RSS from /proc, which
+  // every 5 ms cost the measured process 1–2% of its CPU.
+  const heapUsed = () => v8.getHeapStatistics().used_heap_size;
+  let peakHeap = heapUsed();
   const timer = setInterval(() => {
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    peakHeap = Math.max(peakHeap, heapUsed());
   }, 5);
   const t0 = process.hrtime.bigint();
   const out = await c.run(arg);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   clearInterval(timer);
-  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  peakHeap = Math.max(peakHeap, heapUsed());
   const r: CaseResult = typeof out === 'string' ? { info: out } : (out ?? {});
   const m: Measurement = {
     ms: r.ms ?? ms,
@@ -127,9 +132,13 @@ async function main(): Promise<void> {
     throw new Error(`unknown section "${only}"; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
   }
   let crashed = 0;
+  const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`${new Date().toISOString()}  ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
   for (const section of SECTIONS) {
     if (only && section.name !== only) continue;
     console.log(`\n== ${section.name}: ${section.description}`);
+    // Other work on the machine shows in the figures; say how busy it was.
+    console.log(`(load average ${load()})`);
     let arg: string;
     try {
       arg = await section.prepare();

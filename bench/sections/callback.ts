@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadConfig, type WecomCredentials } from '../../src/config';
 import { createDb } from '../../src/db/knex';
@@ -162,11 +163,16 @@ async function service() {
     const pending = async () =>
       Number((await s.ctx.db('inbound_messages').whereIn('state', ['pending', 'processing']).count({ n: '*' }))[0].n);
     const run = async (phase: Phase) => {
+      // How long the service's event loop was held up while the phase ran.
+      const eld = monitorEventLoopDelay({ resolution: 5 });
+      eld.enable();
       const { result } = await side.request<{ result: PhaseResult }>({ type: 'phase', phase, callbackUrl, creds }, 'phase-done');
+      eld.disable();
+      const loopP99 = eld.percentile(99) / 1e6;
       // Let the processor catch up, so one phase's backlog does not load the next one.
       const t0 = Date.now();
       const drained = await waitUntil(async () => (await pending()) === 0, 30_000, 100);
-      return { result, drainMs: Date.now() - t0, drained };
+      return { result, drainMs: Date.now() - t0, drained, loopP99 };
     };
     let msgId = 1e15;
     const phase = (p: Omit<Phase, 'firstMsgId' | 'senders'>): Phase => {
@@ -198,7 +204,8 @@ async function service() {
       info: [
         `${RATE} req/s for ${RATE_SECONDS} s: ${fmtInt(rate.result.ok)}/${fmtInt(rate.result.sent)} answered 200, not 200: ${bad(rate.result)}, ` +
           `p90 ${rate.result.p90.toFixed(1)} ms, max ${rate.result.max.toFixed(1)} ms (the sender's own lag behind its schedule: ` +
-          `p99 ${rate.result.lagP99.toFixed(1)} ms); processor backlog cleared ${drain(rate)} after`,
+          `p99 ${rate.result.lagP99.toFixed(1)} ms; the service's event-loop delay: p99 ${rate.loopP99.toFixed(1)} ms); ` +
+          `processor backlog cleared ${drain(rate)} after`,
         `saturation (16 in flight, ${fmtInt(N)} requests): ${fmtInt(sat.result.ok)} answered 200 in ${(sat.result.elapsedMs / 1000).toFixed(1)} s, ` +
           `not 200: ${bad(sat.result)}, p50 ${sat.result.p50.toFixed(1)} ms, p99 ${sat.result.p99.toFixed(1)} ms; backlog cleared ${drain(sat)} after`,
         `${fmtInt(stored)} rows in inbound_messages for ${fmtInt(accepted)} accepted callbacks; ${fmtInt(replies)} replies queued in the outbox`,
