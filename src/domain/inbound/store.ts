@@ -222,13 +222,14 @@ export class KnexInboundStore implements InboundStore {
         .orderBy('i.next_attempt_at')
         .orderBy('i.id')
         .limit(1);
+    // The claiming update returns the claimed row (no second read).
     const claim = async (db: Knex | Knex.Transaction, row: any): Promise<InboundRow | null> => {
-      const n = await db('inbound_messages')
+      const n: any[] = await db('inbound_messages')
         .where({ id: row.id, state: row.state })
         .andWhere((w) => (row.locked_until === null ? w.whereNull('locked_until') : w.where('locked_until', row.locked_until)))
-        .update({ state: 'processing', locked_by: workerId, locked_until: t + leaseMs, attempts: Number(row.attempts) + 1 });
-      if (n !== 1) return null;
-      return fromRow(await db('inbound_messages').where({ id: row.id }).first());
+        .update({ state: 'processing', locked_by: workerId, locked_until: t + leaseMs, attempts: Number(row.attempts) + 1 })
+        .returning('*');
+      return n.length === 1 ? fromRow(n[0]) : null;
     };
     if (isPostgres(this.db)) {
       return this.db.transaction(async (trx) => {

@@ -228,13 +228,15 @@ export class KnexOutboxStore implements OutboxStore {
         .orderBy('o.id', 'asc')
         .limit(1);
 
+    // The claiming update returns the claimed row (no second read).
     const claim = async (db: Knex | Knex.Transaction, row: any): Promise<ClaimedRow | null> => {
-      const n = await db('outbox')
+      const n: any[] = await db('outbox')
         .where({ id: row.id, state: row.state })
         .andWhere((w) => (row.locked_until === null ? w.whereNull('locked_until') : w.where('locked_until', row.locked_until)))
-        .update({ state: 'sending', locked_by: workerId, locked_until: t + leaseMs, updated_at: t });
-      if (n !== 1) return null;
-      const fresh = outboxFromRow(await db('outbox').where({ id: row.id }).first());
+        .update({ state: 'sending', locked_by: workerId, locked_until: t + leaseMs, updated_at: t })
+        .returning('*');
+      if (n.length !== 1) return null;
+      const fresh = outboxFromRow(n[0]);
       // An attempt started and never recorded (crash, lost lease) or ended ambiguously.
       return { ...fresh, maybeSent: toBool(row.dup_check) };
     };
