@@ -25,7 +25,7 @@ import { WecomClient } from '../../src/wecom/client';
 import { WECOM_LIMITS } from '../../src/wecom/pacing';
 import { TokenProvider } from '../../src/wecom/token';
 import { systemClock } from '../../src/clock';
-import { fmtInt, sleep, tempDir } from '../support';
+import { fmtInt, sleep, tempDir, waitUntil } from '../support';
 import type { CaseResult, Section } from '../section';
 
 const RECIPIENTS = 400;
@@ -146,6 +146,9 @@ async function outbox(): Promise<CaseResult> {
     const limit = Date.now() + 150_000;
     while (f.fake.messages.length < TOTAL && Date.now() < limit) await sleep(10);
     const ms = performance.now() - t0;
+    // The fake has the last message; let its row be recorded sent before counting (bounded).
+    const s = svc;
+    await waitUntil(async () => Number((await s.ctx.db('outbox').whereIn('state', ['pending', 'sending']).count({ n: '*' }))[0].n) === 0, 10_000, 20);
     const states = await svc.ctx.db('outbox').groupBy('state').select('state').count({ n: '*' });
     const attempts = Number((await svc.ctx.db('outbox').max({ a: 'attempts' }))[0].a);
     const [{ e }] = await svc.ctx.db('events').where({ type: 'message.out.sent' }).count({ e: '*' });
