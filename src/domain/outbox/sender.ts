@@ -226,9 +226,15 @@ export class OutboxSender {
       });
     }
     this.logger.warn({ userid, outbox: row.id, why }, '联系人在企业微信中无法送达，已标记');
+    // Admins are told when a contact becomes unreachable, not again for every later message to it
+    // (those fail the same way until someone fixes the contact). A userid that is no contact at all
+    // is reported each time: there is nothing to mark.
+    if (changed.length === 0 && (await this.contacts.byUserid(userid)).length > 0) return;
     await this.notifyAdmins(
       `unreachable:${userid}:${row.id}`,
-      `【系统提醒】联系人 ${changed[0]?.name ?? ''}（企业微信账号 ${userid}）无法接收消息（${why}），已标记为不可达。请核对通讯录后更新联系人。`,
+      changed.length > 0
+        ? `【系统提醒】联系人 ${changed[0].name ?? ''}（企业微信账号 ${userid}）无法接收消息（${why}），已标记为不可达。请核对通讯录后更新联系人。`
+        : `【系统提醒】企业微信账号 ${userid} 无法接收消息（${why}，消息 #${row.id}），该账号不在联系人中。请核对通讯录。`,
       userid,
     );
   }
