@@ -60,6 +60,9 @@ export class FakeWecom {
   private tokens = new Map<string, number>();
   private faults: (Fault & { left: number })[] = [];
   private timers = new Set<NodeJS.Timeout>();
+  /** Requests being handled (a delayed answer counts until the fake has done its work). */
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
   readonly messages: FakeMessage[] = [];
   readonly media = new Map<string, FakeMedia>();
   readonly chats = new Map<string, { name: string; owner: string; userlist: string[] }>();
@@ -83,6 +86,38 @@ export class FakeWecom {
     this.faults = [];
   }
 
+  /** Injected faults not yet used up. */
+  get pendingFaults(): number {
+    return this.faults.length;
+  }
+
+  /**
+   * Resolves once no request is being handled: a delayed request whose caller already gave up
+   * (timeout) has then been processed, so what the fake received is final.
+   */
+  idle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Counts a request as handled when it answers, or when the fake drops its connection. */
+  private track(res: Response): () => void {
+    this.inflight += 1;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.inflight -= 1;
+      if (this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
+    const end = res.end.bind(res) as (...a: unknown[]) => Response;
+    res.end = ((...a: unknown[]) => {
+      finish();
+      return end(...a);
+    }) as Response['end'];
+    return finish;
+  }
+
   /** Every token issued so far is expired from now on (42001). */
   expireAllTokens(): void {
     for (const k of this.tokens.keys()) this.tokens.set(k, 0);
@@ -102,6 +137,8 @@ export class FakeWecom {
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.inflight = 0;
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private async userExists(userid: string): Promise<boolean> {
@@ -144,15 +181,18 @@ export class FakeWecom {
     r.use('/cgi-bin', async (req, res, next) => {
       const path = req.path;
       this.calls[path] = (this.calls[path] ?? 0) + 1;
+      const handled = this.track(res);
       const f = this.takeFault(path);
       if (!f) return next();
       if (f.delayMs) await this.wait(f.delayMs);
       if (f.drop) {
+        handled();
         req.socket.destroy();
         return;
       }
       if (f.dropAfterProcessing) {
         res.json = (() => {
+          handled();
           req.socket.destroy();
           return res;
         }) as Response['json'];
