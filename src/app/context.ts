@@ -54,7 +54,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const ownsDb = !options.db;
-  const db = options.db ?? createDb(config.databaseUrl, options.dbOptions);
+  const db = options.db ?? createDb(config.databaseUrl, { logger, ...options.dbOptions });
   try {
     if (options.migrate !== false) {
       const applied = await migrateLatest(db);
