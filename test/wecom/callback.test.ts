@@ -49,6 +49,26 @@ describe('callback layers', () => {
     }
   });
 
+  it('refuses ciphertext with a changed block even though length and receiveid survive (CBC has no MAC)', () => {
+    const creds = simulatorCredentials();
+    const xml = buildXml({ FromUserName: 'zhangsan', MsgType: 'text', Content: `已整改，请复核${'。'.repeat(40)}`, MsgId: '1' });
+    const enc = Buffer.from(encryptMessage(creds.encodingAesKey, xml, creds.corpId), 'base64');
+    // Plaintext block 8 lies inside the Content's CDATA: changing ciphertext block 8 turns it into
+    // random bytes and flips bits in block 9; the length and receiveid are intact.
+    let refused = 0;
+    for (let v = 1; v < 256; v++) {
+      const b = Buffer.from(enc);
+      b[16 * 8 + 3] ^= v;
+      try {
+        decryptMessage(creds.encodingAesKey, b.toString('base64'), creds.corpId);
+      } catch (e) {
+        expect(e).toBeInstanceOf(CipherError);
+        refused += 1;
+      }
+    }
+    expect(refused).toBe(255);
+  });
+
   it('round-trips a message it encrypts itself, with Chinese text', () => {
     const creds = simulatorCredentials();
     const xml = buildXml({ FromUserName: 'zhangsan', MsgType: 'text', Content: '已整改，请复核 <ok> & 完成' });
