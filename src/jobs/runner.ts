@@ -101,14 +101,20 @@ export class JobRunner {
     await db('job_locks').insert({ name, holder: null, expires_at: 0 }).onConflict('name').ignore();
     // The lease guards real processes, so it runs on real time even when `at` is simulated.
     const now = Date.now();
+    // Our own lease too: a run that could not release it (the database went away) must not lock
+    // this instance out for the rest of the lease; `running` already keeps runs here apart.
     const n = await db('job_locks')
       .where({ name })
-      .andWhere((q) => q.whereNull('holder').orWhere('expires_at', '<', now))
+      .andWhere((q) => q.whereNull('holder').orWhere('expires_at', '<', now).orWhere('holder', this.instance))
       .update({ holder: this.instance, expires_at: now + LEASE_MS });
     return n === 1;
   }
 
-  /** Claims the slot: a new job_runs row, or a failed one with attempts left. */
+  /**
+   * Claims the slot: a new job_runs row, or one with attempts left that failed, or that was left
+   * `running` by a run that could not record its end (this instance's, or one older than the
+   * lease: its process died or lost the database).
+   */
   private async claim(name: string, slot: Date, at: Date): Promise<boolean> {
     const { db } = this.ctx;
     const inserted = await db('job_runs')
@@ -118,7 +124,14 @@ export class JobRunner {
       .returning('id');
     if (inserted.length > 0) return true;
     const retried = await db('job_runs')
-      .where({ job: name, slot: slot.getTime(), status: 'failed' })
+      .where({ job: name, slot: slot.getTime() })
+      .andWhere((q) =>
+        q
+          .where('status', 'failed')
+          .orWhere((r) =>
+            r.where('status', 'running').andWhere((o) => o.where('instance', this.instance).orWhere('started_at', '<', at.getTime() - LEASE_MS)),
+          ),
+      )
       .andWhere('attempts', '<', MAX_ATTEMPTS)
       .update({ status: 'running', instance: this.instance, started_at: at.getTime(), attempts: db.raw('attempts + 1'), error: null });
     return retried === 1;

@@ -184,4 +184,30 @@ describePg('database unreachable', () => {
     for (const j of report.jobs) expect(['ran', 'skipped']).toContain(j.status);
     await scheduler.stop();
   });
+
+  it('a job the outage interrupts (its end and its lock release fail) runs its slot again once the database is back', async () => {
+    let runs = 0;
+    const job = {
+      name: 'outage_probe',
+      title: '停机探测',
+      cron: '* * * * *',
+      async run() {
+        runs += 1;
+        if (runs === 1) await proxy.refuse(); // the database goes away mid-run
+        return { runs };
+      },
+    };
+    const runner = new JobRunner(svc.ctx, [job]);
+    const at = svc.ctx.clock.now();
+    try {
+      await expect(runner.tick(at)).rejects.toThrow();
+    } finally {
+      await proxy.restore();
+    }
+    await waitFor('healthz 200', async () => (await healthz()).status === 200);
+    const again = await runner.tick(at);
+    expect(again.jobs[0]).toMatchObject({ status: 'ran', result: { runs: 2 } });
+    expect((await runner.tick(at)).jobs[0].status).toBe('already_done');
+    expect(await t.db('job_runs').where({ job: 'outage_probe' })).toEqual([expect.objectContaining({ status: 'done', attempts: 2 })]);
+  });
 });
