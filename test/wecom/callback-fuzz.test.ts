@@ -13,6 +13,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import axios from 'axios';
 import { ManualClock } from '../../src/clock';
 import { createContext, type AppContext } from '../../src/app/context';
@@ -222,6 +223,19 @@ describeEachDb('callback fuzz', (get) => {
       // Bigger than the limit (64 KB): mostly just above it, sometimes far above.
       counts.huge++;
       const size = rng.chance(0.9) ? MAX_XML_BYTES + rng.int(1, 4096) : rng.pick([1, 4, 16]) * 1024 * 1024;
+      if (rng.chance(0.15)) {
+        // Without Content-Length (chunked): the limit must hold while reading, not only up front.
+        const chunk = Buffer.alloc(64 * 1024, 0x41);
+        let sent = 0;
+        const stream = new Readable({
+          read() {
+            if (sent >= size) return void this.push(null);
+            sent += chunk.length;
+            this.push(chunk);
+          },
+        });
+        return send('huge body (chunked)', stream as unknown as Buffer, good.query, 'refuse');
+      }
       const body = `<xml><Encrypt>${'A'.repeat(size)}</Encrypt></xml>`;
       return send('huge body', body, good.query, 'refuse');
     };
@@ -241,7 +255,7 @@ describeEachDb('callback fuzz', (get) => {
     expect(failures.slice(0, 10)).toEqual([]);
     expect(counts.valid + counts.replay + counts.forged).toBe(CASES);
     // Every category was exercised.
-    for (const c of ['random bytes', 'truncated', 're-signed with a wrong token', 'tampered ciphertext', 'stale or future timestamp', 'entity trick (envelope)', 'entity trick (payload)', 'not a message', 'wrong corp or key', 'bad parameters or content type', 'huge body', 'replay']) {
+    for (const c of ['random bytes', 'truncated', 're-signed with a wrong token', 'tampered ciphertext', 'stale or future timestamp', 'entity trick (envelope)', 'entity trick (payload)', 'not a message', 'wrong corp or key', 'bad parameters or content type', 'huge body', 'huge body (chunked)', 'replay']) {
       expect(byCategory[c] ?? 0).toBeGreaterThan(5);
     }
 
