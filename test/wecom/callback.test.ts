@@ -101,6 +101,17 @@ describe('callback layers', () => {
     expect(m).toMatchObject({ fromUserName: 'a&b', msgType: 'text', content: 'x &amp; <y>' });
   });
 
+  it('keeps a pasted "<!DOCTYPE html>" in a message text, refuses declarations outside CDATA and in the envelope', () => {
+    const html = '<!DOCTYPE html><html><!ENTITY x "y"><body>首页 &nbsp; 已整改</body></html>';
+    const m = parseInbound(buildXml({ FromUserName: 'zhangsan', MsgType: 'text', Content: html, MsgId: '9' }));
+    expect(m.content).toBe(html);
+    expect(() => parseInbound(`<!DOCTYPE xml><xml><FromUserName>a</FromUserName><MsgType>text</MsgType></xml>`)).toThrow(EnvelopeError);
+    expect(() =>
+      parseInbound('<!-- <![CDATA[ --><!DOCTYPE x [<!ENTITY e "z">]><!-- ]]> --><xml><FromUserName>a</FromUserName><MsgType>text</MsgType><Content>&e;</Content></xml>'),
+    ).toThrow(EnvelopeError);
+    expect(() => parseOuterEnvelope(`<xml><Encrypt><![CDATA[<!DOCTYPE html>]]></Encrypt></xml>`)).toThrow(EnvelopeError);
+  });
+
   it('applies the replay window, and 0 turns it off', () => {
     const now = Date.parse('2026-11-23T08:00:00Z');
     const s = (ms: number) => String(Math.floor(ms / 1000));
