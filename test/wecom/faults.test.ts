@@ -4,7 +4,8 @@
  * (42001), rate-limits (45009 bursts), is busy (-1), answers 503, answers slowly, answers too late
  * (client timeout, but the fake still delivers), resets connections before processing (drop),
  * resets them after processing (dropAfterProcessing: delivered, answer lost), and knows some
- * recipients not at all (81013, and later errcode 0 + invaliduser).
+ * recipients not at all (81013, and later errcode 0 + invaliduser); once, gettoken itself fails
+ * twice while the token is expired.
  *
  * Faults are injected at fixed message/send request numbers, so the run is deterministic. Once
  * they stop, the outbox must be drained: every row sent, or failed for the invalid recipients
@@ -58,7 +59,12 @@ describeEachDb('outbox drain under injected WeCom faults', (get) => {
     200: () => {
       fake.options.allInvalidAsOk = true; // from now on: errcode 0 with invaliduser
     },
-    220: () => fake.expireAllTokens(),
+    220: () => {
+      // Expired, and gettoken itself fails twice (reset, then 503) before a new token comes.
+      fake.expireAllTokens();
+      fake.inject({ path: 'gettoken', drop: true });
+      fake.inject({ path: 'gettoken', httpStatus: 503 });
+    },
     240: () => fake.inject({ path: 'message/send', errcode: 45009, times: 5 }),
   };
   const lastScheduled = Math.max(...Object.keys(schedule).map(Number));
@@ -173,6 +179,7 @@ describeEachDb('outbox drain under injected WeCom faults', (get) => {
     expect(rows.reduce((n, r) => n + r.attempts, 0)).toBeGreaterThan(rows.length + 30);
     expect(fake.duplicateChecked).toBeGreaterThanOrEqual(16);
     expect(fake.tokenFetches).toBeGreaterThanOrEqual(4);
+    expect(fake.calls['/gettoken']).toBeGreaterThanOrEqual(fake.tokenFetches + 2);
     const events = new KnexEventLog(db);
     expect(await events.list({ type: 'message.out.sent' })).toHaveLength(rows.filter((r) => r.state === 'sent').length);
     expect(rounds).toBeLessThan(200);

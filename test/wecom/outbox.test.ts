@@ -121,6 +121,22 @@ describeEachDb('outbox', (get) => {
     expect((await store.getByKey('k1'))!).toMatchObject({ state: 'sent', attempts: 2, msgid: f.fake.messages[0].msgid });
   });
 
+  it('an answer lost, then a definite failure: the next resend still uses the duplicate check', async () => {
+    await enqueue('k1', 'a', 'once');
+    f.fake.inject({ path: 'message/send', dropAfterProcessing: true }); // delivered, answer lost
+    f.fake.inject({ path: 'message/send', errcode: 45009 }); // a definite "not sent" for attempt 2
+    const s = sender();
+    expect(await s.runOnce()).toEqual(['retry']);
+    clock.advance(1000);
+    expect(await s.runOnce()).toEqual(['retry']);
+    clock.advance(2000);
+    expect(await s.runOnce()).toEqual(['sent']);
+    expect(f.fake.messages).toHaveLength(1);
+    // (Attempt 2 was answered 45009 before the fake looked at the body: only attempt 3 reached the check.)
+    expect(f.fake.duplicateChecked).toBe(1);
+    expect((await store.getByKey('k1'))!).toMatchObject({ state: 'sent', attempts: 3, msgid: f.fake.messages[0].msgid });
+  });
+
   it('a crash between send and record does not send twice on restart', async () => {
     const { id } = await enqueue('k1', 'a', 'crash');
     await enqueue('k2', 'a', 'after');

@@ -164,7 +164,10 @@ export class OutboxSender {
     const retryable = c.kind === 'retry' || c.kind === 'token';
     if (retryable && attempt < this.maxAttempts) {
       const next = new Date(at.getTime() + backoffMs(attempt, this.options.backoffBaseMs, this.options.backoffCapMs));
-      await this.store.markRetry(row.id, this.workerId, { errcode, error: message, nextAttemptAt: next, maybeSent: c.ambiguous, at });
+      // Sticky: a definite failure now says nothing about an earlier attempt whose outcome was
+      // unknown (it may have been delivered), so the duplicate check stays on for the row.
+      const maybeSent = c.ambiguous || row.maybeSent;
+      await this.store.markRetry(row.id, this.workerId, { errcode, error: message, nextAttemptAt: next, maybeSent, at });
       this.logger.warn({ outbox: row.id, errcode, attempt, next: next.toISOString() }, '企业微信发送失败，稍后重试');
       return 'retry';
     }
