@@ -25,6 +25,8 @@ import { JobRunner } from '../../src/jobs/runner';
 import { Scheduler } from '../../src/jobs/scheduler';
 import { actionXml, buildCallback, randomMsgId } from '../../src/simulator/callback-client';
 import { startService, type RunningService } from '../../src/service';
+import { encryptMessage } from '../../src/wecom/callback/cipher';
+import { sign } from '../../src/wecom/callback/signature';
 import { testConfig } from '../support/config';
 import { openTestDb, type TestDb } from '../support/db';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -99,6 +101,17 @@ describePg('database unreachable', () => {
     const cb = buildCallback(creds, actionXml(creds, { fromUserid: 'zhangsan', kind: 'text', content, msgId, createTimeS: now }), now);
     return http.post(`${svc.baseUrl}/wecom/callback`, cb.body, { params: cb.query, headers: { 'Content-Type': 'text/xml' } });
   };
+  const verify = async () => {
+    const creds = svc.wecom.credentials;
+    const echostr = encryptMessage(creds.encodingAesKey, 'echo-1234', creds.corpId);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const res = await http.get(`${svc.baseUrl}/wecom/callback`, {
+      params: { msg_signature: sign(creds.token, timestamp, '42', echostr), timestamp, nonce: '42', echostr },
+      responseType: 'text',
+    });
+    expect(res.data).toBe('echo-1234');
+    return res;
+  };
   const replies = (content: string) => svc.wecom.fake!.messagesFor('zhangsan').filter((m) => m.body.content === `收到：${content}`);
   const stored = async (msgId: string) => t.db('inbound_messages').where({ msg_id: msgId });
 
@@ -118,6 +131,8 @@ describePg('database unreachable', () => {
       expect(c.status).toBe(503);
       expect(c.data).toMatchObject({ error: 'unavailable' });
       expect(c.data.message).toMatch(/[\u4e00-\u9fff]/);
+      // URL verification needs no database: still answered.
+      expect((await verify()).status).toBe(200);
       probes += 1;
     }
     // The background loops met the outage, said so in Chinese, and are still scheduled.
