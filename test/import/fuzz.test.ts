@@ -47,6 +47,8 @@ async function writeXlsx(file: string, fill: (ws: ExcelJS.Worksheet) => void): P
   return file;
 }
 
+jest.setTimeout(90_000);
+
 describeEachDb('importer against bad input', (get) => {
   let ctx: AppContext;
   let dir: string;

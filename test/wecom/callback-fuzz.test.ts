@@ -256,7 +256,7 @@ describeEachDb('callback fuzz', (get) => {
       }
       // Bigger than the limit (64 KB): mostly just above it, sometimes far above.
       counts.huge++;
-      const size = rng.chance(0.9) ? MAX_XML_BYTES + rng.int(1, 4096) : rng.pick([1, 4, 16]) * 1024 * 1024;
+      const size = rng.chance(0.92) ? MAX_XML_BYTES + rng.int(1, 4096) : rng.pick([1, 4, 16]) * 1024 * 1024;
       if (rng.chance(0.15)) {
         // Without Content-Length (chunked): the limit must hold while reading, not only up front.
         const chunk = Buffer.alloc(64 * 1024, 0x41);
@@ -316,5 +316,5 @@ describeEachDb('callback fuzz', (get) => {
       // eslint-disable-next-line no-console
       console.log(JSON.stringify({ seed: SEED, cases: CASES, counts, byCategory, heapBefore, heapGrowth, hasGc }));
     }
-  });
+  }, 120_000); // the budget is the case count; this only bounds a slow, loaded machine
 });

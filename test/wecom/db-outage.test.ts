@@ -54,6 +54,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 }
 
 describePg('database unreachable', () => {
+  jest.setTimeout(90_000);
   let t: TestDb;
   let proxy: TcpProxy;
   let svc: RunningService;

@@ -225,5 +225,5 @@ describeEachDb('outbox drain under injected WeCom faults', (get) => {
     const events = new KnexEventLog(db);
     expect(await events.list({ type: 'message.out.sent' })).toHaveLength(rows.filter((r) => r.state === 'sent').length);
     expect(rounds).toBeLessThan(200);
-  });
+  }, 90_000);
 });
