@@ -157,10 +157,11 @@ export class KnexWorkOrderStore implements WorkOrderStore {
     return this.db.transaction(async (trx) => {
       const row = await trx('work_orders').where({ id, overdue: false }).first();
       if (!row) return false;
-      // Conditional on the flag itself: of two concurrent calls (two instances) only the one whose
-      // update flips it records the event; a concurrent transition does not make it miss.
+      // Conditional on the flag and on what was judged due (state, deadline), not on the version:
+      // of two concurrent calls (two instances) only the one whose update flips the flag records
+      // the event; an order re-notified meanwhile (new deadline) is left for the next sweep.
       const n = await trx('work_orders')
-        .where({ id, overdue: false })
+        .where({ id, overdue: false, state: row.state, due_at: row.due_at })
         .update({ overdue: true, overdue_at: at.getTime(), updated_at: at.getTime(), version: trx.raw('version + 1') });
       if (n !== 1) return false;
       await this.events.append(
