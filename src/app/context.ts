@@ -18,6 +18,11 @@ import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
 import { KnexImportStore } from '../domain/import/store';
 import { buildConversation, type ConversationServices } from '../domain/conversation';
+import { OrderViews } from '../domain/conversation/views';
+import { FollowupService } from '../domain/followup/service';
+import { KnexFollowupStore } from '../domain/followup/store';
+import { SettingsService } from '../domain/followup/settings';
+import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
 
 export interface AppContext {
   config: Config;
@@ -35,6 +40,10 @@ export interface AppContext {
   imports: ImportService;
   /** Contacts, message templates, the Messenger, notification and the chat's services (issue 6). */
   chat: ConversationServices;
+  /** Follow-up settings admins change at run time (ladder, reminders, quiet hours). */
+  settings: SettingsService;
+  /** Reminders, the overdue ladder, digests, repeat-offender delivery (issue 7). */
+  followup: FollowupService;
   close(): Promise<void>;
 }
 
@@ -74,8 +83,24 @@ export async function createContext(config: Config, options: ContextOptions = {}
     cutoff: config.workdayCutoff,
     defaultWorkingDays: config.defaultWorkingDays,
   };
+  const settings = new SettingsService(db, events, clock, config.followup);
+  const quiet = new SettingsQuietPolicy(settings, calendar, config.businessTz, logger);
   const chat = buildConversation({
-    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards,
+    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, quiet,
+  });
+  const followup = new FollowupService({
+    db,
+    store: new KnexFollowupStore(db),
+    views: new OrderViews(db),
+    contacts: chat.contacts,
+    templates: chat.templates,
+    messenger: chat.messenger,
+    calendar,
+    settings,
+    events,
+    logger,
+    zone: config.businessTz,
+    cutoff: config.workdayCutoff,
   });
   return {
     config,
@@ -94,6 +119,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
       zone: config.businessTz,
     }, logger),
     chat,
+    settings,
+    followup,
     async close() {
       if (ownsDb) await db.destroy();
     },

@@ -589,7 +589,7 @@ export class ConversationService {
     const row = await trx('work_orders').where({ id: o.id }).first('version', 'due_at');
     const n = await trx('work_orders')
       .where({ id: o.id, version: row.version })
-      .update({ due_at: due.getTime(), overdue: false, overdue_at: null, updated_at: now.getTime(), version: Number(row.version) + 1 });
+      .update({ due_at: due.getTime(), overdue: false, overdue_at: null, escalation_step: 0, updated_at: now.getTime(), version: Number(row.version) + 1 });
     if (n !== 1) throw new Error(`工单 ${o.code} 已被同时修改，请重试`);
     await this.events.append(
       {
