@@ -6,7 +6,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { cronProblem } from './jobs/cron';
-import { DEFAULT_QUIET_ALLOW, DEFAULT_WORK_HOURS } from './domain/followup/defaults';
+import { DEFAULT_QUIET_ALLOW, DEFAULT_WORK_HOURS, MESSAGE_PURPOSES } from './domain/followup/defaults';
 import { parseLadder, type LadderStep } from './domain/followup/ladder';
 import { parseWorkHours, type WorkHours } from './domain/followup/quiet-hours';
 
@@ -118,8 +118,8 @@ const schema = z.object({
   QUIET_HOURS_ALLOW: z
     .string()
     .default(DEFAULT_QUIET_ALLOW.join(','))
-    .refine((v) => v.split(',').every((p) => /^[a-z_]*$/.test(p.trim())), {
-      message: '须为逗号分隔的消息用途，例如 reply,card_update (must be comma-separated purposes)',
+    .refine((v) => v.split(',').every((p) => p.trim() === '' || p.trim() in MESSAGE_PURPOSES), {
+      message: `须为逗号分隔的消息用途，可用 (must be comma-separated purposes of): ${Object.keys(MESSAGE_PURPOSES).join(',')}`,
     }),
   WECOM_CARDS: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).default('true'),
   WECOM_CALLBACK_MAX_AGE_S: z.coerce
