@@ -112,7 +112,28 @@ const EVENT_LABELS = {
   'work_order.reject': '退回',
   'work_order.supersede': '作废',
   'work_order.overdue': '逾期',
+  'work_order.due_changed': '期限变更',
+  'work_order.evidence_added': '补充整改材料',
+  'work_order.reminded': '到期提醒',
+  'work_order.escalated': '逾期升级',
+  'work_order.escalation_skipped': '逾期升级（无可通知人员，已跳过）',
+  'message.out.sent': '消息已送达',
+  'message.out.failed': '消息发送失败',
+  'message.in.received': '收到消息',
 };
+
+const ROLE_TEXT = { primary: '主联系人', backup: 'AB角', leader: '分管领导', supervisor: '主管单位' };
+
+/** One line of what an event's data says, where there is something a person wants to read. */
+function eventDetail(e) {
+  const d = e.data || {};
+  if (d.text || d.comment) return d.text || d.comment;
+  if (e.type === 'work_order.escalated' || e.type === 'work_order.escalation_skipped') {
+    return `第 ${d.step} 级：${d.role_label || ROLE_TEXT[d.role] || d.role}${d.to && d.to.length ? `（${d.to.join('、')}）` : ''}，已逾期 ${d.working_days_overdue} 个工作日${d.reason ? `；${d.reason}` : ''}`;
+  }
+  if (e.type === 'work_order.reminded') return `${d.kind === 'before' ? '截止前提醒' : '到期当天提醒'}${d.to && d.to.length ? `：${d.to.join('、')}` : ''}`;
+  return null;
+}
 
 export async function workOrderPage(id) {
   const o = await api('GET', `/work-orders/${id}`);
@@ -179,7 +200,7 @@ export async function workOrderPage(id) {
           {},
           el('b', {}, EVENT_LABELS[e.type] || e.type),
           el('span', { class: 'muted' }, ` · ${fmtTime(e.at)} · ${e.actor}`),
-          e.data && (e.data.text || e.data.comment) ? el('div', {}, e.data.text || e.data.comment) : null,
+          eventDetail(e) ? el('div', {}, eventDetail(e)) : null,
         ),
       ),
     ),
