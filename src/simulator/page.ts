@@ -51,14 +51,15 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
     return v;
   };
 
-  const act = async (a: UserAction): Promise<SentByUser> => {
+  /** `label`: what the user saw (a button's text) where it differs from what is sent. */
+  const act = async (a: UserAction, label?: string): Promise<SentByUser> => {
     const status = await postAction(deps.callbackUrl(), deps.credentials, a);
     const entry: SentByUser = {
       id: `u${sent.length + 1}`,
       userid: a.fromUserid,
       at: a.createTimeS * 1000,
       kind: a.kind,
-      text: a.kind === 'text' ? (a.content ?? '') : a.kind === 'card_click' ? (a.eventKey ?? '') : null,
+      text: a.kind === 'text' ? (a.content ?? '') : a.kind === 'card_click' ? (label ?? a.eventKey ?? '') : null,
       mediaId: a.mediaId ?? null,
       status,
     };
@@ -96,9 +97,10 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
   api.post('/click', async (req, res) => {
     const u = userid(req.body?.userid);
     const msg = deps.fake.messagesFor(u).find((m) => m.msgid === req.body?.msgid);
-    const card = msg?.body as { task_id?: string; button_list?: { key: string }[] } | undefined;
+    const card = msg?.body as { task_id?: string; button_list?: { key: string; text?: string }[] } | undefined;
     const key = String(req.body?.key ?? '');
-    if (!msg || msg.msgtype !== 'template_card' || !card?.button_list?.some((b) => b.key === key)) {
+    const button = card?.button_list?.find((b) => b.key === key);
+    if (!msg || msg.msgtype !== 'template_card' || !button) {
       return void res.status(400).json({ error: 'no_card', message: '找不到这张卡片或按钮' });
     }
     if (msg.replacedName !== null) return void res.status(409).json({ error: 'used', message: '该卡片已处理' });
@@ -106,10 +108,10 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
       fromUserid: u,
       kind: 'card_click',
       eventKey: key,
-      taskId: card.task_id ?? '',
+      taskId: card?.task_id ?? '',
       responseCode: msg.responseCode ?? '',
       createTimeS: nowS(deps.clock),
-    });
+    }, button.text);
     res.status(e.status === 200 ? 200 : 502).json(e);
   });
 

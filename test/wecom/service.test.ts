@@ -85,6 +85,10 @@ describe('service in simulator mode', () => {
     const card = await waitFor('the card', async () => (await received('zhangsan')).find((m) => m.msgtype === 'template_card'));
     const click = await http.post(`${svc.baseUrl}/simulator/page/click`, { userid: 'zhangsan', msgid: card.msgid, key: 'review:accept' });
     expect(click.status).toBe(200);
+    // The user's side of the chat shows the button as it was labelled, not its key.
+    const button = card.body.button_list.find((b: { key: string }) => b.key === 'review:accept');
+    const mine = (await http.get(`${svc.baseUrl}/simulator/page/messages`, { params: { userid: 'zhangsan' } })).data.items.filter((i: any) => i.dir === 'out');
+    expect(mine.at(-1)).toMatchObject({ kind: 'card_click', text: button.text });
     await waitFor('the updated card', async () =>
       (await received('zhangsan')).find((m) => m.msgid === card.msgid && m.replacedName === '已通过'),
     );
