@@ -54,6 +54,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   wecom.attach(baseUrl);
+  await wecom.restore();
   await ctx.calendar.reload();
   await ensureDevelopmentAdmin(ctx);
   wecom.start();
