@@ -34,6 +34,7 @@ describe('configuration', () => {
     ['JOB_OVERDUE_SWEEP_CRON', '61 * * * *'],
     ['JOB_OVERDUE_SWEEP_CRON', '* * *'],
     ['JOBS_ENABLED', 'yes'],
+    ['PUBLIC_URL', 'rectify.example.gov.cn'],
   ])('stops on %s=%s with a bilingual message naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -46,6 +47,11 @@ describe('configuration', () => {
     expect(message).toContain(name);
     expect(message).toMatch(/[\u4e00-\u9fff]/); // Chinese
     expect(message).toMatch(/\(.*[a-z]{3,}.*\)/); // English
+  });
+
+  it('takes the public address for links without a trailing slash', () => {
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://rectify.example.gov.cn/' }).publicUrl).toBe('https://rectify.example.gov.cn');
   });
 
   it('never echoes a secret in its message', () => {

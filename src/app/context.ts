@@ -17,6 +17,7 @@ import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
 import { KnexImportStore } from '../domain/import/store';
+import type { ConsoleLinks } from '../domain/conversation/service';
 import { buildConversation, type ConversationServices } from '../domain/conversation';
 
 export interface AppContext {
@@ -35,6 +36,8 @@ export interface AppContext {
   imports: ImportService;
   /** Contacts, message templates, the Messenger, notification and the chat's services (issue 6). */
   chat: ConversationServices;
+  /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
+  links: ConsoleLinks;
   close(): Promise<void>;
 }
 
@@ -74,8 +77,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     cutoff: config.workdayCutoff,
     defaultWorkingDays: config.defaultWorkingDays,
   };
+  const links: ConsoleLinks = { consoleBase: config.publicUrl ?? null };
   const chat = buildConversation({
-    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards,
+    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, links,
   });
   return {
     config,
@@ -88,6 +92,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     deadlineSettings,
     workOrders,
     outbox,
+    links,
     inbound: new KnexInboundStore(db, events),
     imports: new ImportService(new KnexImportStore(db, events, workOrders), clock, {
       repeatThreshold: config.repeatThreshold,

@@ -12,7 +12,7 @@ import type { OutboxStore } from '../outbox/store';
 import type { WorkOrderStore } from '../workorders/store';
 import { Messenger } from './messenger';
 import { NotificationService } from './notifications';
-import { ConversationService } from './service';
+import { ConversationService, type ConsoleLinks } from './service';
 import { ConversationStates } from './states';
 import { OrderViews } from './views';
 
@@ -27,6 +27,7 @@ export interface ConversationDeps {
   deadlineSettings: DeadlineSettings;
   calendar: CalendarService;
   cards: boolean;
+  links?: ConsoleLinks;
 }
 
 export interface ConversationServices {
@@ -48,7 +49,7 @@ export function buildConversation(d: ConversationDeps): ConversationServices {
   );
   const conversation = new ConversationService(
     d.db, views, contacts, templates, messenger, d.workOrders, new ConversationStates(d.db), notifications, d.events, d.clock,
-    d.deadlineSettings.zone, d.deadlineSettings.cutoff,
+    d.deadlineSettings.zone, d.deadlineSettings.cutoff, d.links,
   );
   return { contacts, templates, messenger, notifications, conversation };
 }
