@@ -152,7 +152,7 @@ export function reviewCard(c: ReviewCardInput): OutgoingMessage {
   ];
   if (c.kind === 'rectified') {
     fields.push(
-      c.detailUrl ? { key: '截图', value: `${c.evidenceCount} 张（点击查看）`, url: c.detailUrl } : { key: '截图', value: `${c.evidenceCount} 张` },
+      c.detailUrl && c.evidenceCount > 0 ? { key: '截图', value: `${c.evidenceCount} 张（点击查看）`, url: c.detailUrl } : { key: '截图', value: `${c.evidenceCount} 张` },
     );
   }
   if (c.kind === 'extension') fields.push({ key: '申请延至', value: c.requestedDueOn ?? '未注明' });
