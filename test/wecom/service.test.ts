@@ -11,6 +11,8 @@ import axios from 'axios';
 import { match } from '../../src/chat/router';
 import { startService, type RunningService } from '../../src/service';
 import { testConfig } from '../support/config';
+import { describeEachDb } from '../support/db';
+import { createDb } from '../../src/db/knex';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
   const end = Date.now() + limitMs;
@@ -123,11 +125,14 @@ describe('service in simulator mode', () => {
   });
 });
 
-describe('the simulator after a restart', () => {
+describeEachDb('the simulator after a restart', (get) => {
   it('shows the chat history and its cards still work, as a WeCom client would', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-restart-'));
     const http = axios.create({ validateStatus: () => true, proxy: false });
-    const config = testConfig({ PORT: '0', MEDIA_DIR: path.join(dir, 'media'), DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}` });
+    // The same database for both runs (SQLite: a file, as `npm start` uses; PostgreSQL: a schema).
+    const db = get().kind === 'sqlite' ? createDb(`sqlite:${path.join(dir, 'db.sqlite')}`) : get().db;
+    const config = testConfig({ PORT: '0', MEDIA_DIR: path.join(dir, 'media') });
+    const start = () => startService(config, { db, pollIntervalMs: 50, registerHandlers: handlers });
     const handlers = (chat: import('../../src/chat/router').ChatRouter) =>
       chat
         .on('card', match.command('卡片'), (m, ctx) =>
@@ -147,7 +152,7 @@ describe('the simulator after a restart', () => {
         })
         .fallback((m, ctx) => ctx.reply(`收到：${m.content ?? m.msgType}`));
     const items = async (svc: RunningService) => (await http.get(`${svc.baseUrl}/simulator/page/messages`, { params: { userid: 'wangwu' } })).data.items as any[];
-    let svc = await startService(config, { pollIntervalMs: 50, registerHandlers: handlers });
+    let svc = await start();
     let msgid: string;
     let mediaId: string;
     try {
@@ -162,7 +167,7 @@ describe('the simulator after a restart', () => {
       await svc.stop();
     }
 
-    svc = await startService(config, { pollIntervalMs: 50, registerHandlers: handlers });
+    svc = await start();
     try {
       const before = await items(svc);
       expect(before.map((m) => (m.dir === 'out' ? `我:${m.kind}:${m.text ?? ''}` : `机器人:${m.msgtype}`))).toEqual([
@@ -179,6 +184,7 @@ describe('the simulator after a restart', () => {
       await waitFor('the click reply', async () => (await items(s)).find((m) => m.body?.content === '你点击了 review:accept'));
     } finally {
       await svc.stop();
+      if (db !== get().db) await db.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 40_000);
