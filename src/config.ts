@@ -66,6 +66,11 @@ const schema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MEDIA_DIR: z.string().min(1).default('data/media'),
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, '须为 http(s):// 开头的地址，例如 https://rectify.example.gov.cn (must be an http(s) URL)')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   WECOM_CORP_ID: z.string().min(1).optional(),
   WECOM_AGENT_ID: z.coerce
     .number({ message: '须为整数 (must be an integer)' })
@@ -152,6 +157,8 @@ export interface Config {
   adminToken?: string;
   logLevel: Raw['LOG_LEVEL'];
   mediaDir: string;
+  /** The address users reach this service at (links to the console in bot messages). */
+  publicUrl?: string;
   jobs: {
     /** Run the scheduler in this process (false: only `cli tick` runs jobs). */
     enabled: boolean;
@@ -248,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: raw.ADMIN_TOKEN,
     logLevel: raw.LOG_LEVEL,
     mediaDir: raw.MEDIA_DIR,
+    publicUrl: raw.PUBLIC_URL,
     jobs: {
       enabled: raw.JOBS_ENABLED === 'true',
       overdueSweepCron: raw.JOB_OVERDUE_SWEEP_CRON,

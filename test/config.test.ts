@@ -41,6 +41,7 @@ describe('configuration', () => {
     ['REMINDER_BEFORE_MINUTES', '-5'],
     ['QUIET_HOURS', '18:00-08:30'],
     ['QUIET_HOURS_ALLOW', 'reply,everything'],
+    ['PUBLIC_URL', 'rectify.example.gov.cn'],
   ])('stops on %s=%s with a bilingual message naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -65,6 +66,11 @@ describe('configuration', () => {
     });
     expect(real.followup.quietHours).toEqual({ start: '08:30', end: '18:00' });
     expect(loadConfig({ REMINDER_MORNING: 'off', REMINDER_BEFORE_MINUTES: '0', QUIET_HOURS: 'off' }).followup).toMatchObject({ reminderMorning: null, reminderBeforeMinutes: null, quietHours: null });
+  });
+
+  it('takes the public address for links without a trailing slash', () => {
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://rectify.example.gov.cn/' }).publicUrl).toBe('https://rectify.example.gov.cn');
   });
 
   it('never echoes a secret in its message', () => {

@@ -17,6 +17,7 @@ import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
 import { KnexImportStore } from '../domain/import/store';
+import type { ConsoleLinks } from '../domain/conversation/service';
 import { buildConversation, type ConversationServices } from '../domain/conversation';
 import { OrderViews } from '../domain/conversation/views';
 import { FollowupService } from '../domain/followup/service';
@@ -44,6 +45,8 @@ export interface AppContext {
   settings: SettingsService;
   /** Reminders, the overdue ladder, digests, repeat-offender delivery (issue 7). */
   followup: FollowupService;
+  /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
+  links: ConsoleLinks;
   close(): Promise<void>;
 }
 
@@ -83,10 +86,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
     cutoff: config.workdayCutoff,
     defaultWorkingDays: config.defaultWorkingDays,
   };
+  const links: ConsoleLinks = { consoleBase: config.publicUrl ?? null };
   const settings = new SettingsService(db, events, clock, config.followup);
   const quiet = new SettingsQuietPolicy(settings, calendar, config.businessTz, logger);
   const chat = buildConversation({
-    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, quiet,
+    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, links, quiet,
   });
   const followup = new FollowupService({
     db,
@@ -113,6 +117,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     deadlineSettings,
     workOrders,
     outbox,
+    links,
     inbound: new KnexInboundStore(db, events),
     imports: new ImportService(new KnexImportStore(db, events, workOrders), clock, {
       repeatThreshold: config.repeatThreshold,

@@ -13,7 +13,7 @@ import type { WorkOrderStore } from '../workorders/store';
 import type { QuietPolicy } from '../followup/quiet-policy';
 import { Messenger } from './messenger';
 import { NotificationService } from './notifications';
-import { ConversationService } from './service';
+import { ConversationService, type ConsoleLinks } from './service';
 import { ConversationStates } from './states';
 import { OrderViews } from './views';
 
@@ -30,6 +30,7 @@ export interface ConversationDeps {
   cards: boolean;
   /** Quiet hours for every message the bot sends (null: none). */
   quiet?: QuietPolicy | null;
+  links?: ConsoleLinks;
 }
 
 export interface ConversationServices {
@@ -51,7 +52,7 @@ export function buildConversation(d: ConversationDeps): ConversationServices {
   );
   const conversation = new ConversationService(
     d.db, views, contacts, templates, messenger, d.workOrders, new ConversationStates(d.db), notifications, d.events, d.clock,
-    d.deadlineSettings.zone, d.deadlineSettings.cutoff,
+    d.deadlineSettings.zone, d.deadlineSettings.cutoff, d.links,
   );
   return { contacts, templates, messenger, notifications, conversation };
 }

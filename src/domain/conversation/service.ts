@@ -28,6 +28,11 @@ export interface Actor {
   inboundId: number;
 }
 
+/** Where users reach the console (PUBLIC_URL, or the simulator's own address); null: no links. */
+export interface ConsoleLinks {
+  consoleBase: string | null;
+}
+
 export type ReplyKind = 'rectified' | 'extension' | 'dispute';
 
 const UNIT_ROLES = new Set(['primary', 'backup', 'leader']);
@@ -47,6 +52,7 @@ export class ConversationService {
     private readonly clock: Clock,
     private readonly zone: string,
     private readonly cutoff: string,
+    private readonly links: ConsoleLinks = { consoleBase: null },
   ) {}
 
   // ------------------------------------------------------------------------------------ helpers
@@ -239,6 +245,7 @@ export class ConversationService {
             due: this.fmt(o.dueAt),
             requestedDueOn: r.requestedDueOn,
             late: r.late,
+            detailUrl: this.links.consoleBase ? `${this.links.consoleBase}/admin/#/work-orders/${o.id}` : null,
           }),
         },
         trx,
