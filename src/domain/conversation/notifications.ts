@@ -113,7 +113,8 @@ export class NotificationService {
     const to = opts.primaries ?? (o.unitId === null ? [] : await this.contacts.primaries(o.unitId));
     if (!to.length) return 'no_contact';
     const round = opts.asRejected?.round ?? (await this.round(o.id));
-    const due = await this.deadline(o, this.clock.now());
+    // The deadline counts from delivery: outside working hours the card waits for the morning.
+    const due = await this.deadline(o, await this.messenger.sendableAt(NOTIFY_PURPOSE, this.clock.now()));
     let reason: string | null = opts.asRejected?.reason ?? null;
     if (o.state === 'rejected' && !opts.asRejected) {
       const r = await this.db('replies')
