@@ -275,5 +275,16 @@ describePg(`two instances on one PostgreSQL${HAS_PG ? '' : ` (${PG_SKIP_REASON})
       expect({ id: w.id, events: once(await typesOf(w.id), 'work_order.overdue') }).toEqual({ id: w.id, events: 1 });
     }
     expect(await count(db()('events').where({ type: 'work_order.overdue' }))).toBe(open.length);
+
+    // --- Escalation: each overdue order climbed its ladder one step at a time, each step once
+    // across both instances; two working weeks take o2 to the top of the default ladder.
+    for (const w of open) {
+      const steps = (await a.svc.ctx.events.list({ workOrderId: w.id }))
+        .filter((e) => e.type === 'work_order.escalated' || e.type === 'work_order.escalation_skipped')
+        .map((e) => Number((e.data as any).step));
+      expect({ id: w.id, steps }).toEqual({ id: w.id, steps: steps.map((_, i) => i + 1) });
+      if (w.id === o2.id) expect(steps).toEqual([1, 2, 3, 4]);
+    }
+    expect(fakeMessages.filter((m) => /^【逾期(提醒|督办|升级)】/.test(String(m.body.content ?? ''))).length).toBeGreaterThanOrEqual(3);
   }, 80_000);
 });
