@@ -18,6 +18,14 @@ export interface FakeWecomOptions {
   knownUser?: (userid: string) => boolean | Promise<boolean>;
   /** Answer errcode 0 with `invaliduser` even when every recipient is invalid (seen in practice). */
   allInvalidAsOk?: boolean;
+  /** Where delivered messages, card updates and media are recorded (the embedded simulator's history). */
+  journal?: FakeJournal;
+}
+
+/** A record of what the fake delivered, awaited before it answers (so nothing is lost on a restart). */
+export interface FakeJournal {
+  messageAdded(m: FakeMessage): Promise<void>;
+  messageUpdated(m: FakeMessage): Promise<void>;
 }
 
 export interface Fault {
@@ -131,6 +139,12 @@ export class FakeWecom {
     const id = `sim_${crypto.randomBytes(12).toString('hex')}`;
     this.media.set(id, { data, mime, name });
     return id;
+  }
+
+  /** Puts back what an earlier run delivered (from the journal). */
+  restore(messages: FakeMessage[], media: Map<string, FakeMedia>): void {
+    this.messages.push(...messages);
+    for (const [id, m] of media) this.media.set(id, m);
   }
 
   /** Stops pending delayed answers (tests' teardown). */
@@ -262,12 +276,13 @@ export class FakeWecom {
         chatid: null,
       };
       this.messages.push(msg);
+      await this.options.journal?.messageAdded(msg);
       const out: Record<string, unknown> = { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: msg.msgid };
       if (msg.responseCode) out.response_code = msg.responseCode;
       res.json(out);
     });
 
-    r.post('/cgi-bin/message/update_template_card', (req, res) => {
+    r.post('/cgi-bin/message/update_template_card', async (req, res) => {
       const bad = this.checkToken(req);
       if (bad) return void res.json(bad);
       const b = (req.body ?? {}) as { response_code?: string; button?: { replace_name?: string }; template_card?: Record<string, unknown> };
@@ -275,6 +290,7 @@ export class FakeWecom {
       if (!msg || msg.replacedName !== null) return void res.json({ errcode: 40097, errmsg: 'invalid response_code' });
       msg.replacedName = b.button?.replace_name ?? '已更新';
       if (b.template_card) msg.body = b.template_card;
+      await this.options.journal?.messageUpdated(msg);
       res.json({ errcode: 0, errmsg: 'ok', invaliduser: '' });
     });
 
@@ -307,14 +323,14 @@ export class FakeWecom {
       res.json({ errcode: 0, errmsg: 'ok', chatid });
     });
 
-    r.post('/cgi-bin/appchat/send', (req, res) => {
+    r.post('/cgi-bin/appchat/send', async (req, res) => {
       const bad = this.checkToken(req);
       if (bad) return void res.json(bad);
       const b = (req.body ?? {}) as Record<string, unknown>;
       const chat = this.chats.get(String(b.chatid ?? ''));
       if (!chat) return void res.json({ errcode: 86003, errmsg: 'chat not found' });
       const msgtype = String(b.msgtype ?? '');
-      this.messages.push({
+      const msg: FakeMessage = {
         msgid: crypto.randomBytes(16).toString('hex'),
         touser: chat.userlist.join('|'),
         msgtype,
@@ -323,7 +339,9 @@ export class FakeWecom {
         responseCode: null,
         replacedName: null,
         chatid: String(b.chatid),
-      });
+      };
+      this.messages.push(msg);
+      await this.options.journal?.messageAdded(msg);
       res.json({ errcode: 0, errmsg: 'ok' });
     });
 

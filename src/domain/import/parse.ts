@@ -161,7 +161,9 @@ class TableParser {
     let firstStrong: { layout: HeaderLayout; at: number; score: number } | null = null;
     let bestUnusable: { layout: HeaderLayout; at: number; score: number } | null = null;
     for (let i = 0; i < rows.length; i++) {
-      if (rows[i].cells.filter((c) => c.trim()).length < 2) continue;
+      const filled = rows[i].cells.map((c) => c.trim()).filter(Boolean);
+      // One text, or a title merged across the table (every cell reads the master's text).
+      if (filled.length < 2 || filled.every((c) => c === filled[0])) continue;
       const candidates = [layoutOf([rows[i].cells], this.options.map)];
       if (i + 1 < rows.length && this.isSubHeader(rows[i + 1].cells)) {
         candidates.push(layoutOf([rows[i].cells, rows[i + 1].cells], this.options.map));

@@ -157,9 +157,13 @@ export class KnexWorkOrderStore implements WorkOrderStore {
     return this.db.transaction(async (trx) => {
       const row = await trx('work_orders').where({ id, overdue: false }).first();
       if (!row) return false;
-      await trx('work_orders')
-        .where({ id, version: row.version })
-        .update({ overdue: true, overdue_at: at.getTime(), updated_at: at.getTime(), version: Number(row.version) + 1 });
+      // Conditional on the flag and on what was judged due (state, deadline), not on the version:
+      // of two concurrent calls (two instances) only the one whose update flips the flag records
+      // the event; an order re-notified meanwhile (new deadline) is left for the next sweep.
+      const n = await trx('work_orders')
+        .where({ id, overdue: false, state: row.state, due_at: row.due_at })
+        .update({ overdue: true, overdue_at: at.getTime(), updated_at: at.getTime(), version: trx.raw('version + 1') });
+      if (n !== 1) return false;
       await this.events.append(
         {
           type: 'work_order.overdue',
