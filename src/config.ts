@@ -6,6 +6,9 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { cronProblem } from './jobs/cron';
+import { DEFAULT_QUIET_ALLOW, DEFAULT_WORK_HOURS, MESSAGE_PURPOSES } from './domain/followup/defaults';
+import { parseLadder, type LadderStep } from './domain/followup/ladder';
+import { parseWorkHours, type WorkHours } from './domain/followup/quiet-hours';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -63,6 +66,11 @@ const schema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MEDIA_DIR: z.string().min(1).default('data/media'),
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, '须为 http(s):// 开头的地址，例如 https://rectify.example.gov.cn (must be an http(s) URL)')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   WECOM_CORP_ID: z.string().min(1).optional(),
   WECOM_AGENT_ID: z.coerce
     .number({ message: '须为整数 (must be an integer)' })
@@ -82,6 +90,42 @@ const schema = z.object({
   JOBS_ENABLED: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).default('true'),
   JOB_OVERDUE_SWEEP_CRON: cronVar('* * * * *'),
   JOB_NOTIFY_CRON: cronVar('* * * * *'),
+  JOB_REMINDER_CRON: cronVar('* * * * *'),
+  JOB_LADDER_CRON: cronVar('* * * * *'),
+  JOB_DIGEST_CRON: cronVar('0 9 * * *'),
+  JOB_REPEAT_CRON: cronVar('*/5 * * * *'),
+  ESCALATION_LADDER: z
+    .string()
+    .default('primary:0,backup:1,leader:2,supervisor:3')
+    .superRefine((v, c) => {
+      try {
+        parseLadder(v);
+      } catch (e) {
+        c.addIssue({ code: 'custom', message: `${(e as Error).message} (e.g. primary:0,backup:1,leader:2,supervisor:3)` });
+      }
+    }),
+  REMINDER_MORNING: z
+    .string()
+    .default('09:00')
+    .refine((v) => v === 'off' || HHMM.test(v), { message: '须为 HH:MM 或 off，例如 09:00 (must be HH:MM or off)' }),
+  REMINDER_BEFORE_MINUTES: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(0, '须在 0–1440 之间，0 表示不提醒 (must be between 0 and 1440; 0: off)')
+    .max(1440, '须在 0–1440 之间，0 表示不提醒 (must be between 0 and 1440; 0: off)')
+    .default(120),
+  QUIET_HOURS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === 'off' || parseWorkHours(v) !== null, {
+      message: '须为 HH:MM-HH:MM（开始早于结束）或 off，例如 08:30-18:00 (must be HH:MM-HH:MM or off)',
+    }),
+  QUIET_HOURS_ALLOW: z
+    .string()
+    .default(DEFAULT_QUIET_ALLOW.join(','))
+    .refine((v) => v.split(',').every((p) => p.trim() === '' || p.trim() in MESSAGE_PURPOSES), {
+      message: `须为逗号分隔的消息用途，可用 (must be comma-separated purposes of): ${Object.keys(MESSAGE_PURPOSES).join(',')}`,
+    }),
   WECOM_CARDS: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).default('true'),
   WECOM_CALLBACK_MAX_AGE_S: z.coerce
     .number({ message: '须为整数 (must be an integer)' })
@@ -113,12 +157,30 @@ export interface Config {
   adminToken?: string;
   logLevel: Raw['LOG_LEVEL'];
   mediaDir: string;
+  /** The address users reach this service at (links to the console in bot messages). */
+  publicUrl?: string;
   jobs: {
     /** Run the scheduler in this process (false: only `cli tick` runs jobs). */
     enabled: boolean;
     overdueSweepCron: string;
     /** notify_new_orders: cards for new work orders. */
     notifyCron: string;
+    reminderCron: string;
+    ladderCron: string;
+    digestCron: string;
+    repeatCron: string;
+  };
+  /** Defaults of the follow-up settings (admins may change them; the database value wins). */
+  followup: {
+    ladder: LadderStep[];
+    /** Time of day (business time) of the reminder on the due day; null: none. */
+    reminderMorning: string | null;
+    /** Minutes before the deadline of the second reminder; null: none. */
+    reminderBeforeMinutes: number | null;
+    /** Working hours outside which proactive messages are held; null: no quiet hours. */
+    quietHours: WorkHours | null;
+    /** Message purposes sent at any time. */
+    quietAllow: string[];
   };
   wecom: {
     /** Real credentials, or null: then the built-in simulator stands in for WeCom. */
@@ -193,10 +255,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: raw.ADMIN_TOKEN,
     logLevel: raw.LOG_LEVEL,
     mediaDir: raw.MEDIA_DIR,
+    publicUrl: raw.PUBLIC_URL,
     jobs: {
       enabled: raw.JOBS_ENABLED === 'true',
       overdueSweepCron: raw.JOB_OVERDUE_SWEEP_CRON,
       notifyCron: raw.JOB_NOTIFY_CRON,
+      reminderCron: raw.JOB_REMINDER_CRON,
+      ladderCron: raw.JOB_LADDER_CRON,
+      digestCron: raw.JOB_DIGEST_CRON,
+      repeatCron: raw.JOB_REPEAT_CRON,
+    },
+    followup: {
+      ladder: parseLadder(raw.ESCALATION_LADDER),
+      reminderMorning: raw.REMINDER_MORNING === 'off' ? null : raw.REMINDER_MORNING,
+      reminderBeforeMinutes: raw.REMINDER_BEFORE_MINUTES === 0 ? null : raw.REMINDER_BEFORE_MINUTES,
+      // Unset: 08:30-18:00, except with the built-in simulator, where people try it at any hour.
+      quietHours:
+        raw.QUIET_HOURS === 'off' || (raw.QUIET_HOURS === undefined && !credentials)
+          ? null
+          : parseWorkHours(raw.QUIET_HOURS ?? DEFAULT_WORK_HOURS),
+      quietAllow: raw.QUIET_HOURS_ALLOW.split(',').map((p) => p.trim()).filter(Boolean),
     },
     wecom: {
       credentials,

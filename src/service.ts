@@ -54,6 +54,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   wecom.attach(baseUrl);
+  // In the simulator the console is on this very service, reachable from the same browser.
+  if (wecom.simulated && !ctx.links.consoleBase) ctx.links.consoleBase = baseUrl;
+  await wecom.restore();
   await ctx.calendar.reload();
   await ensureDevelopmentAdmin(ctx);
   wecom.start();

@@ -34,6 +34,14 @@ describe('configuration', () => {
     ['JOB_OVERDUE_SWEEP_CRON', '61 * * * *'],
     ['JOB_OVERDUE_SWEEP_CRON', '* * *'],
     ['JOBS_ENABLED', 'yes'],
+    ['JOB_DIGEST_CRON', '0 25 * * *'],
+    ['ESCALATION_LADDER', 'primary:2,backup:1'],
+    ['ESCALATION_LADDER', 'boss:0'],
+    ['REMINDER_MORNING', '9am'],
+    ['REMINDER_BEFORE_MINUTES', '-5'],
+    ['QUIET_HOURS', '18:00-08:30'],
+    ['QUIET_HOURS_ALLOW', 'reply,everything'],
+    ['PUBLIC_URL', 'rectify.example.gov.cn'],
   ])('stops on %s=%s with a bilingual message naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -46,6 +54,23 @@ describe('configuration', () => {
     expect(message).toContain(name);
     expect(message).toMatch(/[\u4e00-\u9fff]/); // Chinese
     expect(message).toMatch(/\(.*[a-z]{3,}.*\)/); // English
+  });
+
+  it('reads the follow-up defaults, with quiet hours on only where real WeCom is configured', () => {
+    const sim = loadConfig({});
+    expect(sim.followup).toMatchObject({ reminderMorning: '09:00', reminderBeforeMinutes: 120, quietHours: null, quietAllow: ['reply', 'card_update'] });
+    expect(sim.followup.ladder.map((l) => `${l.role}:${l.afterWorkingDays}`)).toEqual(['primary:0', 'backup:1', 'leader:2', 'supervisor:3']);
+    expect(loadConfig({ QUIET_HOURS: '09:00-17:30' }).followup.quietHours).toEqual({ start: '09:00', end: '17:30' });
+    const real = loadConfig({
+      WECOM_CORP_ID: 'ww1', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 's', WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+    });
+    expect(real.followup.quietHours).toEqual({ start: '08:30', end: '18:00' });
+    expect(loadConfig({ REMINDER_MORNING: 'off', REMINDER_BEFORE_MINUTES: '0', QUIET_HOURS: 'off' }).followup).toMatchObject({ reminderMorning: null, reminderBeforeMinutes: null, quietHours: null });
+  });
+
+  it('takes the public address for links without a trailing slash', () => {
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://rectify.example.gov.cn/' }).publicUrl).toBe('https://rectify.example.gov.cn');
   });
 
   it('never echoes a secret in its message', () => {

@@ -2,7 +2,7 @@ import { WorkCalendar } from '../src/domain/calendar/calendar';
 import { packagedCalendar } from '../src/domain/calendar/packaged';
 import { formatInstant } from '../src/domain/calendar/dates';
 import { isQuiet, nextSendable, parseWorkHours } from '../src/domain/followup/quiet-hours';
-import { DEFAULT_LADDER, dueLadderSteps, formatLadder, LadderError, parseLadder } from '../src/domain/followup/ladder';
+import { DEFAULT_LADDER, dueLadderSteps, formatLadder, ladderSchedule, LadderError, parseLadder } from '../src/domain/followup/ladder';
 
 const cal = new WorkCalendar({ packaged: packagedCalendar(), arrangements: [], overrides: [] });
 const zone = 'Asia/Shanghai';
@@ -41,16 +41,26 @@ describe('the escalation ladder', () => {
     expect(() => parseLadder('')).toThrow('至少需要一级');
   });
 
-  it('takes one step per working day, skipping days off', () => {
-    const overdue = at('2025-09-29T18:00+08:00'); // Monday; Oct 1–8 is a holiday
-    const steps = (now: string, done: number) => dueLadderSteps(DEFAULT_LADDER, overdue, at(now), done, cal, zone);
-    expect(steps('2025-09-29T18:00+08:00', 0)).toEqual([1]);
-    expect(steps('2025-09-30T09:00+08:00', 1)).toEqual([2]);
-    expect(steps('2025-10-05T09:00+08:00', 2)).toEqual([]); // holiday: no working day passed
-    expect(steps('2025-10-09T09:00+08:00', 2)).toEqual([3]);
-    expect(steps('2025-10-10T09:00+08:00', 3)).toEqual([4]);
-    expect(steps('2025-10-13T09:00+08:00', 4)).toEqual([]); // top of the ladder
+  it('takes one step per working day from the first working morning, skipping days off', () => {
+    const overdue = at('2025-09-29T18:00+08:00'); // Monday's cutoff; Oct 1–8 is a holiday
+    const schedule = ladderSchedule(DEFAULT_LADDER, overdue, cal, zone, hours);
+    expect(schedule.map(iso)).toEqual([
+      '2025-09-30T08:30:00+08:00', // primary: the next working morning (18:00 is after hours)
+      '2025-10-09T08:30:00+08:00', // backup: one working day later, after the holiday
+      '2025-10-10T08:30:00+08:00', // leader
+      '2025-10-11T08:30:00+08:00', // supervisor: Saturday Oct 11 is a make-up working day
+    ]);
+    expect(dueLadderSteps(schedule, at('2025-09-29T18:00+08:00'), 0)).toEqual([]);
+    expect(dueLadderSteps(schedule, at('2025-09-30T08:30+08:00'), 0)).toEqual([1]);
+    expect(dueLadderSteps(schedule, at('2025-10-05T09:00+08:00'), 1)).toEqual([]); // holiday
+    expect(dueLadderSteps(schedule, at('2025-10-09T09:00+08:00'), 1)).toEqual([2]);
+    expect(dueLadderSteps(schedule, at('2025-10-13T09:00+08:00'), 4)).toEqual([]); // top of the ladder
     // After downtime every missed step is due at once.
-    expect(steps('2025-10-10T09:00+08:00', 1)).toEqual([2, 3, 4]);
+    expect(dueLadderSteps(schedule, at('2025-10-11T09:00+08:00'), 1)).toEqual([2, 3, 4]);
+  });
+
+  it('without quiet hours starts at the overdue instant and keeps its time of day', () => {
+    const schedule = ladderSchedule(parseLadder('primary:0,leader:2'), at('2025-11-21T17:00+08:00'), cal, zone, null);
+    expect(schedule.map(iso)).toEqual(['2025-11-21T17:00:00+08:00', '2025-11-25T17:00:00+08:00']);
   });
 });

@@ -17,7 +17,13 @@ import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
 import { KnexImportStore } from '../domain/import/store';
+import type { ConsoleLinks } from '../domain/conversation/service';
 import { buildConversation, type ConversationServices } from '../domain/conversation';
+import { OrderViews } from '../domain/conversation/views';
+import { FollowupService } from '../domain/followup/service';
+import { KnexFollowupStore } from '../domain/followup/store';
+import { SettingsService } from '../domain/followup/settings';
+import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
 
 export interface AppContext {
   config: Config;
@@ -35,6 +41,12 @@ export interface AppContext {
   imports: ImportService;
   /** Contacts, message templates, the Messenger, notification and the chat's services (issue 6). */
   chat: ConversationServices;
+  /** Follow-up settings admins change at run time (ladder, reminders, quiet hours). */
+  settings: SettingsService;
+  /** Reminders, the overdue ladder, digests, repeat-offender delivery (issue 7). */
+  followup: FollowupService;
+  /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
+  links: ConsoleLinks;
   close(): Promise<void>;
 }
 
@@ -54,7 +66,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const ownsDb = !options.db;
-  const db = options.db ?? createDb(config.databaseUrl, options.dbOptions);
+  const db = options.db ?? createDb(config.databaseUrl, { logger, ...options.dbOptions });
   try {
     if (options.migrate !== false) {
       const applied = await migrateLatest(db);
@@ -74,8 +86,25 @@ export async function createContext(config: Config, options: ContextOptions = {}
     cutoff: config.workdayCutoff,
     defaultWorkingDays: config.defaultWorkingDays,
   };
+  const links: ConsoleLinks = { consoleBase: config.publicUrl ?? null };
+  const settings = new SettingsService(db, events, clock, config.followup);
+  const quiet = new SettingsQuietPolicy(settings, calendar, config.businessTz, logger);
   const chat = buildConversation({
-    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards,
+    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, links, quiet,
+  });
+  const followup = new FollowupService({
+    db,
+    store: new KnexFollowupStore(db),
+    views: new OrderViews(db),
+    contacts: chat.contacts,
+    templates: chat.templates,
+    messenger: chat.messenger,
+    calendar,
+    settings,
+    events,
+    logger,
+    zone: config.businessTz,
+    cutoff: config.workdayCutoff,
   });
   return {
     config,
@@ -88,12 +117,15 @@ export async function createContext(config: Config, options: ContextOptions = {}
     deadlineSettings,
     workOrders,
     outbox,
+    links,
     inbound: new KnexInboundStore(db, events),
     imports: new ImportService(new KnexImportStore(db, events, workOrders), clock, {
       repeatThreshold: config.repeatThreshold,
       zone: config.businessTz,
     }, logger),
     chat,
+    settings,
+    followup,
     async close() {
       if (ownsDb) await db.destroy();
     },

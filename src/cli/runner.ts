@@ -32,7 +32,11 @@ export const stdout: Output = {
 /** A one-line message for any error: the message of our errors, a short form of others. */
 export function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.replace(/\s*\n\s*/g, '；').trim();
+  // A list ("…:\n  - a\n  - b") becomes "…：a；b".
+  return msg
+    .replace(/[:：]\s*\n\s*-\s+/g, '：')
+    .replace(/\s*\n\s*(?:-\s+)?/g, '；')
+    .trim();
 }
 
 /**

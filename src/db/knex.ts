@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from '../logger';
 
 // int8 (bigint, count(*)) as JS numbers: our epoch-ms values and counts stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -23,6 +24,27 @@ export interface DbOptions {
   schema?: string;
   /** Pool size for PostgreSQL (default 10). */
   poolMax?: number;
+  /** Where knex's own warnings go (a lost connection, a failed acquire); default: nowhere. */
+  logger?: Logger;
+}
+
+/**
+ * PostgreSQL unreachable: a connection attempt gives up after this long (a partition would
+ * otherwise hang it for ever), and a query waits at most this long for a pooled connection
+ * (knex's default is 60 s). The database being away then shows as errors within seconds —
+ * /healthz says unhealthy, a callback gets 503 — and the pool reconnects on the next use.
+ */
+export const PG_CONNECT_TIMEOUT_MS = 5_000;
+export const PG_ACQUIRE_TIMEOUT_MS = 8_000;
+
+/** knex's warnings (otherwise console.log in English) as structured logs for operators. */
+function knexLog(logger: Logger | undefined): Knex.Config['log'] {
+  const to = (level: 'warn' | 'error' | 'debug') => (message: unknown) => {
+    if (!logger) return;
+    const text = message instanceof Error ? message.message : String(message);
+    logger[level]({ err: text.split('\n')[0].slice(0, 500) }, '数据库连接出错');
+  };
+  return { warn: to('warn'), error: to('error'), deprecate: to('debug'), debug: to('debug') };
 }
 
 export function isSqliteUrl(url: string): boolean {
@@ -56,9 +78,17 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   }
   return knexFactory({
     client: 'pg',
-    connection: url,
+    connection: {
+      connectionString: url,
+      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+      // A peer that vanished with a connection open is found by TCP keepalive.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    },
     searchPath: options.schema ? [options.schema] : undefined,
+    acquireConnectionTimeout: PG_ACQUIRE_TIMEOUT_MS,
     pool: { min: 0, max: options.poolMax ?? 10 },
+    log: knexLog(options.logger),
   });
 }
 

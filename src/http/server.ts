@@ -39,7 +39,7 @@ export function finishHttpApp(app: Express, ctx: AppContext): void {
       res.status(status).json({ error: 'bad_request', message: '请求无效' });
       return;
     }
-    ctx.logger.error({ err, path: req.path }, 'unhandled error');
+    ctx.logger.error({ err, path: req.path }, '处理请求时出现未预期的错误');
     res.status(500).json({ error: 'internal', message: '服务器内部错误' });
   });
 }

@@ -2,9 +2,18 @@
 import type { AppContext } from '../app/context';
 import { notifyNewOrdersJob } from './notify';
 import { overdueSweepJob } from './overdue';
+import { digestJob, overdueLadderJob, remindersJob, repeatOffendersJob } from './followup';
 import type { Job } from './types';
 
 export function buildJobs(ctx: AppContext): Job[] {
   const s = ctx.config.jobs;
-  return [overdueSweepJob(s.overdueSweepCron), notifyNewOrdersJob(s.notifyCron)];
+  // In this order within one tick: the ladder sees what the sweep has just flagged overdue.
+  return [
+    notifyNewOrdersJob(s.notifyCron),
+    remindersJob(s.reminderCron),
+    overdueSweepJob(s.overdueSweepCron),
+    overdueLadderJob(s.ladderCron),
+    repeatOffendersJob(s.repeatCron),
+    digestJob(s.digestCron),
+  ];
 }

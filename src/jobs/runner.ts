@@ -6,10 +6,13 @@
  *
  * Guards: an in-process flag (a job never overlaps itself here), a lease in job_locks (nor
  * across instances), and the unique (job, slot) row in job_runs (a slot runs once). A failed
- * slot is retried on later ticks, up to MAX_ATTEMPTS.
+ * slot is retried on later ticks, up to MAX_ATTEMPTS; so is a slot left `running` by an
+ * instance that died (or froze) in the middle of it: whoever holds the job's lease is the only
+ * one that may be running it, so a `running` row found then is stale.
  */
 import crypto from 'node:crypto';
 import type { AppContext } from '../app/context';
+import { systemClock, type Clock } from '../clock';
 import { businessDate, formatInstant } from '../domain/calendar/dates';
 import { latestSlot } from './cron';
 import type { Job } from './types';
@@ -33,16 +36,24 @@ export interface TickReport {
 const MAX_ATTEMPTS = 3;
 const LEASE_MS = 10 * 60_000;
 
+export interface JobRunnerOptions {
+  /** The clock of the cross-instance lease (default: real time; tests move it). */
+  leaseClock?: Clock;
+}
+
 export class JobRunner {
   readonly instance: string;
   private readonly running = new Set<string>();
+  private readonly leaseClock: Clock;
 
   constructor(
     private readonly ctx: AppContext,
     readonly jobs: Job[],
     instance?: string,
+    options: JobRunnerOptions = {},
   ) {
     this.instance = instance ?? `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    this.leaseClock = options.leaseClock ?? systemClock;
   }
 
   async tick(at: Date): Promise<TickReport> {
@@ -100,15 +111,21 @@ export class JobRunner {
     const { db } = this.ctx;
     await db('job_locks').insert({ name, holder: null, expires_at: 0 }).onConflict('name').ignore();
     // The lease guards real processes, so it runs on real time even when `at` is simulated.
-    const now = Date.now();
+    const now = this.leaseClock.now().getTime();
+    // Our own lease too: a run that could not release it (the database went away) must not lock
+    // this instance out for the rest of the lease; `running` already keeps runs here apart.
     const n = await db('job_locks')
       .where({ name })
-      .andWhere((q) => q.whereNull('holder').orWhere('expires_at', '<', now))
+      .andWhere((q) => q.whereNull('holder').orWhere('expires_at', '<', now).orWhere('holder', this.instance))
       .update({ holder: this.instance, expires_at: now + LEASE_MS });
     return n === 1;
   }
 
-  /** Claims the slot: a new job_runs row, or a failed one with attempts left. */
+  /**
+   * Claims the slot: a new job_runs row, or one with attempts left that failed, or that was left
+   * `running` by a run that could not record its end (its process died or lost the database).
+   * The caller holds the job's lease, so no other run of this job is under way anywhere.
+   */
   private async claim(name: string, slot: Date, at: Date): Promise<boolean> {
     const { db } = this.ctx;
     const inserted = await db('job_runs')
@@ -118,15 +135,18 @@ export class JobRunner {
       .returning('id');
     if (inserted.length > 0) return true;
     const retried = await db('job_runs')
-      .where({ job: name, slot: slot.getTime(), status: 'failed' })
+      .where({ job: name, slot: slot.getTime() })
+      .whereIn('status', ['failed', 'running'])
       .andWhere('attempts', '<', MAX_ATTEMPTS)
       .update({ status: 'running', instance: this.instance, started_at: at.getTime(), attempts: db.raw('attempts + 1'), error: null });
     return retried === 1;
   }
 
   private async finish(name: string, slot: Date, status: string, result: unknown, error: string | null): Promise<void> {
+    // Only while the row is still ours: a runner that froze past its lease and came back does
+    // not overwrite the outcome of the instance that took the slot over.
     await this.ctx.db('job_runs')
-      .where({ job: name, slot: slot.getTime() })
+      .where({ job: name, slot: slot.getTime(), instance: this.instance })
       .update({ status, result: result ? JSON.stringify(result) : null, error, finished_at: this.ctx.clock.now().getTime() });
   }
 }

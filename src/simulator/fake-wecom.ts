@@ -18,6 +18,14 @@ export interface FakeWecomOptions {
   knownUser?: (userid: string) => boolean | Promise<boolean>;
   /** Answer errcode 0 with `invaliduser` even when every recipient is invalid (seen in practice). */
   allInvalidAsOk?: boolean;
+  /** Where delivered messages, card updates and media are recorded (the embedded simulator's history). */
+  journal?: FakeJournal;
+}
+
+/** A record of what the fake delivered, awaited before it answers (so nothing is lost on a restart). */
+export interface FakeJournal {
+  messageAdded(m: FakeMessage): Promise<void>;
+  messageUpdated(m: FakeMessage): Promise<void>;
 }
 
 export interface Fault {
@@ -60,6 +68,9 @@ export class FakeWecom {
   private tokens = new Map<string, number>();
   private faults: (Fault & { left: number })[] = [];
   private timers = new Set<NodeJS.Timeout>();
+  /** Requests being handled (a delayed answer counts until the fake has done its work). */
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
   readonly messages: FakeMessage[] = [];
   readonly media = new Map<string, FakeMedia>();
   readonly chats = new Map<string, { name: string; owner: string; userlist: string[] }>();
@@ -83,6 +94,38 @@ export class FakeWecom {
     this.faults = [];
   }
 
+  /** Injected faults not yet used up. */
+  get pendingFaults(): number {
+    return this.faults.length;
+  }
+
+  /**
+   * Resolves once no request is being handled: a delayed request whose caller already gave up
+   * (timeout) has then been processed, so what the fake received is final.
+   */
+  idle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Counts a request as handled when it answers, or when the fake drops its connection. */
+  private track(res: Response): () => void {
+    this.inflight += 1;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.inflight -= 1;
+      if (this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
+    const end = res.end.bind(res) as (...a: unknown[]) => Response;
+    res.end = ((...a: unknown[]) => {
+      finish();
+      return end(...a);
+    }) as Response['end'];
+    return finish;
+  }
+
   /** Every token issued so far is expired from now on (42001). */
   expireAllTokens(): void {
     for (const k of this.tokens.keys()) this.tokens.set(k, 0);
@@ -98,10 +141,18 @@ export class FakeWecom {
     return id;
   }
 
+  /** Puts back what an earlier run delivered (from the journal). */
+  restore(messages: FakeMessage[], media: Map<string, FakeMedia>): void {
+    this.messages.push(...messages);
+    for (const [id, m] of media) this.media.set(id, m);
+  }
+
   /** Stops pending delayed answers (tests' teardown). */
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.inflight = 0;
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private async userExists(userid: string): Promise<boolean> {
@@ -144,15 +195,18 @@ export class FakeWecom {
     r.use('/cgi-bin', async (req, res, next) => {
       const path = req.path;
       this.calls[path] = (this.calls[path] ?? 0) + 1;
+      const handled = this.track(res);
       const f = this.takeFault(path);
       if (!f) return next();
       if (f.delayMs) await this.wait(f.delayMs);
       if (f.drop) {
+        handled();
         req.socket.destroy();
         return;
       }
       if (f.dropAfterProcessing) {
         res.json = (() => {
+          handled();
           req.socket.destroy();
           return res;
         }) as Response['json'];
@@ -222,12 +276,13 @@ export class FakeWecom {
         chatid: null,
       };
       this.messages.push(msg);
+      await this.options.journal?.messageAdded(msg);
       const out: Record<string, unknown> = { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: msg.msgid };
       if (msg.responseCode) out.response_code = msg.responseCode;
       res.json(out);
     });
 
-    r.post('/cgi-bin/message/update_template_card', (req, res) => {
+    r.post('/cgi-bin/message/update_template_card', async (req, res) => {
       const bad = this.checkToken(req);
       if (bad) return void res.json(bad);
       const b = (req.body ?? {}) as { response_code?: string; button?: { replace_name?: string }; template_card?: Record<string, unknown> };
@@ -235,6 +290,7 @@ export class FakeWecom {
       if (!msg || msg.replacedName !== null) return void res.json({ errcode: 40097, errmsg: 'invalid response_code' });
       msg.replacedName = b.button?.replace_name ?? '已更新';
       if (b.template_card) msg.body = b.template_card;
+      await this.options.journal?.messageUpdated(msg);
       res.json({ errcode: 0, errmsg: 'ok', invaliduser: '' });
     });
 
@@ -267,14 +323,14 @@ export class FakeWecom {
       res.json({ errcode: 0, errmsg: 'ok', chatid });
     });
 
-    r.post('/cgi-bin/appchat/send', (req, res) => {
+    r.post('/cgi-bin/appchat/send', async (req, res) => {
       const bad = this.checkToken(req);
       if (bad) return void res.json(bad);
       const b = (req.body ?? {}) as Record<string, unknown>;
       const chat = this.chats.get(String(b.chatid ?? ''));
       if (!chat) return void res.json({ errcode: 86003, errmsg: 'chat not found' });
       const msgtype = String(b.msgtype ?? '');
-      this.messages.push({
+      const msg: FakeMessage = {
         msgid: crypto.randomBytes(16).toString('hex'),
         touser: chat.userlist.join('|'),
         msgtype,
@@ -283,7 +339,9 @@ export class FakeWecom {
         responseCode: null,
         replacedName: null,
         chatid: String(b.chatid),
-      });
+      };
+      this.messages.push(msg);
+      await this.options.journal?.messageAdded(msg);
       res.json({ errcode: 0, errmsg: 'ok' });
     });
 

@@ -11,6 +11,7 @@ import type { WecomCredentials } from '../config';
 import type { Logger } from '../logger';
 import { postAction, randomMsgId, type UserAction } from './callback-client';
 import type { FakeWecom } from './fake-wecom';
+import type { SentByUser, SimulatorStore } from './store';
 
 export interface SimulatorPageDeps {
   fake: FakeWecom;
@@ -22,24 +23,19 @@ export interface SimulatorPageDeps {
   callbackUrl: () => string;
   /** The base URL of this service, for PicUrl. */
   publicBase: () => string;
+  /** Where the chat history is kept across restarts (the embedded simulator; none in some tests). */
+  store?: SimulatorStore;
+  /** What users sent in an earlier run (restored from the store). */
+  sent?: SentByUser[];
 }
 
-interface SentByUser {
-  id: string;
-  userid: string;
-  at: number;
-  kind: UserAction['kind'];
-  text: string | null;
-  mediaId: string | null;
-  status: number;
-}
 
 const USERID = /^[A-Za-z0-9_.@-]{1,64}$/;
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 export function createSimulatorPage(deps: SimulatorPageDeps): Router {
   const r = express.Router();
-  const sent: SentByUser[] = [];
+  const sent: SentByUser[] = deps.sent ?? [];
   const api = express.Router();
   api.use(express.json({ limit: '8mb' }));
 
@@ -51,18 +47,21 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
     return v;
   };
 
-  const act = async (a: UserAction): Promise<SentByUser> => {
+  /** `label`: what the user saw (a button's text) where it differs from what is sent. */
+  const act = async (a: UserAction, label?: string): Promise<SentByUser> => {
+    const at = deps.clock.now().getTime();
     const status = await postAction(deps.callbackUrl(), deps.credentials, a);
     const entry: SentByUser = {
-      id: `u${sent.length + 1}`,
+      id: `u${sent.length + 1}-${a.createTimeS}`,
       userid: a.fromUserid,
-      at: a.createTimeS * 1000,
+      at,
       kind: a.kind,
-      text: a.kind === 'text' ? (a.content ?? '') : a.kind === 'card_click' ? (a.eventKey ?? '') : null,
+      text: a.kind === 'text' ? (a.content ?? '') : a.kind === 'card_click' ? (label ?? a.eventKey ?? '') : null,
       mediaId: a.mediaId ?? null,
       status,
     };
     sent.push(entry);
+    await deps.store?.userSent(entry);
     if (status !== 200) deps.logger.warn({ status, kind: a.kind }, '模拟器回调被拒绝');
     return entry;
   };
@@ -96,9 +95,10 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
   api.post('/click', async (req, res) => {
     const u = userid(req.body?.userid);
     const msg = deps.fake.messagesFor(u).find((m) => m.msgid === req.body?.msgid);
-    const card = msg?.body as { task_id?: string; button_list?: { key: string }[] } | undefined;
+    const card = msg?.body as { task_id?: string; button_list?: { key: string; text?: string }[] } | undefined;
     const key = String(req.body?.key ?? '');
-    if (!msg || msg.msgtype !== 'template_card' || !card?.button_list?.some((b) => b.key === key)) {
+    const button = card?.button_list?.find((b) => b.key === key);
+    if (!msg || msg.msgtype !== 'template_card' || !button) {
       return void res.status(400).json({ error: 'no_card', message: '找不到这张卡片或按钮' });
     }
     if (msg.replacedName !== null) return void res.status(409).json({ error: 'used', message: '该卡片已处理' });
@@ -106,10 +106,10 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
       fromUserid: u,
       kind: 'card_click',
       eventKey: key,
-      taskId: card.task_id ?? '',
+      taskId: card?.task_id ?? '',
       responseCode: msg.responseCode ?? '',
       createTimeS: nowS(deps.clock),
-    });
+    }, button.text);
     res.status(e.status === 200 ? 200 : 502).json(e);
   });
 
@@ -120,7 +120,9 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
     if (!IMAGE_TYPES.has(mime) || data.length === 0) {
       return void res.status(400).json({ error: 'bad_image', message: '只支持 PNG、JPEG、GIF、WebP 图片' });
     }
-    const mediaId = deps.fake.putMedia(data, mime, String(req.body?.name ?? 'image').slice(0, 100));
+    const name = String(req.body?.name ?? 'image').slice(0, 100);
+    const mediaId = deps.fake.putMedia(data, mime, name);
+    await deps.store?.mediaAdded(mediaId, { data, mime, name }, deps.clock.now().getTime());
     const e = await act({
       fromUserid: u,
       kind: 'image',

@@ -14,6 +14,7 @@ import { OutboxSender } from '../domain/outbox/sender';
 import { BackgroundLoop } from '../jobs/loop';
 import { FakeWecom } from '../simulator/fake-wecom';
 import { createSimulatorPage } from '../simulator/page';
+import { SimulatorStore, type SentByUser } from '../simulator/store';
 import { createCallbackRouter } from './callback/route';
 import { WecomClient } from './client';
 import { MediaStore } from './media';
@@ -52,6 +53,8 @@ export interface WecomTransport {
   mount(app: Express): void;
   /** Called once the server listens: the simulator's URLs depend on the port. */
   attach(baseUrl: string): void;
+  /** The simulator's chat history from earlier runs (nothing to do with real WeCom). */
+  restore(): Promise<void>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -118,8 +121,11 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
 
   let fake: FakeWecom | null = null;
   let baseUrl = '';
+  const simulatorStore = simulated ? new SimulatorStore(ctx.db) : null;
+  const sentByUsers: SentByUser[] = [];
   if (simulated) {
     fake = new FakeWecom({
+      journal: simulatorStore ?? undefined,
       corpId: credentials.corpId,
       secret: credentials.secret,
       agentId: credentials.agentId,
@@ -160,9 +166,17 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
             logger: ctx.logger,
             callbackUrl: () => `${baseUrl}/wecom/callback`,
             publicBase: () => baseUrl,
+            store: simulatorStore ?? undefined,
+            sent: sentByUsers,
           }),
         );
       }
+    },
+    async restore() {
+      if (!fake || !simulatorStore) return;
+      const { received, sent, media } = await simulatorStore.load();
+      fake.restore(received, media);
+      sentByUsers.push(...sent);
     },
     attach(url) {
       baseUrl = url.replace(/\/+$/, '');

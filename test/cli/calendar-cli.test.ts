@@ -60,6 +60,10 @@ describe('CLI errors: exit ≠ 0, one line on stderr, nothing on stdout', () => 
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('BUSINESS_TZ');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // The list of problems reads as one sentence, not as a list squashed onto one line.
+    expect(r.stderr).toMatch(/^错误：配置错误 \(invalid configuration\)：BUSINESS_TZ: /);
+    const two = runCli(['calendar', '2025-01-01'], { ...env, BUSINESS_TZ: 'Nowhere/City', WORKDAY_CUTOFF: '25:00' });
+    expect(two.stderr).toMatch(/：BUSINESS_TZ: [^；\n]+；WORKDAY_CUTOFF: /);
   });
 });
 

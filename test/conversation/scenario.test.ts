@@ -128,7 +128,8 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     const review1 = await waitFor('the review card', async () => (await cards('dubanjia')).find((c) => c.body.main_title.title.includes(c1)));
     expect(review1.body.main_title.title).toBe(`待审核 · 工单 ${c1} 整改反馈`);
     expect(review1.body.sub_title_text).toBe('整改说明：已更新全部栏目内容并完成自查');
-    expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张' });
+    // In the simulator the console is this service: the evidence opens on the order's page.
+    expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张（点击查看）', type: 1, url: `${svc.baseUrl}/admin/#/work-orders/${w1.id}` });
     expect(review1.body.button_list.map((b: any) => b.text)).toEqual(['通过', '退回']);
     expect(await cards('dubanyi')).toHaveLength(0); // not 乙市's supervisor
 
@@ -291,7 +292,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     await say('yi01', '已更正');
     await nextText('yi01', n);
     const rv = await waitFor('the review card', async () => (await cards('dubanyi'))[0]);
-    expect(rv.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张' });
+    expect(rv.body.horizontal_content_list).toContainEqual(expect.objectContaining({ keyname: '截图', value: '1 张（点击查看）', type: 1 }));
     // A later screenshot joins the reply under review, and the supervisor is told.
     n = (await texts('yi01')).length;
     await http.post(page('/image'), { userid: 'yi01', name: 'b.png', mime: 'image/png', dataBase64: Buffer.concat([png, Buffer.from([1])]).toString('base64') });

@@ -90,6 +90,11 @@ describe('template cards', () => {
     const r = (reviewCard({ ...base, kind: 'rectified' }) as any).template_card;
     expect(r.button_list.map((b: any) => [b.text, b.key])).toEqual([['通过', 'rv:ok:5'], ['退回', 'rv:no:5']]);
     expect(r.horizontal_content_list).toContainEqual({ keyname: '截图', value: '2 张' });
+    // Where the console's address is known, the evidence is one tap away.
+    const linked = (reviewCard({ ...base, kind: 'rectified', detailUrl: 'https://rb.example.gov.cn/admin/#/work-orders/7' }) as any).template_card;
+    expect(linked.horizontal_content_list).toContainEqual({ keyname: '截图', value: '2 张（点击查看）', type: 1, url: 'https://rb.example.gov.cn/admin/#/work-orders/7' });
+    const none = (reviewCard({ ...base, evidenceCount: 0, kind: 'rectified', detailUrl: 'https://rb.example.gov.cn/admin/#/work-orders/7' }) as any).template_card;
+    expect(none.horizontal_content_list).toContainEqual({ keyname: '截图', value: '0 张' });
     const e = (reviewCard({ ...base, kind: 'extension', requestedDueOn: '2026-12-01' }) as any).template_card;
     expect(e.button_list.map((b: any) => b.text)).toEqual(['同意延期', '不同意']);
     expect(e.horizontal_content_list).toContainEqual({ keyname: '申请延至', value: '2026-12-01' });

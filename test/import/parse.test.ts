@@ -179,6 +179,21 @@ describe('headers and rows', () => {
     expect(mapped.items.map((i) => [i.kind, i.name, i.problems[0].text])).toEqual([['website', '甲单位', '网站打不开']]);
   });
 
+  test('a workbook without usable headers: the error shows its header row, not the title merged above it', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('清单');
+    ws.addRow(['2026年政务新媒体监测结果']);
+    ws.mergeCells('A1:D1');
+    ws.addRow(['序号', '责任主体', '情况', '备注']);
+    ws.addRow([1, '甲单位', '网站打不开', '']);
+    const file = path.join(tmpDir(), 'titled.xlsx');
+    await wb.xlsx.writeFile(file);
+    const p = await parse(file);
+    expect(p.rejected).toHaveLength(1);
+    expect(p.rejected[0]).toMatchObject({ line: 2, sheet: '清单' });
+    expect(p.rejected[0].reason).toMatch(/找到的表头：“序号”、“责任主体”、“情况”、“备注”。/);
+  });
+
   test('--map naming a header that is not in the file is an error', async () => {
     const p = await parse(fixture('linyi-2021q3-websites.csv'), { map: parseHeaderMap(['责任主体=unit']) });
     expect(p.rejected.map((r) => r.reason)).toEqual([expect.stringMatching(/--map 中的表头“责任主体”在文件中找不到/)]);

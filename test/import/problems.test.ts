@@ -17,6 +17,16 @@ describe('splitProblems', () => {
     expect(parts('①隐私泄露②密码安全')).toEqual(['security:隐私泄露', 'security:密码安全']);
   });
 
+  test('numbering written with 、 or in brackets right after the previous item', () => {
+    expect(parts('1、首页信息发布日期不实\n2、机构职能信息不准确')).toEqual(['lax_review:首页信息发布日期不实', 'lax_review:机构职能信息不准确']);
+    expect(parts('1、多次断更2、未提供有效互动功能')).toEqual(['not_updated:多次断更', 'poor_interaction:未提供有效互动功能']);
+    expect(parts('（1）网站存在安全漏洞（2）未发布政策解读')).toEqual(['security:网站存在安全漏洞', 'no_policy_interpretation:未发布政策解读']);
+    expect(parts('一、空白栏目二、错别字')).toEqual(['empty_column:空白栏目', 'wording_error:错别字']);
+    // Not numbering: counts, and a bracketed remark that is not a bare number.
+    expect(parts('2个月未回应留言、3 个栏目未更新')).toEqual(['poor_interaction:2个月未回应留言', 'not_updated:3 个栏目未更新']);
+    expect(parts('机构职能信息不准确(负责人姓名缺失)')).toEqual(['lax_review:机构职能信息不准确(负责人姓名缺失)']);
+  });
+
   test('never splits inside brackets, and splits on whitespace after a closing bracket', () => {
     expect(parts('机构职能信息不准确的(负责人姓名缺失) 3 个栏目存在应更新未更新(在线访谈、调查征集、行政事业性收费)')).toEqual([
       'lax_review:机构职能信息不准确的(负责人姓名缺失)',

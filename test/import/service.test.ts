@@ -201,6 +201,54 @@ describeEachDb('ImportService', (get) => {
     expect(bom).toMatchObject({ rows: 3, work_orders: 2, problems: 5 });
   });
 
+  test('three more cities, spellings found nowhere else: XLSX with title rows and merged cells, GBK CSV, two-row header', async () => {
+    const problemsOf = async (noticeId: number) =>
+      (await get().db('problems as p')
+        .join('work_orders as w', 'w.id', 'p.work_order_id')
+        .join('targets as t', 't.id', 'w.target_id')
+        .join('units as u', 'u.id', 'w.unit_id')
+        .where('w.notice_id', noticeId)
+        .orderBy(['w.id', 'p.position'])
+        .select('t.name', 't.platform_family', 'u.name as unit', 'u.jurisdiction', 'p.category', 'p.text', 'w.extra', 'w.due_on_override')) as {
+        name: string; platform_family: string | null; unit: string; jurisdiction: string | null; category: string; text: string; extra: string; due_on_override: string | null;
+      }[];
+
+    // 序次 / 所属旗区 / 网站全称 / 首页链接地址 / 网站主办者 / 检查发现的主要表现 / 问题页面链接 / 整改完成情况
+    const ordos = await ctx.imports.importFile(fixture('ordos-2026q3-websites.xlsx'), { issuedOn: '2026-10-10' });
+    expect(ordos).toMatchObject({ rows: 5, work_orders: 5, problems: 9, targets_new: 5, units_new: 5, kind: 'website', rejected: [] });
+    const o = await problemsOf(ordos.notice_id!);
+    expect(o.map((p) => p.category)).toEqual([
+      'not_updated', 'empty_column', 'poor_interaction', 'lax_review', 'lax_review', 'wording_error', 'security', 'no_policy_interpretation', 'not_updated',
+    ]);
+    expect(o[0]).toMatchObject({ name: '东胜区人民政府网', unit: '东胜区人民政府办公室', jurisdiction: '东胜区', text: '“通知公告”栏目超过3个月未更新' });
+    // The jurisdiction merged down over three sites.
+    expect(o.find((p) => p.name === '东胜区医疗保障局网站')).toMatchObject({ unit: '东胜区医疗保障局', jurisdiction: '东胜区' });
+    expect(JSON.parse(o[0].extra)).toEqual({ 问题页面链接: 'http://www.ds.gov.cn/tzgg/' });
+
+    // GBK: 序号 / 所属区划 / 新媒体账号名 / 账号运营者 / 发布平台 / 不合规内容 / 整改时限
+    const ningbo = await ctx.imports.importFile(fixture('ningbo-2026q3-newmedia-gbk.csv'), { issuedOn: '2026-10-12' });
+    expect(ningbo).toMatchObject({ rows: 6, work_orders: 5, problems: 8, targets_new: 5, units_new: 4, kind: 'newmedia', encoding: 'gb18030', rejected: [] });
+    const n = await problemsOf(ningbo.notice_id!);
+    expect(n.filter((p) => p.name === '鄞州发布').map((p) => p.platform_family)).toEqual(['wechat', 'wechat', 'toutiao']);
+    expect(n.filter((p) => p.name === '海曙税务').map((p) => [p.unit, p.jurisdiction, p.category])).toEqual([
+      ['国家税务总局宁波市海曙区税务局', '海曙区', 'closure'],
+      ['国家税务总局宁波市海曙区税务局', '海曙区', 'lax_review'],
+    ]);
+    expect(n.find((p) => p.name === '北仑应急')).toMatchObject({ due_on_override: '2026-10-15', category: 'filing' });
+    expect(n.find((p) => p.name === '北仑人社')).toMatchObject({ category: 'security' });
+
+    // Title row, 账号基本情况 over 账号名 / 所在平台 / 开办者, 监测发现 over 错误类型 / 错误表述
+    const jx = await ctx.imports.importFile(fixture('jiangxi-2026-11-newmedia.xlsx'), { issuedOn: '2026-11-20' });
+    expect(jx).toMatchObject({ rows: 3, work_orders: 3, problems: 3, targets_new: 3, units_new: 3, kind: 'newmedia', rejected: [] });
+    const j = await problemsOf(jx.notice_id!);
+    expect(j.map((p) => [p.name, p.platform_family, p.unit, p.jurisdiction, p.category])).toEqual([
+      ['赣州发布', 'wechat', '赣州市人民政府新闻办公室', '赣州市', 'wording_error'],
+      ['赣州卫健', 'weibo', '赣州市卫生健康委员会', '赣州市', 'wording_error'],
+      ['吉安水利', 'douyin', '吉安市水利局', '吉安市', 'not_updated'],
+    ]);
+    expect(j[0].text).toBe('严重表述错误：“中华人民共和国”误写为“中华人民共和”');
+  });
+
   test('websites are matched by address across notices even under another name', async () => {
     await ctx.imports.importFile(fixture('linyi-2021q3-websites.csv'), { docNo: 'A', issuedOn: '2021-06-01' });
     const file = path.join(tmpDir(), 'renamed.csv');

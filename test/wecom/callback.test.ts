@@ -49,6 +49,26 @@ describe('callback layers', () => {
     }
   });
 
+  it('refuses ciphertext with a changed block even though length and receiveid survive (CBC has no MAC)', () => {
+    const creds = simulatorCredentials();
+    const xml = buildXml({ FromUserName: 'zhangsan', MsgType: 'text', Content: `已整改，请复核${'。'.repeat(40)}`, MsgId: '1' });
+    const enc = Buffer.from(encryptMessage(creds.encodingAesKey, xml, creds.corpId), 'base64');
+    // Plaintext block 8 lies inside the Content's CDATA: changing ciphertext block 8 turns it into
+    // random bytes and flips bits in block 9; the length and receiveid are intact.
+    let refused = 0;
+    for (let v = 1; v < 256; v++) {
+      const b = Buffer.from(enc);
+      b[16 * 8 + 3] ^= v;
+      try {
+        decryptMessage(creds.encodingAesKey, b.toString('base64'), creds.corpId);
+      } catch (e) {
+        expect(e).toBeInstanceOf(CipherError);
+        refused += 1;
+      }
+    }
+    expect(refused).toBe(255);
+  });
+
   it('round-trips a message it encrypts itself, with Chinese text', () => {
     const creds = simulatorCredentials();
     const xml = buildXml({ FromUserName: 'zhangsan', MsgType: 'text', Content: '已整改，请复核 <ok> & 完成' });
@@ -79,6 +99,17 @@ describe('callback layers', () => {
     // CDATA is literal; plain text has its predefined entities decoded.
     const m = parseInbound('<xml><FromUserName>a&amp;b</FromUserName><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[x &amp; <y>]]></Content></xml>');
     expect(m).toMatchObject({ fromUserName: 'a&b', msgType: 'text', content: 'x &amp; <y>' });
+  });
+
+  it('keeps a pasted "<!DOCTYPE html>" in a message text, refuses declarations outside CDATA and in the envelope', () => {
+    const html = '<!DOCTYPE html><html><!ENTITY x "y"><body>首页 &nbsp; 已整改</body></html>';
+    const m = parseInbound(buildXml({ FromUserName: 'zhangsan', MsgType: 'text', Content: html, MsgId: '9' }));
+    expect(m.content).toBe(html);
+    expect(() => parseInbound(`<!DOCTYPE xml><xml><FromUserName>a</FromUserName><MsgType>text</MsgType></xml>`)).toThrow(EnvelopeError);
+    expect(() =>
+      parseInbound('<!-- <![CDATA[ --><!DOCTYPE x [<!ENTITY e "z">]><!-- ]]> --><xml><FromUserName>a</FromUserName><MsgType>text</MsgType><Content>&e;</Content></xml>'),
+    ).toThrow(EnvelopeError);
+    expect(() => parseOuterEnvelope(`<xml><Encrypt><![CDATA[<!DOCTYPE html>]]></Encrypt></xml>`)).toThrow(EnvelopeError);
   });
 
   it('applies the replay window, and 0 turns it off', () => {

@@ -11,6 +11,8 @@ import axios from 'axios';
 import { match } from '../../src/chat/router';
 import { startService, type RunningService } from '../../src/service';
 import { testConfig } from '../support/config';
+import { describeEachDb } from '../support/db';
+import { createDb } from '../../src/db/knex';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
   const end = Date.now() + limitMs;
@@ -85,6 +87,10 @@ describe('service in simulator mode', () => {
     const card = await waitFor('the card', async () => (await received('zhangsan')).find((m) => m.msgtype === 'template_card'));
     const click = await http.post(`${svc.baseUrl}/simulator/page/click`, { userid: 'zhangsan', msgid: card.msgid, key: 'review:accept' });
     expect(click.status).toBe(200);
+    // The user's side of the chat shows the button as it was labelled, not its key.
+    const button = card.body.button_list.find((b: { key: string }) => b.key === 'review:accept');
+    const mine = (await http.get(`${svc.baseUrl}/simulator/page/messages`, { params: { userid: 'zhangsan' } })).data.items.filter((i: any) => i.dir === 'out');
+    expect(mine.at(-1)).toMatchObject({ kind: 'card_click', text: button.text });
     await waitFor('the updated card', async () =>
       (await received('zhangsan')).find((m) => m.msgid === card.msgid && m.replacedName === '已通过'),
     );
@@ -117,6 +123,71 @@ describe('service in simulator mode', () => {
     expect((await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'u1', mime: 'text/html', dataBase64: 'PGI+' })).status).toBe(400);
     expect(await svc.ctx.inbound.count()).toBe(before);
   });
+});
+
+describeEachDb('the simulator after a restart', (get) => {
+  it('shows the chat history and its cards still work, as a WeCom client would', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-restart-'));
+    const http = axios.create({ validateStatus: () => true, proxy: false });
+    // The same database for both runs (SQLite: a file, as `npm start` uses; PostgreSQL: a schema).
+    const db = get().kind === 'sqlite' ? createDb(`sqlite:${path.join(dir, 'db.sqlite')}`) : get().db;
+    const config = testConfig({ PORT: '0', MEDIA_DIR: path.join(dir, 'media') });
+    const start = () => startService(config, { db, pollIntervalMs: 50, registerHandlers: handlers });
+    const handlers = (chat: import('../../src/chat/router').ChatRouter) =>
+      chat
+        .on('card', match.command('卡片'), (m, ctx) =>
+          ctx.reply({
+            msgtype: 'template_card',
+            template_card: {
+              card_type: 'button_interaction',
+              main_title: { title: '整改复核' },
+              task_id: `task_${m.id}`,
+              button_list: [{ text: '通过', style: 1, key: 'review:accept' }],
+            },
+          }),
+        )
+        .on('click', match.cardEvent('review:'), async (m, ctx) => {
+          await ctx.updateCard('已通过');
+          await ctx.reply(`你点击了 ${m.eventKey}`);
+        })
+        .fallback((m, ctx) => ctx.reply(`收到：${m.content ?? m.msgType}`));
+    const items = async (svc: RunningService) => (await http.get(`${svc.baseUrl}/simulator/page/messages`, { params: { userid: 'wangwu' } })).data.items as any[];
+    let svc = await start();
+    let msgid: string;
+    let mediaId: string;
+    try {
+      expect((await http.post(`${svc.baseUrl}/simulator/page/text`, { userid: 'wangwu', content: '卡片' })).status).toBe(200);
+      const s = svc;
+      msgid = (await waitFor('the card', async () => (await items(s)).find((m) => m.msgtype === 'template_card'))).msgid;
+      const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
+      const img = await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'wangwu', name: 'a.png', mime: 'image/png', dataBase64: png.toString('base64') });
+      mediaId = img.data.mediaId;
+      await waitFor('the image reply', async () => (await items(s)).find((m) => m.dir === 'in' && m.body?.content === '收到：image'));
+    } finally {
+      await svc.stop();
+    }
+
+    svc = await start();
+    try {
+      const before = await items(svc);
+      expect(before.map((m) => (m.dir === 'out' ? `我:${m.kind}:${m.text ?? ''}` : `机器人:${m.msgtype}`))).toEqual([
+        '我:text:卡片',
+        '机器人:template_card',
+        '我:image:',
+        '机器人:text',
+      ]);
+      expect((await http.get(`${svc.baseUrl}/simulator/page/media/${mediaId}`)).status).toBe(200);
+      // The card sent before the restart can still be clicked, and is updated.
+      expect((await http.post(`${svc.baseUrl}/simulator/page/click`, { userid: 'wangwu', msgid, key: 'review:accept' })).status).toBe(200);
+      const s = svc;
+      await waitFor('the updated card', async () => (await items(s)).find((m) => m.msgid === msgid && m.replacedName === '已通过'));
+      await waitFor('the click reply', async () => (await items(s)).find((m) => m.body?.content === '你点击了 review:accept'));
+    } finally {
+      await svc.stop();
+      if (db !== get().db) await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
 });
 
 describe('npm start without credentials', () => {

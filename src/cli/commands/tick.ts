@@ -24,7 +24,7 @@ export function registerTick(program: Command): void {
       runWithContext(async (ctx) => {
         const at = opts.at ? parseInstant(opts.at, ctx.config.businessTz) : ctx.clock.now();
         if (!at) throw new CliError(`--at 不是有效的 ISO-8601 时刻：“${opts.at}”`, 2);
-        const report = await new JobRunner(ctx, buildJobs(ctx), 'cli').tick(at);
+        const report = await new JobRunner(ctx, buildJobs(ctx), `cli-${process.pid}-${Date.now().toString(36)}`).tick(at);
         const failed = report.jobs.filter((j) => j.status === 'failed');
         if (failed.length) process.exitCode = 1;
         return () =>

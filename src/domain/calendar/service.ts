@@ -26,6 +26,11 @@ export class CalendarService {
     return this.reload();
   }
 
+  /** The last snapshot, without reloading (for use inside a transaction); null before the first load. */
+  peek(): WorkCalendar | null {
+    return this.snapshot;
+  }
+
   reload(): Promise<WorkCalendar> {
     // Single flight: concurrent callers share one load.
     this.loading ??= (async () => {

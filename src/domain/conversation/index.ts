@@ -10,9 +10,10 @@ import type { EventLog } from '../events/events';
 import { MessageTemplates } from '../messages/templates';
 import type { OutboxStore } from '../outbox/store';
 import type { WorkOrderStore } from '../workorders/store';
+import type { QuietPolicy } from '../followup/quiet-policy';
 import { Messenger } from './messenger';
 import { NotificationService } from './notifications';
-import { ConversationService } from './service';
+import { ConversationService, type ConsoleLinks } from './service';
 import { ConversationStates } from './states';
 import { OrderViews } from './views';
 
@@ -27,6 +28,9 @@ export interface ConversationDeps {
   deadlineSettings: DeadlineSettings;
   calendar: CalendarService;
   cards: boolean;
+  /** Quiet hours for every message the bot sends (null: none). */
+  quiet?: QuietPolicy | null;
+  links?: ConsoleLinks;
 }
 
 export interface ConversationServices {
@@ -40,7 +44,7 @@ export interface ConversationServices {
 export function buildConversation(d: ConversationDeps): ConversationServices {
   const contacts = new ContactsService(d.db, d.events, d.clock);
   const templates = new MessageTemplates(d.db, d.events, d.clock);
-  const messenger = new Messenger(d.outbox, d.clock);
+  const messenger = new Messenger(d.outbox, d.clock, d.quiet ?? null);
   const views = new OrderViews(d.db);
   const notifications = new NotificationService(
     d.db, views, contacts, templates, messenger, d.workOrders, d.deadlineRules, d.calendar, d.events, d.clock, d.logger,
@@ -48,7 +52,7 @@ export function buildConversation(d: ConversationDeps): ConversationServices {
   );
   const conversation = new ConversationService(
     d.db, views, contacts, templates, messenger, d.workOrders, new ConversationStates(d.db), notifications, d.events, d.clock,
-    d.deadlineSettings.zone, d.deadlineSettings.cutoff,
+    d.deadlineSettings.zone, d.deadlineSettings.cutoff, d.links,
   );
   return { contacts, templates, messenger, notifications, conversation };
 }

@@ -113,7 +113,8 @@ export class NotificationService {
     const to = opts.primaries ?? (o.unitId === null ? [] : await this.contacts.primaries(o.unitId));
     if (!to.length) return 'no_contact';
     const round = opts.asRejected?.round ?? (await this.round(o.id));
-    const due = await this.deadline(o, this.clock.now());
+    // The deadline counts from delivery: outside working hours the card waits for the morning.
+    const due = await this.deadline(o, await this.messenger.sendableAt(NOTIFY_PURPOSE, this.clock.now()));
     let reason: string | null = opts.asRejected?.reason ?? null;
     if (o.state === 'rejected' && !opts.asRejected) {
       const r = await this.db('replies')
@@ -240,34 +241,44 @@ export class NotificationService {
       count: group.length,
       codes: group.length > 5 ? `${group.slice(0, 5).map((o) => o.code).join('、')} 等` : group.map((o) => o.code).join('、'),
     });
-    let created = false;
-    for (const a of admins) {
-      const r = await this.messenger.send({
-        key: `admin:nocontact:${first.noticeId}:${first.unitId ?? 'none'}:${a.userid}`,
-        touser: a.userid,
-        purpose: 'admin_notice',
-        contactId: a.id,
-        message: text,
-      });
-      created ||= r.created;
-    }
-    const known = await this.db('events')
-      .where({ type: 'unit.no_contact', notice_id: first.noticeId })
-      .andWhere((w) => (first.unitId === null ? w.whereNull('unit_id') : w.where('unit_id', first.unitId)))
-      .first('id');
-    if (!known) {
-      await this.events.append({
-        type: 'unit.no_contact',
-        actor: 'system',
-        at: this.clock.now(),
-        noticeId: first.noticeId,
-        unitId: first.unitId,
-        data: { unit, workOrders: group.map((o) => o.code), admins: admins.map((a) => a.userid) },
-      });
-      if (!admins.length) this.logger.error({ unit, notice: first.docNo }, `单位“${unit}”没有可送达的主联系人，且没有可通知的管理员`);
-      return true;
-    }
-    return created;
+    // One transaction for the admins' messages and the event: an instance doing the same at the
+    // same moment waits on the messages' keys until this commits, then sees the event.
+    return this.db.transaction(async (trx) => {
+      let created = false;
+      for (const a of admins) {
+        const r = await this.messenger.send(
+          {
+            key: `admin:nocontact:${first.noticeId}:${first.unitId ?? 'none'}:${a.userid}`,
+            touser: a.userid,
+            purpose: 'admin_notice',
+            contactId: a.id,
+            message: text,
+          },
+          trx,
+        );
+        created ||= r.created;
+      }
+      const known = await trx('events')
+        .where({ type: 'unit.no_contact', notice_id: first.noticeId })
+        .andWhere((w) => (first.unitId === null ? w.whereNull('unit_id') : w.where('unit_id', first.unitId)))
+        .first('id');
+      if (!known) {
+        await this.events.append(
+          {
+            type: 'unit.no_contact',
+            actor: 'system',
+            at: this.clock.now(),
+            noticeId: first.noticeId,
+            unitId: first.unitId,
+            data: { unit, workOrders: group.map((o) => o.code), admins: admins.map((a) => a.userid) },
+          },
+          trx,
+        );
+        if (!admins.length) this.logger.error({ unit, notice: first.docNo }, `单位“${unit}”没有可送达的主联系人，且没有可通知的管理员`);
+        return true;
+      }
+      return created;
+    });
   }
 
   /**

@@ -28,6 +28,11 @@ export interface Actor {
   inboundId: number;
 }
 
+/** Where users reach the console (PUBLIC_URL, or the simulator's own address); null: no links. */
+export interface ConsoleLinks {
+  consoleBase: string | null;
+}
+
 export type ReplyKind = 'rectified' | 'extension' | 'dispute';
 
 const UNIT_ROLES = new Set(['primary', 'backup', 'leader']);
@@ -47,6 +52,7 @@ export class ConversationService {
     private readonly clock: Clock,
     private readonly zone: string,
     private readonly cutoff: string,
+    private readonly links: ConsoleLinks = { consoleBase: null },
   ) {}
 
   // ------------------------------------------------------------------------------------ helpers
@@ -239,6 +245,7 @@ export class ConversationService {
             due: this.fmt(o.dueAt),
             requestedDueOn: r.requestedDueOn,
             late: r.late,
+            detailUrl: this.links.consoleBase ? `${this.links.consoleBase}/admin/#/work-orders/${o.id}` : null,
           }),
         },
         trx,
@@ -589,7 +596,7 @@ export class ConversationService {
     const row = await trx('work_orders').where({ id: o.id }).first('version', 'due_at');
     const n = await trx('work_orders')
       .where({ id: o.id, version: row.version })
-      .update({ due_at: due.getTime(), overdue: false, overdue_at: null, updated_at: now.getTime(), version: Number(row.version) + 1 });
+      .update({ due_at: due.getTime(), overdue: false, overdue_at: null, escalation_step: 0, updated_at: now.getTime(), version: Number(row.version) + 1 });
     if (n !== 1) throw new Error(`工单 ${o.code} 已被同时修改，请重试`);
     await this.events.append(
       {

@@ -153,6 +153,18 @@ export class OrderViews {
     return this.withProblems(rows);
   }
 
+  /** Orders by id (in the order given; missing ids left out). */
+  async byIds(ids: number[]): Promise<OrderView[]> {
+    if (!ids.length) return [];
+    const out: OrderView[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      out.push(...(await this.withProblems(await base(this.db).whereIn('w.id', part))));
+    }
+    const byId = new Map(out.map((o) => [o.id, o]));
+    return ids.map((id) => byId.get(id)).filter((o): o is OrderView => o !== undefined);
+  }
+
   /** Replies waiting for review, of these units (null: all units). */
   async pendingReplies(unitIds: number[] | null, replyId?: number): Promise<PendingReplyView[]> {
     const q = this.db('replies as r').join('work_orders as w', 'w.id', 'r.work_order_id').where('r.review_state', 'pending').orderBy('r.id').select('r.*');

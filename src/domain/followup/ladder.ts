@@ -4,7 +4,9 @@
  * (分管领导) and the supervisor, one working day apart. A reply stops the ladder.
  */
 import type { WorkCalendar } from '../calendar/calendar';
+import { DateTime } from 'luxon';
 import { businessDate } from '../calendar/dates';
+import { nextSendable, type WorkHours } from './quiet-hours';
 import { ROLE_LABELS } from '../contacts/parse';
 
 export const LADDER_ROLES = ['primary', 'backup', 'leader', 'supervisor'] as const;
@@ -75,22 +77,38 @@ export function formatLadder(steps: LadderStep[]): string {
 }
 
 /**
- * The ladder steps (1-based: step k is ladder[k-1]) that are due at `now` for an order overdue
- * since `overdueAt` whose last step sent is `doneStep` (0: none). After downtime, every step
- * missed is due at once, so each person who should know by now is told.
+ * When each step of the ladder falls, for an order that went overdue at `overdueAt`: the first
+ * step at the first sendable instant (at once within working hours, else the next working
+ * morning), each later step that many working days after it, at the same time of day. So with
+ * the default ladder and an 18:00 cutoff: the primary contact the next working morning, the
+ * backup a working day later, then the leader, then the supervisor.
  */
-export function dueLadderSteps(
+export function ladderSchedule(
   ladder: LadderStep[],
   overdueAt: Date,
-  now: Date,
-  doneStep: number,
   calendar: WorkCalendar,
   zone: string,
-): number[] {
-  const elapsed = calendar.workingDaysBetween(businessDate(overdueAt, zone), businessDate(now, zone));
+  hours: WorkHours | null,
+): Date[] {
+  const first = hours ? nextSendable(overdueAt, calendar, zone, hours) : overdueAt;
+  const day = businessDate(first, zone);
+  const time = DateTime.fromJSDate(first, { zone }).toFormat('HH:mm:ss.SSS');
+  return ladder.map((step) => {
+    if (step.afterWorkingDays === 0) return first;
+    const d = calendar.addWorkingDays(calendar.workdayOnOrAfter(day), step.afterWorkingDays);
+    return DateTime.fromISO(`${d}T${time}`, { zone }).toJSDate();
+  });
+}
+
+/**
+ * The steps (1-based: step k is ladder[k-1]) due at `now` when steps up to `doneStep` (0: none)
+ * were taken. After downtime, every step missed is due at once, so each person who should know
+ * by now is told.
+ */
+export function dueLadderSteps(schedule: Date[], now: Date, doneStep: number): number[] {
   const due: number[] = [];
-  for (let k = doneStep + 1; k <= ladder.length; k++) {
-    if (ladder[k - 1].afterWorkingDays <= elapsed) due.push(k);
+  for (let k = doneStep + 1; k <= schedule.length; k++) {
+    if (schedule[k - 1].getTime() <= now.getTime()) due.push(k);
     else break;
   }
   return due;

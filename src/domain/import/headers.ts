@@ -129,18 +129,22 @@ export const KNOWN_HEADERS: ReadonlySet<string> = new Set(Object.keys(EXACT));
 
 /** Keyword rules, tried in order when no exact spelling matched. */
 const RULES: [RegExp, ColumnRole][] = [
-  [/^(序号|编号|no\.?|#)$/, 'seq'],
+  [/^(序号|编号|序次|次序|顺序号|no\.?|#)$/, 'seq'],
   [/(期限|时限|截止|完成时间|办结时间)/, 'due'],
-  [/(整改(结果|情况|措施|反馈|落实|进展)|复核|复查)/, 'extra'],
+  [/(整改(结果|情况|措施|反馈|落实|进展|完成)|复核|复查)/, 'extra'],
   [/(数|数量|率|占比|得分|分数|分值|合计)$/, 'extra'],
   [/(主管单位|主管部门)/, 'extra'],
-  [/(问题|扣分|不合格|存在不足|错误内容|错敏)/, 'problem'],
+  // Where a finding was seen (its page, link, screenshot, time), not the finding itself.
+  [/(问题|错误|违规).*(链接|网址|地址|url|截图|页面|位置|出处|时间|日期)$/, 'extra'],
+  [/^正确/, 'extra'],
+  [/(问题|扣分|不合格|不合规|不规范|不达标|违规|存在不足|错误|错敏|表现|(检查|监测|抽查|巡查|检测)发现)/, 'problem'],
   [/(备注|说明|标识码|原始id|账号id|^id$)/, 'extra'],
   [/(地址|网址|域名|url|链接|首页)/, 'address'],
   [/(栏目|专栏|频道)/, 'column'],
-  [/(辖区|县\(市|县市区|县\(区\)|县区|区县|市直|地区|区域|属地|行政区|市州|县市)/, 'jurisdiction'],
+  [/(辖区|县\(市|县市区|县\(区\)|县区|区县|旗区|旗县|市直|地区|地市|盟市|区域|区划|属地|行政区|市州|县市|镇街)/, 'jurisdiction'],
   [/(类型|平台|渠道|载体|类别)/, 'platform'],
-  [/(单位|主体|部门|机构|机关)/, 'unit'],
+  // 单位/主体… and the person-like words of filings: 主办者, 开办者, 运营者 (网站主办者, 账号运营者).
+  [/(单位|主体|部门|机构|机关|(主办|开办|开设|运营|举办)(者|方))/, 'unit'],
   [/(名称|账号|帐号|网站|新媒体|公众号|微博|站点|昵称|号名)/, 'name'],
 ];
 

@@ -84,6 +84,14 @@ export interface ParseOptions {
 /** How many rows at the top of a sheet are searched for its header. */
 const HEADER_SCAN_ROWS = 200;
 
+/**
+ * The longest problem cell (characters). Longer text is no notice's problem list, and splitting
+ * it costs more than linear time (a 1 MB cell took minutes).
+ */
+export const MAX_PROBLEM_CHARS = 10_000;
+/** The longest platform cell ("微信公众号、微博、抖音…"). */
+export const MAX_PLATFORM_CHARS = 200;
+
 const FOOTNOTE = /^(注|备注|说明|合计|总计|小计|填表|制表|审核人|审核|附件|联系人|联系电话|来源)\s*[:：\d、.]?/u;
 
 export async function parseNoticeFile(file: string, options: ParseOptions): Promise<ParsedNotice> {
@@ -153,7 +161,9 @@ class TableParser {
     let firstStrong: { layout: HeaderLayout; at: number; score: number } | null = null;
     let bestUnusable: { layout: HeaderLayout; at: number; score: number } | null = null;
     for (let i = 0; i < rows.length; i++) {
-      if (rows[i].cells.filter((c) => c.trim()).length < 2) continue;
+      const filled = rows[i].cells.map((c) => c.trim()).filter(Boolean);
+      // One text, or a title merged across the table (every cell reads the master's text).
+      if (filled.length < 2 || filled.every((c) => c === filled[0])) continue;
       const candidates = [layoutOf([rows[i].cells], this.options.map)];
       if (i + 1 < rows.length && this.isSubHeader(rows[i + 1].cells)) {
         candidates.push(layoutOf([rows[i].cells, rows[i + 1].cells], this.options.map));
@@ -174,6 +184,12 @@ class TableParser {
     }
     if (firstStrong) best = firstStrong;
     const sheet = this.sheet!;
+    if (!best && rows.every((r) => r.cells.every((c) => !c.trim()))) {
+      // Nothing but blank lines (or an empty JSON array): say that, not which columns are missing.
+      sheet.skipped = `${sheet.name ? `工作表“${sheet.name}”` : '文件'}中没有任何内容（只有空行）`;
+      this.layout = NO_LAYOUT;
+      return;
+    }
     if (!best) {
       const shown = bestUnusable ?? (rows.length ? { layout: layoutOf([rows[0].cells]), at: 0, score: 0 } : null);
       sheet.headers = shown ? shown.layout.headers.filter((h) => h) : [];
@@ -206,7 +222,7 @@ class TableParser {
     if (layout === NO_LAYOUT) return;
     const cells = row.cells.map((c) => (c ?? '').trim());
     const filled = cells.filter(Boolean);
-    if (filled.length === 0) return;
+    if (filled.length === 0 && !row.formulaIssues?.size) return;
     // A repeated header (page breaks in a converted PDF) is skipped; the header of a second
     // table with other columns replaces the current one.
     if (this.isHeaderRow(cells)) {
@@ -265,6 +281,8 @@ class TableParser {
     else if (/^[\d.,%％\s-]+$/.test(problemText)) {
       errors.push(`问题列只有数字“${problemText}”，这一行像是汇总表的内容，不是被通报的对象`);
     }
+    if (problemText.length > MAX_PROBLEM_CHARS) errors.push(`问题描述过长（超过 ${MAX_PROBLEM_CHARS} 字）`);
+    if (get(f.platform).length > MAX_PLATFORM_CHARS) errors.push(`平台/账号类型过长（超过 ${MAX_PLATFORM_CHARS} 字）`);
     if (name.length > 300) errors.push('名称过长（超过 300 字）');
     const unitDisplay = unitName || (kind === 'column' ? site ?? '' : name);
     if (unitDisplay.length > 200) errors.push('单位名称过长（超过 200 字）');
@@ -277,6 +295,12 @@ class TableParser {
     }
     const address = cleanText(get(f.address)) || null;
     if (address && address.length > 500) errors.push('地址过长（超过 500 字）');
+    // A formula without a usable result in a column we read: say so first (it reads as empty).
+    const read = new Set(
+      [f.name, f.unit, f.column, f.platform, f.address, f.jurisdiction, f.due, ...layout.problemColumns].filter((i): i is number => i !== undefined),
+    );
+    const formulas = [...(row.formulaIssues ?? [])].filter(([i]) => read.has(i));
+    errors.unshift(...formulas.map(([i, why]) => `列“${layout.headers[i] || `第 ${i + 1} 列`}”${why}`));
     if (errors.length) {
       reject(errors.join('；'));
       return;

@@ -29,12 +29,23 @@ interface Piece {
   before: 'hard' | 'soft' | 'start';
 }
 
+/** A numbered item's prefix at the start of `s` (1. 1、 1) (1) ① 一、) and its number. */
+const ITEM = /^(?:(\d{1,2})[.．、)）](?!\d)|[(（](\d{1,2})[)）]|([①-⑳])|([一二三四五六七八九十])[、.．])/;
+function itemAt(s: string): { length: number; n: number } | null {
+  const m = ITEM.exec(s);
+  if (!m) return null;
+  const n = m[1] ?? m[2] ? Number(m[1] ?? m[2]) : m[3] ? m[3].charCodeAt(0) - 0x2460 + 1 : '一二三四五六七八九十'.indexOf(m[4]) + 1;
+  return { length: m[0].length, n };
+}
+
 function tokenize(cell: string): Piece[] {
   const s = cell.replace(/\r\n?/g, '\n');
   const pieces: Piece[] = [];
   let depth = 0;
   let cur = '';
   let before: Piece['before'] = 'start';
+  /** The number the next numbered item would carry, once a list has started. */
+  let nextItem: number | null = null;
   const push = (next: Piece['before']) => {
     pieces.push({ text: cur, before });
     cur = '';
@@ -42,17 +53,23 @@ function tokenize(cell: string): Piece[] {
   };
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
-    // A numbered item starts a new problem (after a space or punctuation).
-    const numbered =
-      depth === 0 &&
-      cur.trim() !== '' &&
-      (/[\s。；;，,、:：]/.test(s[i - 1]) || /[①-⑳]/.test(ch)) &&
-      NUMBERED.test(s.slice(i, i + 4));
+    // A numbered item starts a new problem: at the start of a piece, after a space or
+    // punctuation, or anywhere when it carries the next number of the list ("1、…2、…",
+    // "（1）…（2）…"). Its prefix is dropped, so the 、 of "1、" does not split.
+    const item = depth === 0 ? itemAt(s.slice(i, i + 4)) : null;
+    if (item) {
+      const atStart = cur.trim() === '';
+      const afterSep = /[\s。；;，,、:：]/.test(s[i - 1] ?? '');
+      if (atStart || afterSep || item.n === nextItem || /[①-⑳]/.test(ch)) {
+        if (!atStart) push('hard');
+        nextItem = item.n + 1;
+        i += item.length - 1;
+        continue;
+      }
+    }
     if (OPEN.includes(ch)) depth++;
     else if (CLOSE.includes(ch)) depth = Math.max(0, depth - 1);
-    if (numbered) {
-      push('hard');
-    } else if (depth === 0 && HARD.has(ch)) {
+    if (depth === 0 && HARD.has(ch)) {
       push('hard');
       continue;
     } else if (depth === 0 && SOFT.has(ch)) {

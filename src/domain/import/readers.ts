@@ -18,6 +18,11 @@ export interface RawRow {
   /** 1-based line (CSV: first physical line of the record; XLSX: row number; JSON: item number). */
   line: number;
   cells: string[];
+  /**
+   * XLSX: cells that hold a formula without a usable cached result (0-based column → why, in
+   * Chinese). Formulas are never evaluated: the importer reads what Excel/WPS saved.
+   */
+  formulaIssues?: Map<number, string>;
 }
 
 /** JSON input has its keys as headers: the reader yields a synthetic header row first. */
@@ -191,6 +196,37 @@ export function cellText(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Why a formula cell has no text to import, or null: Excel and WPS save each formula's last
+ * result next to it, and that result is what we read. A file written by a program may have none,
+ * or the result may be an error value (#DIV/0!, #N/A, #REF!).
+ */
+export function formulaIssue(value: unknown): string | null {
+  if (!value || typeof value !== 'object' || value instanceof Date) return null;
+  const v = value as Record<string, unknown>;
+  if (!('formula' in v) && !('sharedFormula' in v)) return null;
+  const shown = typeof v.formula === 'string' ? `（=${v.formula.slice(0, 40)}${v.formula.length > 40 ? '…' : ''}）` : '';
+  const result = v.result;
+  if (result === undefined || result === null) {
+    return `是公式${shown}，文件中没有保存计算结果：请用 Excel/WPS 打开并保存后再导入，或把公式转为数值`;
+  }
+  if (typeof result === 'object' && !(result instanceof Date) && 'error' in (result as Record<string, unknown>)) {
+    return `是公式${shown}，计算结果为错误值 ${String((result as { error: unknown }).error)}`;
+  }
+  return null;
+}
+
+function rowOf(sheet: string, line: number, values: unknown[]): RawRow {
+  const cells: string[] = [];
+  let issues: Map<number, string> | undefined;
+  values.forEach((value, i) => {
+    cells.push(cellText(value));
+    const why = formulaIssue(value);
+    if (why) (issues ??= new Map()).set(i, why);
+  });
+  return issues ? { sheet, line, cells, formulaIssues: issues } : { sheet, line, cells };
+}
+
 /** exceljs takes ~0.4 s to load: only when a file is a workbook. */
 async function loadExcelJs(): Promise<typeof ExcelJSModule> {
   const mod = await import('exceljs');
@@ -213,10 +249,10 @@ async function xlsxRowsFull(file: string, sheetName?: string): Promise<AsyncIter
       const width = ws.columnCount;
       for (let r = 1; r <= ws.rowCount; r++) {
         const row = ws.getRow(r);
-        const cells: string[] = [];
+        const values: unknown[] = [];
         // Merged cells: every cell of a merge reads the master's value (exceljs proxies it).
-        for (let c = 1; c <= width; c++) cells.push(cellText(row.getCell(c).value));
-        yield { sheet: ws.name, line: r, cells };
+        for (let c = 1; c <= width; c++) values.push(row.getCell(c).value);
+        yield rowOf(ws.name, r, values);
       }
     }
   })();
@@ -253,9 +289,7 @@ function xlsxRowsStreaming(file: string, sheetName?: string): AsyncIterable<RawR
         found = true;
         for await (const row of ws) {
           const values = (row.values as unknown[]) ?? [];
-          const cells: string[] = [];
-          for (let c = 1; c < values.length; c++) cells.push(cellText(values[c]));
-          yield { sheet: name, line: row.number, cells };
+          yield rowOf(name, row.number, Array.from({ length: Math.max(0, values.length - 1) }, (_, i) => values[i + 1]));
         }
       }
     } catch (e) {

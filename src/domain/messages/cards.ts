@@ -53,6 +53,8 @@ export function clip(s: string, max: number): string {
 export interface CardField {
   key: string;
   value: string;
+  /** Makes the field a link (horizontal_content_list type 1). */
+  url?: string;
 }
 export interface CardButton {
   text: string;
@@ -77,7 +79,9 @@ export function buildCard(spec: CardSpec): OutgoingMessage {
     card_type: 'button_interaction',
     main_title: { title: clip(spec.title, 36), ...(spec.desc ? { desc: clip(spec.desc, 44) } : {}) },
     task_id: spec.taskId,
-    horizontal_content_list: spec.fields.slice(0, 6).map((f) => ({ keyname: clip(f.key, 5), value: clip(f.value || '—', 30) })),
+    horizontal_content_list: spec.fields
+      .slice(0, 6)
+      .map((f) => ({ keyname: clip(f.key, 5), value: clip(f.value || '—', 30), ...(f.url ? { type: 1, url: f.url } : {}) })),
     button_list: spec.buttons.map((b) => ({ text: clip(b.text, 10), style: b.style ?? 1, key: b.key })),
   };
   if (spec.subtitle) card.sub_title_text = clip(spec.subtitle, 120);
@@ -134,6 +138,8 @@ export interface ReviewCardInput {
   due: string;
   requestedDueOn?: string | null;
   late?: boolean;
+  /** The order's page in the console (its evidence images), when the console's address is known. */
+  detailUrl?: string | null;
 }
 
 /** The supervisor's card: the reply and its evidence, with 通过 / 退回 (or 同意 / 不同意). */
@@ -144,7 +150,11 @@ export function reviewCard(c: ReviewCardInput): OutgoingMessage {
     { key: '提交时间', value: c.submittedAt + (c.late ? '（逾期）' : '') },
     { key: '原期限', value: c.due },
   ];
-  if (c.kind === 'rectified') fields.push({ key: '截图', value: `${c.evidenceCount} 张` });
+  if (c.kind === 'rectified') {
+    fields.push(
+      c.detailUrl && c.evidenceCount > 0 ? { key: '截图', value: `${c.evidenceCount} 张（点击查看）`, url: c.detailUrl } : { key: '截图', value: `${c.evidenceCount} 张` },
+    );
+  }
   if (c.kind === 'extension') fields.push({ key: '申请延至', value: c.requestedDueOn ?? '未注明' });
   const [ok, no] =
     c.kind === 'rectified' ? ['通过', '退回'] : c.kind === 'extension' ? ['同意延期', '不同意'] : ['异议成立', '异议不成立'];

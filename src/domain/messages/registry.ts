@@ -121,6 +121,64 @@ def('supervisor.pending_none', '“待审核”：没有待审核事项', '目�
 def('supervisor.overdue', '“逾期”', '逾期未整改工单（{count} 张）：\n{lines}');
 def('supervisor.overdue_none', '“逾期”：没有逾期工单', '目前没有逾期未整改的工单。');
 
+// ------------------------------------------------------------------------ reminders and ladder
+def(
+  'remind.due_day',
+  '到期当天上午的整改提醒（尚未反馈的工单）',
+  '【整改提醒】工单 {code}（{target}）的整改期限为今天 {due}，目前尚未收到整改反馈。请按期整改后回复“已整改 {code} 整改说明”，可附截图。',
+);
+def(
+  'remind.before',
+  '截止前的整改提醒（尚未反馈的工单）',
+  '【整改提醒】工单 {code}（{target}）将于 {due} 到期，目前尚未收到整改反馈。请尽快整改后回复“已整改 {code} 整改说明”；如确需延期，请回复“申请延期 {code} 理由”。',
+);
+def(
+  'ladder.primary',
+  '逾期升级第一级：告知主联系人工单已逾期',
+  '【逾期提醒】工单 {code}（{target}）已超过整改期限 {due}，仍未收到整改反馈。请立即整改并回复“已整改 {code} 整改说明”。',
+);
+def(
+  'ladder.backup',
+  '逾期升级：告知AB角联系人',
+  '【逾期督办】“{unit}”的工单 {code}（{target}）已逾期 {days} 个工作日（期限 {due}），主联系人尚未反馈。您是该单位的AB角联系人，请协助督促整改，并回复“已整改 {code} 整改说明”。',
+);
+def(
+  'ladder.leader',
+  '逾期升级：告知分管领导',
+  '【逾期督办】“{unit}”的工单 {code}（{target}）已逾期 {days} 个工作日（期限 {due}），经提醒仍未整改反馈。请您督促本单位尽快办理。',
+);
+def(
+  'ladder.supervisor',
+  '逾期升级：告知督办人（主管单位）',
+  '【逾期升级】“{unit}”的工单 {code}（{target}）已逾期 {days} 个工作日（期限 {due}），已逐级提醒联系人、AB角和分管领导，仍未反馈，请督办。',
+);
+
+// ---------------------------------------------------------------------------- repeat offenders
+def(
+  'repeat.target',
+  '告知督办人和管理员：同一对象年内被通报达到次数',
+  '【重复通报】{kind}“{target}”（{platform}，{unit}）{year}年内已被通报 {count} 次（含《{notice_title}》{doc_no}），按规定拟{action}。请督办处理，并在管理后台“升级处理”中登记采取的措施。',
+);
+def(
+  'repeat.unit',
+  '告知督办人和管理员：同一单位年内在多份通报中被通报',
+  '【重复通报】“{unit}”{year}年内已在 {count} 份通报中被通报（含《{notice_title}》{doc_no}），按规定拟{action}。请督办处理，并在管理后台“升级处理”中登记采取的措施。',
+);
+
+// --------------------------------------------------------------------------------------- digests
+def('digest.header', '督办日报的开头（督办人：所辖单位）', '【督办日报】{date}，您所督办单位的工单情况：');
+def('digest.header_admin', '督办日报的开头（管理员：全市）', '【督办日报 · 全市】{date}，全市工单情况：');
+def('digest.overdue', '日报：逾期未整改一节的标题', '逾期未整改（{count} 张，按逾期时间排序）：');
+def('digest.overdue_line', '日报：逾期工单一行', '{n}. 工单 {code} {unit} · {target}，逾期 {days} 个工作日');
+def('digest.due_today', '日报：今日到期一节的标题', '今日到期（{count} 张，截止 {cutoff}）：');
+def('digest.due_line', '日报：今日到期一行', '{n}. 工单 {code} {unit} · {target}');
+def('digest.pending', '日报：待审核一节的标题', '待审核（{count} 项）：');
+def('digest.pending_line', '日报：待审核一行', '{n}. 工单 {code} {unit} · {kind}{late}');
+def('digest.repeat', '日报：重复通报一节的标题', '重复通报待处理（{count} 项）：');
+def('digest.repeat_line', '日报：重复通报一行', '{n}. {subject}，{year}年内通报 {count} 次，拟{action}');
+def('digest.more', '日报：一节列不下时', '……另有 {count} 项，请在管理后台查看。');
+def('digest.footer', '日报的结尾', '发送“逾期”或“待审核”可查看详情。');
+
 // ----------------------------------------------------------------------------------------- errors
 def('error.no_order', '找不到工单编号', '未找到工单 {code}，请核对编号（发送“我的工单”可查看）。');
 def('error.not_yours', '工单不属于该联系人的单位', '工单 {code} 不属于您负责的单位，无法办理。');

@@ -164,7 +164,10 @@ export class OutboxSender {
     const retryable = c.kind === 'retry' || c.kind === 'token';
     if (retryable && attempt < this.maxAttempts) {
       const next = new Date(at.getTime() + backoffMs(attempt, this.options.backoffBaseMs, this.options.backoffCapMs));
-      await this.store.markRetry(row.id, this.workerId, { errcode, error: message, nextAttemptAt: next, maybeSent: c.ambiguous, at });
+      // Sticky: a definite failure now says nothing about an earlier attempt whose outcome was
+      // unknown (it may have been delivered), so the duplicate check stays on for the row.
+      const maybeSent = c.ambiguous || row.maybeSent;
+      await this.store.markRetry(row.id, this.workerId, { errcode, error: message, nextAttemptAt: next, maybeSent, at });
       this.logger.warn({ outbox: row.id, errcode, attempt, next: next.toISOString() }, '企业微信发送失败，稍后重试');
       return 'retry';
     }
@@ -226,9 +229,15 @@ export class OutboxSender {
       });
     }
     this.logger.warn({ userid, outbox: row.id, why }, '联系人在企业微信中无法送达，已标记');
+    // Admins are told when a contact becomes unreachable, not again for every later message to it
+    // (those fail the same way until someone fixes the contact). A userid that is no contact at all
+    // is reported each time: there is nothing to mark.
+    if (changed.length === 0 && (await this.contacts.byUserid(userid)).length > 0) return;
     await this.notifyAdmins(
       `unreachable:${userid}:${row.id}`,
-      `【系统提醒】联系人 ${changed[0]?.name ?? ''}（企业微信账号 ${userid}）无法接收消息（${why}），已标记为不可达。请核对通讯录后更新联系人。`,
+      changed.length > 0
+        ? `【系统提醒】联系人 ${changed[0].name ?? ''}（企业微信账号 ${userid}）无法接收消息（${why}），已标记为不可达。请核对通讯录后更新联系人。`
+        : `【系统提醒】企业微信账号 ${userid} 无法接收消息（${why}，消息 #${row.id}），该账号不在联系人中。请核对通讯录。`,
       userid,
     );
   }

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { parseJson, toBool } from '../../db/knex';
 import type { EventLog } from '../events/events';
-import { nextState, WorkOrderAction, WorkOrderState } from './states';
+import { AWAITING_UNIT_STATES, nextState, WorkOrderAction, WorkOrderState } from './states';
 
 export interface WorkOrder {
   id: number;
@@ -166,10 +166,15 @@ export class KnexWorkOrderStore implements WorkOrderStore {
       const flagged: number[] = [];
       for (let i = 0; i < ids.length; i += 500) {
         // The update says which rows this call flagged: a concurrent sweep (another instance)
-        // that got there first leaves nothing here, so each order gets one overdue event.
+        // that got there first leaves nothing here, so each order gets one overdue event. It is
+        // conditional on what made the order due, so one re-notified meanwhile (a new deadline,
+        // or answered) is left alone.
         const rows: { id: unknown; notice_id: unknown; unit_id: unknown; due_at: unknown }[] = await trx('work_orders')
           .whereIn('id', ids.slice(i, i + 500))
           .andWhere('overdue', false)
+          .whereIn('state', [...AWAITING_UNIT_STATES])
+          .whereNotNull('due_at')
+          .andWhere('due_at', '<=', t)
           .update({ overdue: true, overdue_at: t, updated_at: t, version: trx.raw('version + 1') })
           .returning(['id', 'notice_id', 'unit_id', 'due_at']);
         rows.sort((a, b) => Number(a.id) - Number(b.id));

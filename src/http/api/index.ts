@@ -27,6 +27,7 @@ import { calendarRoutes } from './calendar';
 import { contactRoutes, KnexContactsAdminStore, type ContactsAdminStore, type ContactsImporter } from './contacts';
 import { templateRoutes, type TemplateCatalog } from './templates';
 import { escalationRoutes } from './escalations';
+import { settingsRoutes } from './settings';
 import { dashboardRoutes } from './dashboard';
 import { eventRoutes } from './events';
 import { contactsImporter, templateCatalog } from './conversation-adapters';
@@ -80,6 +81,7 @@ export function allRoutes(deps: ApiDeps): RouteDef[] {
     ...contactRoutes(deps),
     ...templateRoutes(deps),
     ...escalationRoutes(),
+    ...settingsRoutes(),
     ...dashboardRoutes(),
     ...eventRoutes(),
   ];

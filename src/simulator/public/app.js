@@ -61,7 +61,17 @@
     card.appendChild(el('div', 'title', (c.main_title && c.main_title.title) || '卡片'));
     if (c.main_title && c.main_title.desc) card.appendChild(el('div', 'kv', c.main_title.desc));
     if (c.sub_title_text) card.appendChild(el('div', 'kv', c.sub_title_text));
-    (c.horizontal_content_list || []).forEach(function (kv) { card.appendChild(el('div', 'kv', kv.keyname + '：' + kv.value)); });
+    (c.horizontal_content_list || []).forEach(function (kv) {
+      var row = el('div', 'kv', kv.keyname + '：');
+      if (kv.type === 1 && kv.url) {
+        var link = el('a', '', kv.value);
+        link.href = kv.url; link.target = '_blank'; link.rel = 'noopener';
+        row.appendChild(link);
+      } else {
+        row.appendChild(document.createTextNode(kv.value));
+      }
+      card.appendChild(row);
+    });
     if (m.replacedName !== null) {
       card.appendChild(el('div', 'done', m.replacedName));
     } else {

@@ -15,6 +15,8 @@ export class CipherError extends Error {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+// eslint-disable-next-line no-control-regex
+const NOT_XML_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFD\uFFFE\uFFFF]/;
 
 export function decryptMessage(encodingAesKey: string, ciphertext: string, corpId: string): string {
   const text = ciphertext.trim();
@@ -31,6 +33,11 @@ export function decryptMessage(encodingAesKey: string, ciphertext: string, corpI
   }
   // A wrong key yields garbage rather than an error: the receiver id is the real check.
   if (out.id !== corpId) throw new CipherError('wrong_receiver', 'receiveid does not match the corp id');
+  // CBC carries no integrity check: a changed ciphertext block decrypts to 16 random bytes (and
+  // flips bits in the next one) while the length and receiveid stay intact. WeCom sends UTF-8
+  // XML, so bytes that are not UTF-8 (decoded as U+FFFD) or characters XML forbids mean the
+  // ciphertext was tampered with. This is a plausibility check, not a MAC: see docs/wecom.md.
+  if (NOT_XML_TEXT.test(out.message)) throw new CipherError('bad_ciphertext', 'plaintext is not UTF-8 XML text');
   return out.message;
 }
 

@@ -37,11 +37,25 @@ function fieldText(v: unknown): string | null {
   return text + cdata;
 }
 
+const CDATA = /<!\[CDATA\[[\s\S]*?\]\]>/g;
+const DECLARATION = /<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST/i;
+
+export interface XmlFieldOptions {
+  /**
+   * Look for DOCTYPE and entity declarations outside CDATA only. For the decrypted message,
+   * whose text (in CDATA) is what a user typed: "<!DOCTYPE html>" pasted from a web page is text,
+   * and refusing it would lose the message after WeCom's retries. The outer envelope, parsed
+   * before its signature is checked, allows no declaration anywhere.
+   */
+  declarationsInCdata?: boolean;
+}
+
 /** Parses a flat `<xml>…</xml>` document into its string fields. */
-export function parseXmlFields(xml: string): Record<string, string> {
+export function parseXmlFields(xml: string, options: XmlFieldOptions = {}): Record<string, string> {
   if (Buffer.byteLength(xml, 'utf8') > MAX_XML_BYTES) throw new EnvelopeError('xml too large');
-  if (/<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST/i.test(xml)) throw new EnvelopeError('xml declarations are not allowed');
-  if (/&(?!(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});)/.test(xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, ''))) {
+  const outsideCdata = xml.replace(CDATA, '');
+  if (DECLARATION.test(options.declarationsInCdata ? outsideCdata : xml)) throw new EnvelopeError('xml declarations are not allowed');
+  if (/&(?!(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});)/.test(outsideCdata)) {
     throw new EnvelopeError('xml has an unknown entity');
   }
   if (XMLValidator.validate(xml) !== true) throw new EnvelopeError('xml is not well-formed');
@@ -107,7 +121,7 @@ export interface InboundFields {
 
 /** The decrypted message. */
 export function parseInbound(xml: string): InboundFields {
-  const f = parseXmlFields(xml);
+  const f = parseXmlFields(xml, { declarationsInCdata: true });
   if (!f.FromUserName) throw new EnvelopeError('message has no FromUserName');
   if (!f.MsgType) throw new EnvelopeError('message has no MsgType');
   const ct = f.CreateTime && /^\d{1,12}$/.test(f.CreateTime) ? Number(f.CreateTime) : null;

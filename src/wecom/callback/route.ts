@@ -19,6 +19,39 @@ export interface CallbackDeps {
   clock: Clock;
   logger: Logger;
   inbound: InboundStore;
+  /** How long a POST waits to store the message before answering 503 (default CALLBACK_STORE_TIMEOUT_MS). */
+  storeTimeoutMs?: number;
+}
+
+/**
+ * WeCom waits 5 s for an answer and retries a callback that got anything but 200. When the
+ * message cannot be stored in time (the database is unreachable or stuck) the route answers 503,
+ * never a false 200: WeCom delivers it again, and the dedupe key makes a late store harmless.
+ */
+export const CALLBACK_STORE_TIMEOUT_MS = 3_000;
+
+class StoreTimeout extends Error {
+  constructor(ms: number) {
+    super(`storing the callback took longer than ${ms} ms`);
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  // A store that ends after the deadline must not become an unhandled rejection.
+  p.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreTimeout(ms)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 export const CALLBACK_PATH = '/wecom/callback';
@@ -104,7 +137,20 @@ export function createCallbackRouter(deps: CallbackDeps): Router {
         if (e instanceof EnvelopeError) throw refuse(400, 'bad_xml');
         throw e;
       }
-      const { id, created } = await deps.inbound.record(fields, plain, deps.clock.now());
+      let stored: { id: number; created: boolean };
+      try {
+        stored = await withDeadline(deps.inbound.record(fields, plain, deps.clock.now()), deps.storeTimeoutMs ?? CALLBACK_STORE_TIMEOUT_MS);
+      } catch (e) {
+        deps.logger.error(
+          { err: e instanceof Error ? e.message : String(e), msgType: fields.msgType, from: fields.fromUserName },
+          e instanceof StoreTimeout
+            ? '企业微信回调未能及时保存（数据库无响应），已答复 503，企业微信将重试'
+            : '企业微信回调保存失败（数据库不可用），已答复 503，企业微信将重试',
+        );
+        res.status(503).set('Retry-After', '5').json({ error: 'unavailable', message: '服务暂时不可用，请稍后重试' });
+        return;
+      }
+      const { id, created } = stored;
       deps.logger.info(
         { inbound: id, duplicate: !created, msgType: fields.msgType, event: fields.event ?? undefined, from: fields.fromUserName },
         created ? '收到企业微信回调' : '重复的企业微信回调，已忽略',

@@ -112,7 +112,58 @@ const EVENT_LABELS = {
   'work_order.reject': '退回',
   'work_order.supersede': '作废',
   'work_order.overdue': '逾期',
+  'work_order.evidence_added': '收到整改截图',
+  'work_order.due_changed': '期限调整',
+  'work_order.extension_requested': '申请延期',
+  'work_order.extension_refused': '延期未获同意',
+  'work_order.disputed': '提出异议',
+  'work_order.dispute_refused': '异议不成立',
+  'escalation.created': '升级事项',
+  'escalation.updated': '升级事项更新',
+  'message.out.sent': '消息已发送',
+  'message.out.failed': '消息发送失败',
+  'message.out.dead': '消息发送失败（已放弃）',
+  'message.in.received': '收到消息',
+  'message.in.handled': '消息已处理',
+  'work_order.reminded': '到期提醒',
+  'work_order.escalated': '逾期升级',
+  'work_order.escalation_skipped': '逾期升级（无可通知人员，已跳过）',
 };
+
+const ROLE_TEXT = { primary: '主联系人', backup: 'AB角', leader: '分管领导', supervisor: '主管单位' };
+
+/** What an outgoing message was for (the outbox's purpose). */
+const PURPOSE_LABELS = {
+  work_order_notice: '整改通知',
+  notice_summary: '通报汇总',
+  reply: '回复',
+  card_update: '更新卡片',
+  due_corrected: '期限更正',
+  review_card: '审核卡片',
+  review_result: '审核结果',
+  review_update: '审核提醒',
+  admin_notice: '管理员提醒',
+  reminder: '到期提醒',
+  ladder: '逾期升级',
+  digest: '督办日报',
+  repeat_offender: '重复通报',
+};
+
+/** One line under a timeline entry: its text, or for a message whom it went to and why. */
+function eventDetail(e) {
+  const d = e.data || {};
+  if (d.text || d.comment) return d.text || d.comment;
+  if (e.type.startsWith('message.out.') && d.touser) {
+    const what = PURPOSE_LABELS[d.purpose] || d.purpose || '';
+    return `发给 ${d.touser}${what ? `（${what}）` : ''}${d.errcode ? `，错误码 ${d.errcode}` : ''}`;
+  }
+  if (e.type === 'work_order.evidence_added' && Array.isArray(d.media)) return `${d.media.length} 张截图`;
+  if (e.type === 'work_order.escalated' || e.type === 'work_order.escalation_skipped') {
+    return `第 ${d.step} 级：${d.role_label || ROLE_TEXT[d.role] || d.role}${d.to && d.to.length ? `（${d.to.join('、')}）` : ''}，已逾期 ${d.working_days_overdue} 个工作日${d.reason ? `；${d.reason}` : ''}`;
+  }
+  if (e.type === 'work_order.reminded') return `${d.kind === 'before' ? '截止前提醒' : '到期当天提醒'}${d.to && d.to.length ? `：${d.to.join('、')}` : ''}`;
+  return null;
+}
 
 export async function workOrderPage(id) {
   const o = await api('GET', `/work-orders/${id}`);
@@ -179,7 +230,7 @@ export async function workOrderPage(id) {
           {},
           el('b', {}, EVENT_LABELS[e.type] || e.type),
           el('span', { class: 'muted' }, ` · ${fmtTime(e.at)} · ${e.actor}`),
-          e.data && (e.data.text || e.data.comment) ? el('div', {}, e.data.text || e.data.comment) : null,
+          eventDetail(e) ? el('div', {}, eventDetail(e)) : null,
         ),
       ),
     ),

@@ -1,0 +1,226 @@
+/**
+ * The follow-up's reads and writes: what is due for a reminder, what is overdue and climbing the
+ * ladder, what a digest lists, and the escalations' delivery. Every query of a sweep reads
+ * through the (state, due_at) or (overdue, state) index: its cost grows with what is due, not
+ * with all open orders.
+ */
+import type { Knex } from 'knex';
+import type { WorkOrderState } from '../workorders/states';
+
+export interface EscalationRow {
+  id: number;
+  kind: string;
+  dedupeKey: string;
+  workOrderId: number | null;
+  targetId: number | null;
+  unitId: number | null;
+  noticeId: number | null;
+  year: number | null;
+  count: number | null;
+  step: number | null;
+  proposedAction: string | null;
+  status: string;
+}
+
+export interface RepeatOffenderView extends EscalationRow {
+  unitName: string | null;
+  targetName: string | null;
+  targetKind: string | null;
+  platform: string | null;
+  noticeTitle: string | null;
+  docNo: string | null;
+}
+
+export interface FollowupStore {
+  /** Orders in `states`, not overdue, due in (from, to] (soonest first). */
+  dueWithin(states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<number[]>;
+  /** Orders flagged overdue, still in `states`, due at or before `at` (oldest due first). */
+  overdueOpen(states: WorkOrderState[], at: Date, limit: number, afterId?: number): Promise<{ id: number; dueAt: Date }[]>;
+  /** Orders with a pending extension request or dispute (the unit waits for the supervisor). */
+  withPendingRequest(ids: number[]): Promise<Set<number>>;
+  escalationByKey(key: string, trx?: Knex.Transaction): Promise<EscalationRow | null>;
+  /** Records ladder step `step` of an overdue episode (creates the escalation the first time). */
+  recordLadderStep(
+    e: { key: string; workOrderId: number; unitId: number | null; noticeId: number; step: number; at: Date },
+    trx: Knex.Transaction,
+  ): Promise<void>;
+  /** Closes the overdue escalations of orders no longer waiting for their unit; returns how many. */
+  closeStoppedLadders(awaiting: WorkOrderState[], at: Date): Promise<number>;
+  /** Repeat-offender escalations not yet delivered. */
+  undeliveredRepeats(limit: number): Promise<RepeatOffenderView[]>;
+  markDelivered(id: number, at: Date, trx: Knex.Transaction): Promise<boolean>;
+  /** Repeat-offender escalations not yet actioned, of these units (null: all). */
+  openRepeats(unitIds: number[] | null, limit: number): Promise<{ items: RepeatOffenderView[]; total: number }>;
+  /** Orders of these units (null: all) waiting for the unit and past due or flagged overdue, oldest due first. */
+  overdueOf(unitIds: number[] | null, states: WorkOrderState[], at: Date, limit: number): Promise<{ ids: number[]; total: number }>;
+  /** Orders of these units (null: all) in `states`, not overdue, due in (from, to]. */
+  dueOf(unitIds: number[] | null, states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<{ ids: number[]; total: number }>;
+}
+
+function escalationFromRow(r: any): EscalationRow {
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    dedupeKey: r.dedupe_key,
+    workOrderId: n(r.work_order_id),
+    targetId: n(r.target_id),
+    unitId: n(r.unit_id),
+    noticeId: n(r.notice_id),
+    year: n(r.year),
+    count: n(r.count),
+    step: n(r.step),
+    proposedAction: r.proposed_action ?? null,
+    status: r.status,
+  };
+}
+
+function repeatFromRow(r: any): RepeatOffenderView {
+  return {
+    ...escalationFromRow(r),
+    unitName: r.unit_name ?? null,
+    targetName: r.target_name ?? null,
+    targetKind: r.target_kind ?? null,
+    platform: r.target_platform ?? null,
+    noticeTitle: r.notice_title ?? null,
+    docNo: r.notice_doc_no ?? null,
+  };
+}
+
+const REPEAT_KINDS = ['repeat_target', 'repeat_unit'];
+const LADDER_STOPPED = '单位已反馈或工单已办结，升级停止';
+
+export class KnexFollowupStore implements FollowupStore {
+  constructor(private readonly db: Knex) {}
+
+  async dueWithin(states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<number[]> {
+    const rows = await this.db('work_orders')
+      .whereIn('state', states)
+      .where('due_at', '>', from.getTime())
+      .where('due_at', '<=', to.getTime())
+      .where('overdue', false)
+      .orderBy('due_at')
+      .limit(limit)
+      .select('id');
+    return rows.map((r: any) => Number(r.id));
+  }
+
+  async overdueOpen(states: WorkOrderState[], at: Date, limit: number, afterId = 0): Promise<{ id: number; dueAt: Date }[]> {
+    const rows = await this.db('work_orders')
+      .where('overdue', true)
+      .whereIn('state', states)
+      .whereNotNull('due_at')
+      .where('due_at', '<=', at.getTime())
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .select('id', 'due_at');
+    return rows.map((r: any) => ({ id: Number(r.id), dueAt: new Date(Number(r.due_at)) }));
+  }
+
+  async withPendingRequest(ids: number[]): Promise<Set<number>> {
+    if (!ids.length) return new Set();
+    const rows = await this.db('replies')
+      .whereIn('work_order_id', ids)
+      .whereIn('kind', ['extension', 'dispute'])
+      .where('review_state', 'pending')
+      .distinct('work_order_id');
+    return new Set(rows.map((r: any) => Number(r.work_order_id)));
+  }
+
+  async escalationByKey(key: string, trx?: Knex.Transaction): Promise<EscalationRow | null> {
+    const r = await (trx ?? this.db)('escalations').where({ dedupe_key: key }).first();
+    return r ? escalationFromRow(r) : null;
+  }
+
+  async recordLadderStep(
+    e: { key: string; workOrderId: number; unitId: number | null; noticeId: number; step: number; at: Date },
+    trx: Knex.Transaction,
+  ): Promise<void> {
+    const at = e.at.getTime();
+    const inserted = await trx('escalations')
+      .insert({
+        kind: 'overdue',
+        dedupe_key: e.key,
+        work_order_id: e.workOrderId,
+        unit_id: e.unitId,
+        notice_id: e.noticeId,
+        step: e.step,
+        status: 'delivered',
+        delivered_at: at,
+        created_at: at,
+      })
+      .onConflict('dedupe_key')
+      .ignore()
+      .returning('id');
+    if (!inserted.length) await trx('escalations').where({ dedupe_key: e.key }).where('step', '<', e.step).update({ step: e.step, delivered_at: at });
+    await trx('work_orders').where({ id: e.workOrderId }).where('escalation_step', '<', e.step).update({ escalation_step: e.step, updated_at: at });
+  }
+
+  async closeStoppedLadders(awaiting: WorkOrderState[], at: Date): Promise<number> {
+    return this.db('escalations')
+      .where('kind', 'overdue')
+      .whereIn('status', ['open', 'delivered'])
+      // Correlated on the order's primary key: reads the few open ladders, not every closed order.
+      .whereExists((q) => q.from('work_orders as w').whereRaw('w.id = escalations.work_order_id').whereNotIn('w.state', awaiting))
+      .update({ status: 'closed', action_taken: LADDER_STOPPED, actioned_by: 'system', actioned_at: at.getTime() });
+  }
+
+  private repeats() {
+    return this.db('escalations as e')
+      .leftJoin('units as u', 'u.id', 'e.unit_id')
+      .leftJoin('targets as t', 't.id', 'e.target_id')
+      .leftJoin('notices as n', 'n.id', 'e.notice_id')
+      .whereIn('e.kind', REPEAT_KINDS)
+      .select('e.*', 'u.name as unit_name', 't.name as target_name', 't.kind as target_kind', 't.platform as target_platform', 'n.title as notice_title', 'n.doc_no as notice_doc_no');
+  }
+
+  async undeliveredRepeats(limit: number): Promise<RepeatOffenderView[]> {
+    const rows = await this.repeats().where('e.status', 'open').whereNull('e.delivered_at').orderBy('e.id').limit(limit);
+    return rows.map(repeatFromRow);
+  }
+
+  async markDelivered(id: number, at: Date, trx: Knex.Transaction): Promise<boolean> {
+    const n = await trx('escalations').where({ id, status: 'open' }).whereNull('delivered_at').update({ status: 'delivered', delivered_at: at.getTime() });
+    return n === 1;
+  }
+
+  async openRepeats(unitIds: number[] | null, limit: number): Promise<{ items: RepeatOffenderView[]; total: number }> {
+    const scoped = () => {
+      const q = this.db('escalations as e').whereIn('e.kind', REPEAT_KINDS).whereIn('e.status', ['open', 'delivered']);
+      if (unitIds) q.whereIn('e.unit_id', unitIds.length ? unitIds : [-1]);
+      return q;
+    };
+    const [c] = await scoped().count({ n: '*' });
+    const rows = await this.repeats()
+      .whereIn('e.status', ['open', 'delivered'])
+      .modify((q) => {
+        if (unitIds) q.whereIn('e.unit_id', unitIds.length ? unitIds : [-1]);
+      })
+      .orderBy('e.id')
+      .limit(limit);
+    return { items: rows.map(repeatFromRow), total: Number((c as any).n) };
+  }
+
+  async overdueOf(unitIds: number[] | null, states: WorkOrderState[], at: Date, limit: number): Promise<{ ids: number[]; total: number }> {
+    const q = () => {
+      const b = this.db('work_orders').whereIn('state', states).whereNotNull('due_at').where('due_at', '<=', at.getTime());
+      if (unitIds) b.whereIn('unit_id', unitIds.length ? unitIds : [-1]);
+      return b;
+    };
+    const [c] = await q().count({ n: '*' });
+    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select('id');
+    return { ids: rows.map((r: any) => Number(r.id)), total: Number((c as any).n) };
+  }
+
+  async dueOf(unitIds: number[] | null, states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<{ ids: number[]; total: number }> {
+    const q = () => {
+      const b = this.db('work_orders').whereIn('state', states).where('due_at', '>', from.getTime()).where('due_at', '<=', to.getTime());
+      if (unitIds) b.whereIn('unit_id', unitIds.length ? unitIds : [-1]);
+      return b;
+    };
+    const [c] = await q().count({ n: '*' });
+    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select('id');
+    return { ids: rows.map((r: any) => Number(r.id)), total: Number((c as any).n) };
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The embedded simulator's history in the database (simulator_messages, simulator_media): the
+ * fake WeCom journals what it delivers and what cards become, the chat page what users send, and
+ * both are restored when the service starts again.
+ */
+import type { Knex } from 'knex';
+import type { UserAction } from './callback-client';
+import type { FakeJournal, FakeMedia, FakeMessage } from './fake-wecom';
+
+/** One thing a simulated user sent (text, a screenshot, a button click), as the page shows it. */
+export interface SentByUser {
+  id: string;
+  userid: string;
+  at: number;
+  kind: UserAction['kind'];
+  text: string | null;
+  mediaId: string | null;
+  status: number;
+}
+
+export class SimulatorStore implements FakeJournal {
+  constructor(private readonly db: Knex) {}
+
+  async messageAdded(m: FakeMessage): Promise<void> {
+    await this.db('simulator_messages').insert({
+      direction: 'in',
+      msgid: m.msgid,
+      touser: m.touser,
+      msgtype: m.msgtype,
+      body: JSON.stringify(m.body),
+      at: m.at,
+      response_code: m.responseCode,
+      replaced_name: m.replacedName,
+      chatid: m.chatid,
+    });
+  }
+
+  async messageUpdated(m: FakeMessage): Promise<void> {
+    await this.db('simulator_messages')
+      .where({ direction: 'in', msgid: m.msgid })
+      .update({ body: JSON.stringify(m.body), replaced_name: m.replacedName });
+  }
+
+  /** A screenshot a user sent (the fake keeps it in memory for media/get). */
+  async mediaAdded(mediaId: string, m: FakeMedia, at: number): Promise<void> {
+    await this.db('simulator_media').insert({ media_id: mediaId, mime: m.mime, name: m.name, data: m.data, created_at: at });
+  }
+
+  async userSent(e: SentByUser): Promise<void> {
+    await this.db('simulator_messages').insert({
+      direction: 'out',
+      msgid: e.id,
+      touser: e.userid,
+      msgtype: e.kind,
+      body: e.text,
+      at: e.at,
+      media_id: e.mediaId,
+      status: e.status,
+    });
+  }
+
+  async load(): Promise<{ received: FakeMessage[]; sent: SentByUser[]; media: Map<string, FakeMedia> }> {
+    const rows = await this.db('simulator_messages').orderBy('id');
+    const received: FakeMessage[] = [];
+    const sent: SentByUser[] = [];
+    for (const r of rows) {
+      if (r.direction === 'in') {
+        received.push({
+          msgid: r.msgid,
+          touser: r.touser,
+          msgtype: r.msgtype,
+          body: JSON.parse(r.body ?? '{}'),
+          at: Number(r.at),
+          responseCode: r.response_code ?? null,
+          replacedName: r.replaced_name ?? null,
+          chatid: r.chatid ?? null,
+        });
+      } else {
+        sent.push({
+          id: r.msgid,
+          userid: r.touser,
+          at: Number(r.at),
+          kind: r.msgtype,
+          text: r.body ?? null,
+          mediaId: r.media_id ?? null,
+          status: Number(r.status),
+        });
+      }
+    }
+    const media = new Map<string, FakeMedia>();
+    for (const m of await this.db('simulator_media')) {
+      media.set(m.media_id, { mime: m.mime, name: m.name, data: Buffer.from(m.data) });
+    }
+    return { received, sent, media };
+  }
+}
