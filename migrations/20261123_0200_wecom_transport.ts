@@ -16,7 +16,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('msgtype', 40).notNullable();
     t.text('payload').notNullable(); // JSON: the message body without touser/agentid
     t.string('purpose', 100).notNullable();
-    t.string('state', 20).notNullable(); // pending | sending | sent | failed | dead
+    t.string('state', 20).notNullable(); // pending | sending | sent | failed | dead | cancelled
     t.integer('attempts').notNullable().defaultTo(0);
     t.bigInteger('next_attempt_at').notNullable();
     t.bigInteger('last_attempt_at').nullable();

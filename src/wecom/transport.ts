@@ -90,6 +90,8 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
   const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger, { batch: LOOP_BATCH });
   // A work order is notified when WeCom accepts its card (the deadline counts from then).
   sender.listeners.push({
+    // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.
+    obsolete: (row) => ctx.followup.obsolete(row),
     onSent: (row) => ctx.chat.notifications.onDelivered(row),
     onFailed: (row, errcode) => ctx.chat.notifications.onFailed(row, errcode),
   });

@@ -189,6 +189,36 @@ describeEachDb('follow-up through a week with a holiday', (get) => {
     expect(bj(Number((await ctx.db('outbox').where({ idempotency_key: 'k3' }).first()).next_attempt_at))).toBe('2026-04-03T20:15:00+08:00');
   });
 
+  it('does not send a held reminder once the unit has answered', async () => {
+    await ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
+    await ctx.settings.update({ reminder_morning: '08:00' }, 'admin:test'); // before working hours: held to 08:30
+    clock.set('2026-04-02T10:00:00+08:00');
+    await ctx.imports.importFile(path.join(FIX, 'notice-q1.csv'), { docNo: '甲政办〔2026〕2号', issuedOn: '2026-04-02' });
+    await ctx.chat.notifications.notifyPending();
+    await wecom.sender.runOnce();
+    const [o] = await ctx.db('work_orders');
+    expect(o.state).toBe('notified');
+
+    clock.set('2026-04-03T08:00:00+08:00');
+    expect(await ctx.followup.remind(clock.now())).toMatchObject({ reminders: 1 });
+    const row = await ctx.db('outbox').where({ purpose: 'reminder' }).first();
+    expect(bj(Number(row.next_attempt_at))).toBe('2026-04-03T08:30:00+08:00');
+
+    clock.set('2026-04-03T08:15:00+08:00');
+    await ctx.inbound.record(
+      { toUserName: CORP.corpId, fromUserName: 'jia01', createTime: Math.floor(clock.now().getTime() / 1000), msgType: 'text', content: `已整改 ${o.code} 已更新`, picUrl: null, mediaId: null, msgId: 'm-2', agentId: String(CORP.agentId), event: null, eventKey: null, taskId: null, responseCode: null },
+      '<xml/>',
+      clock.now(),
+    );
+    await wecom.processor.runOnce();
+    clock.set('2026-04-03T08:30:00+08:00');
+    await wecom.sender.runOnce();
+    expect((await ctx.db('outbox').where({ id: row.id }).first()).state).toBe('cancelled');
+    expect(to('jia01', /【整改提醒】/)).toHaveLength(0);
+    const [ev] = await ctx.events.list({ type: 'message.out.cancelled' });
+    expect(ev.data).toMatchObject({ outboxId: Number(row.id), purpose: 'reminder' });
+  });
+
   it('sends no digest when there is nothing to say', async () => {
     await ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
     await tickAt('2026-04-07T09:00:00+08:00');

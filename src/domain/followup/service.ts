@@ -229,6 +229,22 @@ export class FollowupService {
     }
   }
 
+  /**
+   * Whether a queued reminder or ladder step is still wanted when its turn to be sent comes:
+   * a reason (Chinese) when its order no longer waits for the unit, or has a new deadline.
+   */
+  async obsolete(row: { purpose: string; idempotencyKey: string; workOrderId: number | null }): Promise<string | null> {
+    if ((row.purpose !== 'reminder' && row.purpose !== 'ladder') || row.workOrderId === null) return null;
+    const m = /^(?:remind|ladder):\d+:(\d+):/.exec(row.idempotencyKey);
+    const o = await this.d.db('work_orders').where({ id: row.workOrderId }).first('state', 'due_at');
+    if (!o) return null;
+    if (!(AWAITING as string[]).includes(o.state) || (row.purpose === 'reminder' && o.state !== 'notified')) {
+      return `工单已不在待整改状态（${o.state}），不再发送${row.purpose === 'reminder' ? '到期提醒' : '逾期升级'}`;
+    }
+    if (m && o.due_at !== null && Number(o.due_at) !== Number(m[1])) return '工单的整改期限已变更，不再发送按原期限的提醒';
+    return null;
+  }
+
   // --------------------------------------------------------------------------- repeat offenders
 
   private repeatSubject(e: RepeatOffenderView): string {

@@ -34,11 +34,16 @@ export interface OutboxSenderOptions {
 
 /** Told about deliveries (e.g. a work order is notified when WeCom accepts its card). */
 export interface DeliveryListener {
+  /**
+   * Asked just before a row is sent: a reason (Chinese) when the message is no longer wanted
+   * (a reminder or ladder step whose order has been answered meanwhile), else null.
+   */
+  obsolete?(row: OutboxRow): Promise<string | null>;
   onSent?(row: OutboxRow): Promise<void>;
   onFailed?(row: OutboxRow, errcode: number | null): Promise<void>;
 }
 
-export type SendOutcome = 'sent' | 'retry' | 'failed' | 'dead' | 'paced' | 'lost';
+export type SendOutcome = 'sent' | 'retry' | 'failed' | 'dead' | 'paced' | 'lost' | 'cancelled';
 
 export class OutboxSender {
   readonly workerId: string;
@@ -83,6 +88,20 @@ export class OutboxSender {
 
   private async deliver(row: ClaimedRow): Promise<SendOutcome> {
     const now = this.clock.now();
+    const reason = await this.obsolete(row);
+    if (reason) {
+      // Nothing is attempted: the row is closed as it stands (no attempt counted, no pacing used).
+      if (!(await this.store.markFinal(row.id, this.workerId, { state: 'cancelled', errcode: null, error: reason, at: now }))) return 'lost';
+      await this.events.append({
+        type: 'message.out.cancelled',
+        actor: 'system',
+        at: now,
+        workOrderId: row.workOrderId,
+        contactId: row.contactId,
+        data: { outboxId: row.id, touser: row.touser, purpose: row.purpose, reason },
+      });
+      return 'cancelled';
+    }
     if (row.channel !== 'appchat') {
       const recent = await this.store.recentAttempts(row.touser, new Date(now.getTime() - pacingHorizonMs(this.limits)));
       const slot = nextSendAt(recent, now.getTime(), this.limits);
@@ -202,6 +221,20 @@ export class OutboxSender {
       this.logger.error({ outbox: row.id, errcode, err: message }, '企业微信消息发送失败（不重试）');
     }
     return state;
+  }
+
+  private async obsolete(row: ClaimedRow): Promise<string | null> {
+    for (const l of this.listeners) {
+      if (!l.obsolete) continue;
+      try {
+        const reason = await l.obsolete(row);
+        if (reason) return reason;
+      } catch (e) {
+        // When in doubt, send: a late reminder is better than a lost one.
+        this.logger.error({ outbox: row.id, err: e instanceof Error ? e.message : String(e) }, '检查消息是否仍需发送时出错，照常发送');
+      }
+    }
+    return null;
   }
 
   private async tell(call: (l: DeliveryListener) => Promise<void> | undefined): Promise<void> {

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { isPostgres, parseJson, toBool } from '../../db/knex';
 import type { OutgoingMessage } from '../../wecom/client';
 
-export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'dead';
+export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'dead' | 'cancelled';
 export type OutboxChannel = 'message' | 'update_card' | 'appchat';
 
 export interface UpdateCardPayload {
@@ -87,7 +87,7 @@ export interface OutboxStore {
   markFinal(
     id: number,
     workerId: string,
-    r: { state: 'failed' | 'dead'; errcode: number | null; error: string; at: Date },
+    r: { state: 'failed' | 'dead' | 'cancelled'; errcode: number | null; error: string; at: Date },
   ): Promise<boolean>;
   /** Gives the row back without counting an attempt (pacing). */
   release(id: number, workerId: string, nextAttemptAt: Date, at: Date): Promise<boolean>;
@@ -306,7 +306,7 @@ export class KnexOutboxStore implements OutboxStore {
   async markFinal(
     id: number,
     workerId: string,
-    r: { state: 'failed' | 'dead'; errcode: number | null; error: string; at: Date },
+    r: { state: 'failed' | 'dead' | 'cancelled'; errcode: number | null; error: string; at: Date },
   ): Promise<boolean> {
     const n = await this.db('outbox').where({ id, state: 'sending', locked_by: workerId }).update({
       state: r.state,
