@@ -56,8 +56,16 @@ export function exportRows(orders: WorkOrderRow[], replies: Map<number, LatestRe
   ]);
 }
 
+/**
+ * A cell a spreadsheet would take for a formula (=, +, -, @, tab, CR first: notice text is
+ * outside data) is written with a leading apostrophe, so Excel and WPS show it as text.
+ */
+export function csvSafe(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
 export function toCsv(rows: string[][]): string {
-  return `\uFEFF${stringify([[...EXPORT_HEADERS], ...rows], { record_delimiter: 'windows' })}`;
+  return `\uFEFF${stringify([[...EXPORT_HEADERS], ...rows.map((r) => r.map(csvSafe))], { record_delimiter: 'windows' })}`;
 }
 
 export async function toXlsx(title: string, rows: string[][]): Promise<Buffer> {
