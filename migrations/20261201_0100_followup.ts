@@ -1,6 +1,8 @@
 /**
  * Follow-up: settings the admins change at run time (the escalation ladder, reminders, quiet
- * hours), as one JSON value per key; and an index for the ladder's walk over overdue orders.
+ * hours), as one JSON value per key. (The ladder's walk over overdue orders reads through the
+ * (state, due_at) index: an index led by `overdue` made SQLite's planner pick it for the overdue
+ * sweep, whose `overdue = false` matches every open order.)
  *
  * Portable between SQLite and PostgreSQL (epoch ms in bigInteger, JSON as text).
  */
@@ -13,14 +15,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('updated_by', 120).nullable();
     t.bigInteger('updated_at').notNullable();
   });
-  await knex.schema.alterTable('work_orders', (t) => {
-    t.index(['overdue', 'state'], 'work_orders_overdue_state_index');
-  });
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('work_orders', (t) => {
-    t.dropIndex(['overdue', 'state'], 'work_orders_overdue_state_index');
-  });
   await knex.schema.dropTableIfExists('settings');
 }

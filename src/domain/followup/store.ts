@@ -1,8 +1,7 @@
 /**
  * The follow-up's reads and writes: what is due for a reminder, what is overdue and climbing the
  * ladder, what a digest lists, and the escalations' delivery. Every query of a sweep reads
- * through the (state, due_at) or (overdue, state) index: its cost grows with what is due, not
- * with all open orders.
+ * through the (state, due_at) index: its cost grows with what is due, not with all open orders.
  */
 import type { Knex } from 'knex';
 import type { WorkOrderState } from '../workorders/states';
