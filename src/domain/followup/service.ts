@@ -66,6 +66,9 @@ function uniqueByUserid(contacts: Contact[]): Contact[] {
 }
 
 export class FollowupService {
+  /** Repeat-offender escalations already logged as having nobody to tell (logged once each). */
+  private readonly undeliverable = new Set<number>();
+
   constructor(private readonly d: FollowupDeps) {}
 
   private due(o: OrderView): string {
@@ -282,7 +285,11 @@ export class FollowupService {
       const sup = e.unitId === null ? [] : await this.d.contacts.supervisorsOf(e.unitId);
       const to = uniqueByUserid([...sup, ...admins]);
       if (!to.length) {
-        this.d.logger.error({ escalation: e.id }, `重复通报升级（${this.repeatSubject(e)}）没有可通知的督办人或管理员`);
+        // It stays undelivered, and goes out once a supervisor or admin is added; said once here.
+        if (!this.undeliverable.has(e.id)) {
+          this.undeliverable.add(e.id);
+          this.d.logger.error({ escalation: e.id }, `重复通报升级（${this.repeatSubject(e)}）没有可通知的督办人或管理员，待补充联系人后发送`);
+        }
         continue;
       }
       const text = await this.repeatText(e);
