@@ -219,6 +219,17 @@ describeEachDb('follow-up through a week with a holiday', (get) => {
     expect(ev.data).toMatchObject({ outboxId: Number(row.id), purpose: 'reminder' });
   });
 
+  it('keeps a repeat offender with nobody to tell until a supervisor or admin exists, then sends it once', async () => {
+    await ctx.imports.importFile(path.join(FIX, 'notice-q1.csv'), { docNo: '甲政办〔2026〕1号', issuedOn: '2026-01-15' });
+    await ctx.imports.importFile(path.join(FIX, 'notice-q2.csv'), { docNo: '甲政办〔2026〕9号', issuedOn: '2026-04-02' });
+    clock.set('2026-04-02T10:00:00+08:00');
+    expect(await ctx.followup.deliverRepeatOffenders(clock.now())).toEqual({ delivered: 0, messages: 0 });
+    expect((await ctx.db('escalations')).map((e: any) => e.status)).toEqual(['open', 'open']);
+    await ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
+    expect(await ctx.followup.deliverRepeatOffenders(clock.now())).toEqual({ delivered: 2, messages: 4 });
+    expect(await ctx.followup.deliverRepeatOffenders(clock.now())).toEqual({ delivered: 0, messages: 0 });
+  });
+
   it('sends no digest when there is nothing to say', async () => {
     await ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
     await tickAt('2026-04-07T09:00:00+08:00');
