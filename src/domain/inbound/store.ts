@@ -3,9 +3,9 @@
  * (processor.ts) claims pending rows with a lease and dispatches them.
  */
 import type { Knex } from 'knex';
-import { isPostgres } from '../../db/knex';
 import type { EventLog } from '../events/events';
 import { dedupeKey, type InboundFields } from '../../wecom/callback/envelope';
+import { claimNextRow } from '../../db/leased-queue';
 
 export type InboundState = 'pending' | 'processing' | 'done' | 'failed';
 
@@ -198,53 +198,11 @@ export class KnexInboundStore implements InboundStore {
   }
 
   async claimNext(workerId: string, now: Date, leaseMs: number): Promise<InboundRow | null> {
-    const t = now.getTime();
-    // Two ordered index scans that stop at the first row, rather than one OR over both sets (which
-    // made every claim collect and sort the whole backlog: quadratic in it). First a lease that
-    // expired (a crashed worker's row; few rows are ever 'processing'), then the due pending rows in
-    // next_attempt_at order through (state, next_attempt_at). A sender's earlier open row blocks its
-    // later ones (checked through (from_userid, state, id)), so one sender's messages stay in order
-    // whichever set a row comes from.
-    const blockedBySender = (q: Knex.QueryBuilder) =>
-      q.whereNotExists((sub) =>
-        sub
-          .from('inbound_messages as p')
-          .whereRaw('p.from_userid = i.from_userid')
-          .whereIn('p.state', ['pending', 'processing'])
-          .andWhereRaw('p.id < i.id'),
-      );
-    const expired = (q: Knex.QueryBuilder) =>
-      blockedBySender(q.from('inbound_messages as i').where('i.state', 'processing').andWhere('i.locked_until', '<', t))
-        .orderBy('i.id')
-        .limit(1);
-    const due = (q: Knex.QueryBuilder) =>
-      blockedBySender(q.from('inbound_messages as i').where('i.state', 'pending').andWhere('i.next_attempt_at', '<=', t))
-        .orderBy('i.next_attempt_at')
-        .orderBy('i.id')
-        .limit(1);
-    // The claiming update returns the claimed row (no second read).
-    const claim = async (db: Knex | Knex.Transaction, row: any): Promise<InboundRow | null> => {
-      const n: any[] = await db('inbound_messages')
-        .where({ id: row.id, state: row.state })
-        .andWhere((w) => (row.locked_until === null ? w.whereNull('locked_until') : w.where('locked_until', row.locked_until)))
-        .update({ state: 'processing', locked_by: workerId, locked_until: t + leaseMs, attempts: Number(row.attempts) + 1 })
-        .returning('*');
-      return n.length === 1 ? fromRow(n[0]) : null;
-    };
-    if (isPostgres(this.db)) {
-      return this.db.transaction(async (trx) => {
-        const row =
-          (await expired(trx.select('i.*')).forUpdate().skipLocked().first()) ?? (await due(trx.select('i.*')).forUpdate().skipLocked().first());
-        return row ? claim(trx, row) : null;
-      });
-    }
-    for (let i = 0; i < 3; i++) {
-      const row = (await expired(this.db.select('i.*')).first()) ?? (await due(this.db.select('i.*')).first());
-      if (!row) return null;
-      const c = await claim(this.db, row);
-      if (c) return c;
-    }
-    return null;
+    // One sender's messages in order.
+    const c = await claimNextRow(this.db, { table: 'inbound_messages', leasedState: 'processing', orderedBy: 'from_userid' }, workerId, now, leaseMs, (row) => ({
+      attempts: Number(row.attempts) + 1,
+    }));
+    return c ? fromRow(c.after) : null;
   }
 
   async markDone(id: number, workerId: string, at: Date): Promise<boolean> {

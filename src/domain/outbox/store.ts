@@ -3,8 +3,9 @@
  * (sender.ts) claims rows with a lease, one at a time, in id order per recipient.
  */
 import type { Knex } from 'knex';
-import { isPostgres, parseJson, toBool } from '../../db/knex';
+import { parseJson, toBool } from '../../db/knex';
 import type { OutgoingMessage } from '../../wecom/client';
+import { claimNextRow } from '../../db/leased-queue';
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'dead' | 'cancelled';
 export type OutboxChannel = 'message' | 'update_card' | 'appchat';
@@ -204,59 +205,12 @@ export class KnexOutboxStore implements OutboxStore {
   }
 
   async claimNext(workerId: string, now: Date, leaseMs: number): Promise<ClaimedRow | null> {
-    const t = now.getTime();
-    // Two ordered index scans that stop at the first row, rather than one OR over both sets (which
-    // made every claim collect and sort every due row: quadratic in the backlog). First a lease
-    // that expired (few rows are ever 'sending'), then the due pending rows in next_attempt_at
-    // order through (state, next_attempt_at). Per recipient in id order: an earlier open row
-    // blocks the later ones (checked through (touser, state, id)), whichever set a row comes from.
-    const blockedByRecipient = (q: Knex.QueryBuilder) =>
-      q.whereNotExists((sub) =>
-        sub
-          .from('outbox as p')
-          .whereRaw('p.touser = o.touser')
-          .whereIn('p.state', ['pending', 'sending'])
-          .andWhereRaw('p.id < o.id'),
-      );
-    const expired = (q: Knex.QueryBuilder) =>
-      blockedByRecipient(q.from('outbox as o').where('o.state', 'sending').andWhere('o.locked_until', '<', t))
-        .orderBy('o.id', 'asc')
-        .limit(1);
-    const due = (q: Knex.QueryBuilder) =>
-      blockedByRecipient(q.from('outbox as o').where('o.state', 'pending').andWhere('o.next_attempt_at', '<=', t))
-        .orderBy('o.next_attempt_at', 'asc')
-        .orderBy('o.id', 'asc')
-        .limit(1);
-
-    // The claiming update returns the claimed row (no second read).
-    const claim = async (db: Knex | Knex.Transaction, row: any): Promise<ClaimedRow | null> => {
-      const n: any[] = await db('outbox')
-        .where({ id: row.id, state: row.state })
-        .andWhere((w) => (row.locked_until === null ? w.whereNull('locked_until') : w.where('locked_until', row.locked_until)))
-        .update({ state: 'sending', locked_by: workerId, locked_until: t + leaseMs, updated_at: t })
-        .returning('*');
-      if (n.length !== 1) return null;
-      const fresh = outboxFromRow(n[0]);
-      // An attempt started and never recorded (crash, lost lease) or ended ambiguously.
-      return { ...fresh, maybeSent: toBool(row.dup_check) };
-    };
-
-    if (isPostgres(this.db)) {
-      return this.db.transaction(async (trx) => {
-        const row =
-          (await expired(trx.select('o.*')).forUpdate().skipLocked().first()) ?? (await due(trx.select('o.*')).forUpdate().skipLocked().first());
-        if (!row) return null;
-        return claim(trx, row);
-      });
-    }
-    // SQLite: one writer; the conditional update is the lock.
-    for (let i = 0; i < 3; i++) {
-      const row = (await expired(this.db.select('o.*')).first()) ?? (await due(this.db.select('o.*')).first());
-      if (!row) return null;
-      const c = await claim(this.db, row);
-      if (c) return c;
-    }
-    return null;
+    // Per recipient in id order.
+    const c = await claimNextRow(this.db, { table: 'outbox', leasedState: 'sending', orderedBy: 'touser' }, workerId, now, leaseMs, () => ({
+      updated_at: now.getTime(),
+    }));
+    // An attempt started and never recorded (crash, lost lease) or ended ambiguously.
+    return c ? { ...outboxFromRow(c.after), maybeSent: toBool(c.before.dup_check) } : null;
   }
 
   async beginAttempt(id: number, workerId: string, now: Date): Promise<boolean> {
