@@ -17,7 +17,7 @@ import type { EventLog } from '../events/events';
 import type { MessageTemplates } from '../messages/templates';
 import { TARGET_KINDS } from '../problems/taxonomy';
 import { AWAITING_UNIT_STATES, type WorkOrderState } from '../workorders/states';
-import { dueLadderSteps, ladderSchedule, LADDER_ROLE_LABELS, type LadderRole } from './ladder';
+import { dueLadderSteps, ladderSchedule, LADDER_ROLE_LABELS, type LadderRole, type LadderStep } from './ladder';
 import type { SettingsService } from './settings';
 import type { FollowupStore, RepeatOffenderView } from './store';
 
@@ -89,40 +89,51 @@ export class FollowupService {
     return out.filter((r) => r.at.getTime() < dueAt.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
-  /** Reminds every notified, unanswered order whose reminder instant has come (the latest one only). */
+  /**
+   * Reminds every notified, unanswered order whose reminder instant has come (the latest one
+   * only). It runs every minute, so the orders whose reminder is already queued (every key
+   * taken) are settled with one lookup, before anything is loaded or rendered.
+   */
   async remind(at: Date): Promise<ReminderReport> {
     const s = await this.d.settings.get();
     const report: ReminderReport = { reminders: 0, orders: 0 };
     if (!s.reminderMorning && !s.reminderBeforeMinutes) return report;
     const lookaheadMs = Math.max(24 * 3600_000, (s.reminderBeforeMinutes ?? 0) * 60_000 + 60_000);
-    const ids = await this.d.store.dueWithin(['notified'], at, new Date(at.getTime() + lookaheadMs), 5000);
-    const orders = await this.d.views.byIds(ids);
-    const waiting = await this.d.store.withPendingRequest(ids);
-    for (const o of orders) {
-      if (!o.dueAt || o.unitId === null || waiting.has(o.id)) continue;
+    const due = await this.d.store.dueWithin(['notified'], at, new Date(at.getTime() + lookaheadMs), 5000);
+    const primaries = new Map<number, Contact[]>();
+    const wanted: { id: number; kind: 'due_day' | 'before'; to: Contact[]; keys: string[] }[] = [];
+    for (const o of due) {
+      if (o.unitId === null) continue;
       const passed = this.reminderInstants(o.dueAt, s).filter(
         (r) => r.at.getTime() <= at.getTime() && (!o.notifiedAt || r.at.getTime() > o.notifiedAt.getTime()),
       );
       const r = passed[passed.length - 1];
       if (!r) continue;
-      const to = await this.d.contacts.primaries(o.unitId);
+      if (!primaries.has(o.unitId)) primaries.set(o.unitId, uniqueByUserid(await this.d.contacts.primaries(o.unitId)));
+      const to = primaries.get(o.unitId)!;
+      wanted.push({ id: o.id, kind: r.kind, to, keys: to.map((c) => `remind:${o.id}:${o.dueAt.getTime()}:${r.kind}:${c.userid}`) });
+    }
+    const taken = await this.d.store.takenKeys(wanted.flatMap((w) => w.keys));
+    const open = wanted.filter((w) => w.keys.some((k) => !taken.has(k)));
+    const waiting = await this.d.store.withPendingRequest(open.map((w) => w.id));
+    const orders = new Map((await this.d.views.byIds(open.map((w) => w.id))).map((o) => [o.id, o]));
+    for (const w of open) {
+      const o = orders.get(w.id);
+      if (!o || !o.dueAt || waiting.has(w.id)) continue;
       let sent = 0;
-      const text = await this.d.templates.render(r.kind === 'due_day' ? 'remind.due_day' : 'remind.before', {
+      const text = await this.d.templates.render(w.kind === 'due_day' ? 'remind.due_day' : 'remind.before', {
         code: o.code,
         target: o.target,
         due: this.due(o),
       });
       await this.d.db.transaction(async (trx) => {
-        for (const c of uniqueByUserid(to)) {
-          const m = await this.d.messenger.send(
-            { key: `remind:${o.id}:${o.dueAt!.getTime()}:${r.kind}:${c.userid}`, touser: c.userid, purpose: 'reminder', workOrderId: o.id, contactId: c.id, message: text },
-            trx,
-          );
+        for (const [n, c] of w.to.entries()) {
+          const m = await this.d.messenger.send({ key: w.keys[n], touser: c.userid, purpose: 'reminder', workOrderId: o.id, contactId: c.id, message: text }, trx);
           if (m.created) sent++;
         }
         if (sent) {
           await this.d.events.append(
-            { type: 'work_order.reminded', actor: 'system', at, workOrderId: o.id, noticeId: o.noticeId, unitId: o.unitId, data: { kind: r.kind, dueAt: o.dueAt!.toISOString(), to: to.map((c) => c.userid) } },
+            { type: 'work_order.reminded', actor: 'system', at, workOrderId: o.id, noticeId: o.noticeId, unitId: o.unitId, data: { kind: w.kind, dueAt: o.dueAt!.toISOString(), to: w.to.map((c) => c.userid) } },
             trx,
           );
         }
@@ -160,28 +171,26 @@ export class FollowupService {
       const batch = await this.d.store.overdueOpen(AWAITING, at, BATCH, after);
       if (!batch.length) break;
       after = batch[batch.length - 1].id;
-      const orders = await this.d.views.byIds(batch.map((b) => b.id));
-      for (const o of orders) await this.climb(o, at, s.ladder, calendar, s.quietHours, report);
+      // The steps due are found from the deadlines and the steps reached (one lookup); only the
+      // orders with a step to take now are loaded.
+      const keyOf = (b: { id: number; dueAt: Date }) => `overdue:${b.id}:${b.dueAt.getTime()}`;
+      const reached = await this.d.store.ladderSteps(batch.map(keyOf));
+      const climbing = new Map<number, { key: string; steps: number[] }>();
+      for (const b of batch) {
+        const steps = dueLadderSteps(ladderSchedule(s.ladder, b.dueAt, calendar, this.d.zone, s.quietHours), at, reached.get(keyOf(b)) ?? 0);
+        if (steps.length) climbing.set(b.id, { key: keyOf(b), steps });
+      }
+      for (const o of await this.d.views.byIds([...climbing.keys()])) {
+        const c = climbing.get(o.id)!;
+        await this.climb(o, c.key, c.steps, at, s.ladder, calendar, report);
+      }
       if (batch.length < BATCH) break;
     }
     return report;
   }
 
-  private async climb(
-    o: OrderView,
-    at: Date,
-    ladder: Awaited<ReturnType<SettingsService['get']>>['ladder'],
-    calendar: WorkCalendar,
-    hours: Awaited<ReturnType<SettingsService['get']>>['quietHours'],
-    report: LadderReport,
-  ): Promise<void> {
+  private async climb(o: OrderView, key: string, steps: number[], at: Date, ladder: LadderStep[], calendar: WorkCalendar, report: LadderReport): Promise<void> {
     if (!o.dueAt) return;
-    const key = `overdue:${o.id}:${o.dueAt.getTime()}`;
-    const episode = await this.d.store.escalationByKey(key);
-    const done = episode?.step ?? 0;
-    const schedule = ladderSchedule(ladder, o.dueAt, calendar, this.d.zone, hours);
-    const steps = dueLadderSteps(schedule, at, done);
-    if (!steps.length) return;
     const days = calendar.workingDaysBetween(businessDate(o.dueAt, this.d.zone), businessDate(at, this.d.zone));
     for (const k of steps) {
       const role = ladder[k - 1].role;

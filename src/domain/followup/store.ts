@@ -30,14 +30,24 @@ export interface RepeatOffenderView extends EscalationRow {
   docNo: string | null;
 }
 
+export interface DueOrder {
+  id: number;
+  unitId: number | null;
+  dueAt: Date;
+  notifiedAt: Date | null;
+}
+
 export interface FollowupStore {
   /** Orders in `states`, not overdue, due in (from, to] (soonest first). */
-  dueWithin(states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<number[]>;
+  dueWithin(states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<DueOrder[]>;
   /** Orders flagged overdue, still in `states`, due at or before `at` (oldest due first). */
   overdueOpen(states: WorkOrderState[], at: Date, limit: number, afterId?: number): Promise<{ id: number; dueAt: Date }[]>;
   /** Orders with a pending extension request or dispute (the unit waits for the supervisor). */
   withPendingRequest(ids: number[]): Promise<Set<number>>;
-  escalationByKey(key: string, trx?: Knex.Transaction): Promise<EscalationRow | null>;
+  /** The ladder step reached by each of these overdue episodes (escalation dedupe keys); absent: none yet. */
+  ladderSteps(keys: string[]): Promise<Map<string, number>>;
+  /** Which of these outbox idempotency keys are already taken. */
+  takenKeys(keys: string[]): Promise<Set<string>>;
   /** Records ladder step `step` of an overdue episode (creates the escalation the first time). */
   recordLadderStep(
     e: { key: string; workOrderId: number; unitId: number | null; noticeId: number; step: number; at: Date },
@@ -92,7 +102,7 @@ const LADDER_STOPPED = '单位已反馈或工单已办结，升级停止';
 export class KnexFollowupStore implements FollowupStore {
   constructor(private readonly db: Knex) {}
 
-  async dueWithin(states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<number[]> {
+  async dueWithin(states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<DueOrder[]> {
     const rows = await this.db('work_orders')
       .whereIn('state', states)
       .where('due_at', '>', from.getTime())
@@ -100,8 +110,13 @@ export class KnexFollowupStore implements FollowupStore {
       .where('overdue', false)
       .orderBy('due_at')
       .limit(limit)
-      .select('id');
-    return rows.map((r: any) => Number(r.id));
+      .select('id', 'unit_id', 'due_at', 'notified_at');
+    return rows.map((r: any) => ({
+      id: Number(r.id),
+      unitId: r.unit_id === null ? null : Number(r.unit_id),
+      dueAt: new Date(Number(r.due_at)),
+      notifiedAt: r.notified_at === null ? null : new Date(Number(r.notified_at)),
+    }));
   }
 
   async overdueOpen(states: WorkOrderState[], at: Date, limit: number, afterId = 0): Promise<{ id: number; dueAt: Date }[]> {
@@ -127,9 +142,22 @@ export class KnexFollowupStore implements FollowupStore {
     return new Set(rows.map((r: any) => Number(r.work_order_id)));
   }
 
-  async escalationByKey(key: string, trx?: Knex.Transaction): Promise<EscalationRow | null> {
-    const r = await (trx ?? this.db)('escalations').where({ dedupe_key: key }).first();
-    return r ? escalationFromRow(r) : null;
+  async ladderSteps(keys: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await this.db('escalations').whereIn('dedupe_key', keys.slice(i, i + 500)).select('dedupe_key', 'step');
+      for (const r of rows) out.set(r.dedupe_key, Number(r.step ?? 0));
+    }
+    return out;
+  }
+
+  async takenKeys(keys: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await this.db('outbox').whereIn('idempotency_key', keys.slice(i, i + 500)).select('idempotency_key');
+      for (const r of rows) out.add(r.idempotency_key);
+    }
+    return out;
   }
 
   async recordLadderStep(
