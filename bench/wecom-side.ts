@@ -11,11 +11,9 @@
  * Every phase is bounded in count and in time; the process exits by itself after MAX_LIFE_MS.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import type { WecomCredentials } from '../src/config';
 import { actionXml, buildCallback, type SignedCallback } from '../src/simulator/callback-client';
-import { FakeWecom } from '../src/simulator/fake-wecom';
+import { FakeWecom, serveFake, type ServedFake } from '../src/simulator/fake-wecom';
 import { percentile } from './support';
 
 const MAX_LIFE_MS = 150_000;
@@ -181,24 +179,19 @@ async function main(): Promise<void> {
   }, MAX_LIFE_MS);
   life.unref();
   process.on('disconnect', () => process.exit(0));
-  let server: http.Server | null = null;
+  let served: ServedFake | null = null;
   process.on('message', async (m: Msg) => {
     try {
       if (m.type === 'init') {
         const fake = new FakeWecom({ corpId: m.creds.corpId, secret: m.creds.secret, agentId: m.creds.agentId });
-        const app = express();
-        app.use(fake.router());
-        server = await new Promise<http.Server>((resolve) => {
-          const s = app.listen(0, '127.0.0.1', () => resolve(s));
-        });
-        process.send!({ type: 'fake', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+        served = await serveFake(fake);
+        process.send!({ type: 'fake', url: served.url });
       } else if (m.type === 'phase') {
         const result = await runPhase(m.phase, m.callbackUrl, m.creds);
         process.send!({ type: 'phase-done', result });
       } else if (m.type === 'exit') {
         agent.destroy();
-        server?.closeAllConnections();
-        server?.close();
+        await served?.close();
         process.exit(0);
       }
     } catch (e) {

@@ -11,16 +11,13 @@
  * the HTTP call both make.
  */
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import express from 'express';
 import pino from 'pino';
 import { createContext } from '../../src/app/context';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startService } from '../../src/service';
-import { FakeWecom } from '../../src/simulator/fake-wecom';
+import { FakeWecom, serveFake } from '../../src/simulator/fake-wecom';
 import { WecomClient } from '../../src/wecom/client';
 import { WECOM_LIMITS } from '../../src/wecom/pacing';
 import { TokenProvider } from '../../src/wecom/token';
@@ -38,20 +35,7 @@ const content = (i: number) => `【整改提醒】第 ${i} 条：请于期限内
 
 async function startFake(): Promise<{ fake: FakeWecom; url: string; close(): Promise<void> }> {
   const fake = new FakeWecom(CORP);
-  const app = express();
-  app.use(fake.router());
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return {
-    fake,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      fake.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  return { fake, ...(await serveFake(fake)) };
 }
 
 /** The most messages any one recipient got within any window of each limit. */

@@ -5,7 +5,9 @@
  * /simulator/api; the tests run it as a real HTTP server on 127.0.0.1:0.
  */
 import crypto from 'node:crypto';
-import express, { type Request, type Response, type Router } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { systemClock, type Clock } from '../clock';
 
 export interface FakeWecomOptions {
@@ -368,4 +370,33 @@ export class FakeWecom {
     });
     return r;
   }
+}
+
+export interface ServedFake {
+  url: string;
+  server: Server;
+  /** Stops the fake's timers and the server (open connections too). */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a fake WeCom as a real HTTP server on 127.0.0.1 at a free port (the tests' and the
+ * bench's fixture); `before`, if given, sees each request first (to count or schedule faults).
+ */
+export async function serveFake(fake: FakeWecom, before?: RequestHandler): Promise<ServedFake> {
+  const app = express();
+  if (before) app.use(before);
+  app.use(fake.router());
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    async close() {
+      fake.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -10,15 +10,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import express from 'express';
 import { createDb, type Db } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrate';
 import { KnexOutboxStore } from '../../src/domain/outbox/store';
-import { FakeWecom } from '../../src/simulator/fake-wecom';
+import { FakeWecom, serveFake } from '../../src/simulator/fake-wecom';
 import { openTestDb, type TestDb } from '../support/db';
 import { ROOT } from '../support/spawn';
 import { CORP } from '../wecom/support';
@@ -42,27 +39,13 @@ afterAll(async () => {
 async function startCountingFake(): Promise<{ fake: FakeWecom; url: string; inFlight: () => number; close(): Promise<void> }> {
   const fake = new FakeWecom({ ...CORP });
   let inFlight = 0;
-  const app = express();
-  app.use((req, res, next) => {
+  const served = await serveFake(fake, (req, res, next) => {
     if (!req.path.endsWith('/message/send')) return next();
     inFlight += 1;
     res.once('close', () => (inFlight -= 1));
     next();
   });
-  app.use(fake.router());
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return {
-    fake,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    inFlight: () => inFlight,
-    async close() {
-      fake.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { fake, url: served.url, inFlight: () => inFlight, close: served.close };
 }
 
 interface Child {

@@ -14,16 +14,13 @@
  * interval → the earlier msgid, nothing new delivered), which the sender turns on only for resends
  * of a row whose earlier outcome is unknown; the fake's `messages` are what users would see.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { ManualClock } from '../../src/clock';
 import { KnexEventLog } from '../../src/domain/events/events';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
 import { OutboxSender } from '../../src/domain/outbox/sender';
 import { KnexOutboxStore } from '../../src/domain/outbox/store';
 import { silentLogger } from '../../src/logger';
-import { FakeWecom } from '../../src/simulator/fake-wecom';
+import { FakeWecom, serveFake, type ServedFake } from '../../src/simulator/fake-wecom';
 import { describeEachDb } from '../support/db';
 import { Rng } from '../support/fuzz';
 import { CORP, makeClient, text } from './support';
@@ -41,7 +38,7 @@ function userid(i: number): string {
 }
 
 describeEachDb('outbox drain under injected WeCom faults', (get) => {
-  let server: Server;
+  let served: ServedFake;
   let fake: FakeWecom;
   let url: string;
   let sendRequests = 0;
@@ -106,23 +103,14 @@ describeEachDb('outbox drain under injected WeCom faults', (get) => {
   beforeEach(async () => {
     sendRequests = 0;
     fake = new FakeWecom({ ...CORP, clock, knownUser: (u) => !INVALID.has(u) });
-    const app = express();
-    app.use((req, _res, next) => {
+    served = await serveFake(fake, (req, _res, next) => {
       if (req.path.endsWith('/message/send')) schedule[++sendRequests]?.();
       next();
     });
-    app.use(fake.router());
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = served.url;
   });
 
-  afterEach(async () => {
-    fake.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterEach(() => served.close());
 
   // Seed 0: the fixed schedule above; the others: seeded ones.
   it.each([0, 1])('drains completely once the faults stop: nothing lost, nothing twice, invalid recipients flagged (schedule %i)', async (seed) => {

@@ -1,9 +1,6 @@
 /** Test fixtures of the WeCom transport: the fake WeCom as a real HTTP server on 127.0.0.1:0. */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { ManualClock, type Clock } from '../../src/clock';
-import { FakeWecom, type FakeWecomOptions } from '../../src/simulator/fake-wecom';
+import { FakeWecom, serveFake, type FakeWecomOptions } from '../../src/simulator/fake-wecom';
 import { WecomClient } from '../../src/wecom/client';
 import { TokenProvider } from '../../src/wecom/token';
 
@@ -17,21 +14,8 @@ export interface RunningFake {
 
 export async function startFake(options: Partial<FakeWecomOptions> = {}): Promise<RunningFake> {
   const fake = new FakeWecom({ ...CORP, ...options });
-  const app = express();
-  app.use(fake.router());
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    fake,
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      fake.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const served = await serveFake(fake);
+  return { fake, url: served.url, close: served.close };
 }
 
 export function makeClient(url: string, clock: Clock = new ManualClock('2026-11-23T08:00:00Z'), timeoutMs = 2000, secret = CORP.secret) {
