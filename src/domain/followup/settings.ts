@@ -131,13 +131,8 @@ export class SettingsService {
   async update(input: SettingsInput, actor: string): Promise<FollowupSettings> {
     const current = await this.get();
     const next = applySettings(current, input);
-    const stored: SettingsInput = {
-      ladder: next.ladder.map((l) => ({ role: l.role, after_working_days: l.afterWorkingDays })),
-      reminder_morning: next.reminderMorning,
-      reminder_before_minutes: next.reminderBeforeMinutes,
-      quiet_hours: next.quietHours ? `${next.quietHours.start}-${next.quietHours.end}` : null,
-      quiet_allow: next.quietAllow,
-    };
+    // Stored in the input form, every field given: what settingsJson shows, less its summary line.
+    const { ladder_text: _summary, ...stored } = settingsJson(next);
     const at = this.clock.now();
     await this.db.transaction(async (trx) => {
       await trx('settings')
