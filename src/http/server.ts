@@ -1,6 +1,7 @@
 /** The HTTP service: health, and the routes of each feature area. */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app/context';
+import { withTimeout } from '../timeout';
 
 export interface HttpState {
   /** False until start-up (migrations, calendar) is complete, and again while shutting down. */
@@ -18,7 +19,7 @@ export function createHttpApp(ctx: AppContext, state: HttpState): Express {
       return;
     }
     try {
-      await withTimeout(ctx.db.raw('select 1'), 2000);
+      await withTimeout(ctx.db.raw('select 1'), 2000, 'the health query');
       res.status(200).json({ status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unhealthy', message: '数据库不可用' });
@@ -41,21 +42,5 @@ export function finishHttpApp(app: Express, ctx: AppContext): void {
     }
     ctx.logger.error({ err, path: req.path }, '处理请求时出现未预期的错误');
     res.status(500).json({ error: 'internal', message: '服务器内部错误' });
-  });
-}
-
-function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    Promise.resolve(p).then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
   });
 }

@@ -21,10 +21,10 @@ import { MediaStore } from './media';
 import { TokenProvider } from './token';
 
 export const SIMULATOR_CORP_ID = 'wwsimulator';
+export const SIMULATOR_AGENT_ID = 1000002;
 
 /** Rows the outbox sender and the inbound processor handle per run of their loop. */
 const LOOP_BATCH = 100;
-export const SIMULATOR_AGENT_ID = 1000002;
 
 /** Fresh simulator credentials per start: nothing real, nothing to leak. */
 export function simulatorCredentials(): WecomCredentials {

@@ -11,6 +11,7 @@ import type { InboundStore } from '../../domain/inbound/store';
 import { CipherError, decryptMessage } from './cipher';
 import { EnvelopeError, MAX_XML_BYTES, parseInbound, parseOuterEnvelope } from './envelope';
 import { timestampFresh, verifySignature } from './signature';
+import { TimeoutError, withTimeout } from '../../timeout';
 
 export interface CallbackDeps {
   credentials: WecomCredentials;
@@ -29,30 +30,6 @@ export interface CallbackDeps {
  * never a false 200: WeCom delivers it again, and the dedupe key makes a late store harmless.
  */
 export const CALLBACK_STORE_TIMEOUT_MS = 3_000;
-
-class StoreTimeout extends Error {
-  constructor(ms: number) {
-    super(`storing the callback took longer than ${ms} ms`);
-  }
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  // A store that ends after the deadline must not become an unhandled rejection.
-  p.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeout(ms)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}
 
 export const CALLBACK_PATH = '/wecom/callback';
 
@@ -139,11 +116,11 @@ export function createCallbackRouter(deps: CallbackDeps): Router {
       }
       let stored: { id: number; created: boolean };
       try {
-        stored = await withDeadline(deps.inbound.record(fields, plain, deps.clock.now()), deps.storeTimeoutMs ?? CALLBACK_STORE_TIMEOUT_MS);
+        stored = await withTimeout(deps.inbound.record(fields, plain, deps.clock.now()), deps.storeTimeoutMs ?? CALLBACK_STORE_TIMEOUT_MS, 'storing the callback');
       } catch (e) {
         deps.logger.error(
           { err: e instanceof Error ? e.message : String(e), msgType: fields.msgType, from: fields.fromUserName },
-          e instanceof StoreTimeout
+          e instanceof TimeoutError
             ? '企业微信回调未能及时保存（数据库无响应），已答复 503，企业微信将重试'
             : '企业微信回调保存失败（数据库不可用），已答复 503，企业微信将重试',
         );
