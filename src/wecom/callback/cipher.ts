@@ -36,7 +36,7 @@ export function decryptMessage(encodingAesKey: string, ciphertext: string, corpI
   // CBC carries no integrity check: a changed ciphertext block decrypts to 16 random bytes (and
   // flips bits in the next one) while the length and receiveid stay intact. WeCom sends UTF-8
   // XML, so bytes that are not UTF-8 (decoded as U+FFFD) or characters XML forbids mean the
-  // ciphertext was tampered with. This is a plausibility check, not a MAC: see docs/wecom.md.
+  // ciphertext was tampered with. This is a plausibility check, not a MAC: see docs/wecom-transport.md.
   if (NOT_XML_TEXT.test(out.message)) throw new CipherError('bad_ciphertext', 'plaintext is not UTF-8 XML text');
   return out.message;
 }
