@@ -36,13 +36,14 @@ export function registerCalendar(program: Command): void {
         const days = cal.range(from, end);
         return () => {
           if (opts.json) {
-            stdout.json(days.map((d) => ({ date: d.date, workday: d.workday, name: d.name, type: d.type })));
+            stdout.json(days.map((d) => ({ date: d.date, workday: d.workday, name: d.name, type: d.type, provisional: d.source === 'provisional' })));
             return;
           }
           stdout.text(
             ...days.map((d) => {
               const wd = WEEKDAYS[isoWeekday(d.date) - 1];
-              return `${d.date} 周${wd}  ${d.workday ? '上班' : '休息'}  ${TYPE_LABELS[d.type]}${d.name ? `  ${d.name}` : ''}`;
+              const note = d.source === 'provisional' ? '  （暂定：按放假办法推算，未公布安排）' : '';
+              return `${d.date} 周${wd}  ${d.workday ? '上班' : '休息'}  ${TYPE_LABELS[d.type]}${d.name ? `  ${d.name}` : ''}${note}`;
             }),
           );
         };

@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { hhmmArg, positiveInt } from '../args';
 import { CliError, runWithContext, stdout } from '../runner';
-import { computeDue, type DeadlineRule } from '../../domain/deadlines/deadline';
+import { computeDueDetailed, type DeadlineRule } from '../../domain/deadlines/deadline';
+import { provisionalNote } from '../../domain/messages/due';
 import { formatInstant, formatInstantZh, parseInstant } from '../../domain/calendar/dates';
 import type { RuleInput } from '../../domain/deadlines/rules';
 
@@ -24,12 +25,15 @@ export function registerDeadline(program: Command): void {
           opts.calendarDays !== undefined
             ? { amount: opts.calendarDays, unit: 'calendar_days' as const, cutoff: opts.cutoff }
             : { amount: opts.workingDays ?? ctx.deadlineSettings.defaultWorkingDays, unit: 'working_days' as const, cutoff: opts.cutoff };
-        const due = computeDue(from, spec, await ctx.calendar.get(), ctx.deadlineSettings);
-        const result = { from: formatInstant(from, zone), due: formatInstant(due, zone) };
+        const { due, provisional } = computeDueDetailed(from, spec, await ctx.calendar.get(), ctx.deadlineSettings);
+        const result = { from: formatInstant(from, zone), due: formatInstant(due, zone), provisional };
         return () =>
           opts.json
             ? stdout.json(result)
-            : stdout.text(`起算：${formatInstantZh(from, zone)}`, `截止：${formatInstantZh(due, zone)}`);
+            : stdout.text(
+                `起算：${formatInstantZh(from, zone)}`,
+                `截止：${formatInstantZh(due, zone)}${provisional ? provisionalNote(due, zone) : ''}`,
+              );
       }),
     );
 

@@ -6,13 +6,16 @@
  *   1. an admin override of that date (stored in the database);
  *   2. a year's arrangement loaded from a holiday-cn style file (`cli calendar load`),
  *      which replaces the packaged data for that year;
- *   3. the packaged data of `chinese-days` (see packaged.ts).
- * A date in a year that neither (2) nor (3) covers is an error (CalendarDataMissingError),
- * never a silent fallback to Monday–Friday.
+ *   3. the packaged data of `chinese-days` (see packaged.ts);
+ *   4. for the one year right after the last year with data (2 or 3) only: a provisional
+ *      arrangement built from the holiday law (holiday-law.ts), until the real one is loaded.
+ * A date in any other year without data is an error (CalendarDataMissingError), never a silent
+ * fallback to Monday–Friday.
  *
  * Everything here works on 'YYYY-MM-DD' strings, so nothing depends on the server's time zone.
  */
 import { addDays, IsoDate, isWeekend, yearOf } from './dates';
+import { provisionalArrangement } from './holiday-law';
 
 export type DayType = 'workday' | 'weekend' | 'holiday' | 'makeup';
 
@@ -22,8 +25,11 @@ export interface DayInfo {
   /** The holiday's name for holidays and make-up days (e.g. 国庆节、中秋节), else null. */
   name: string | null;
   type: DayType;
-  /** Which layer decided: override, arrangement (loaded file), package (chinese-days). */
-  source: 'override' | 'arrangement' | 'package';
+  /**
+   * Which layer decided: override, arrangement (loaded file), package (chinese-days), or
+   * provisional (the holiday law, for the year after the last year with data).
+   */
+  source: 'override' | 'arrangement' | 'package' | 'provisional';
 }
 
 /** A special day of one year's arrangement: an off day (holiday) or a make-up working day. */
@@ -66,6 +72,7 @@ export class WorkCalendar {
   private readonly overrides = new Map<IsoDate, CalendarOverride>();
   private readonly loadedYears = new Set<number>();
   private readonly loadedDays = new Map<IsoDate, SpecialDay>();
+  private readonly provisional: { year: number; days: Map<IsoDate, SpecialDay> } | null = null;
 
   constructor(private readonly data: CalendarData) {
     for (const o of data.overrides) this.overrides.set(o.date, o);
@@ -73,6 +80,26 @@ export class WorkCalendar {
       this.loadedYears.add(a.year);
       for (const d of a.days) this.loadedDays.set(d.date, d);
     }
+    const years = this.coveredYears();
+    if (years.length) {
+      const year = years[years.length - 1] + 1;
+      this.provisional = { year, days: new Map(provisionalArrangement(year).days.map((d) => [d.date, d])) };
+    }
+  }
+
+  /** The year whose days come from the holiday law (the year after the last with data), or null. */
+  provisionalYear(): number | null {
+    return this.provisional?.year ?? null;
+  }
+
+  /** Whether any day in [from, to] was decided by the provisional layer. */
+  provisionalIn(from: IsoDate, to: IsoDate): boolean {
+    const p = this.provisional;
+    if (!p || to < `${p.year}-01-01` || from > `${p.year}-12-31`) return false;
+    for (let d = from > `${p.year}-01-01` ? from : `${p.year}-01-01`; d <= to && yearOf(d) === p.year; d = addDays(d, 1)) {
+      if (this.day(d).source === 'provisional') return true;
+    }
+    return false;
   }
 
   /** Years with holiday data (packaged or loaded). */
@@ -103,6 +130,7 @@ export class WorkCalendar {
     if (this.data.packaged.days.has(date) || this.data.packaged.years.has(year)) {
       return fromSpecial(date, this.data.packaged.days.get(date), 'package');
     }
+    if (this.provisional?.year === year) return fromSpecial(date, this.provisional.days.get(date), 'provisional');
     throw new CalendarDataMissingError(year);
   }
 
@@ -144,7 +172,8 @@ export class WorkCalendar {
 
   private specialDay(date: IsoDate, year: number): SpecialDay | undefined {
     if (this.loadedDays.has(date) || this.loadedYears.has(year)) return this.loadedDays.get(date);
-    return this.data.packaged.days.get(date);
+    if (this.data.packaged.days.has(date) || this.data.packaged.years.has(year)) return this.data.packaged.days.get(date);
+    return this.provisional?.year === year ? this.provisional.days.get(date) : undefined;
   }
 }
 

@@ -6,6 +6,10 @@
  *
  * Precedence for a work order: a due date given on the work order > the notice's report due
  * date > the most specific matching admin rule > the default (DEFAULT_WORKING_DAYS).
+ *
+ * A computed deadline is provisional when a day it counted over came from the holiday law
+ * rather than published data (the year after the last one with data, see calendar.ts): it is
+ * recomputed when that year's arrangement is loaded (provisional.ts).
  */
 import type { WorkCalendar } from '../calendar/calendar';
 import { addDays, businessDate, instantAt, IsoDate } from '../calendar/dates';
@@ -49,6 +53,8 @@ export type DeadlineBasis = 'work_order' | 'notice' | 'rule' | 'default';
 
 export interface DeadlineDecision {
   due: Date;
+  /** Counted over days of the provisional (holiday-law) year. */
+  provisional: boolean;
   basis: DeadlineBasis;
   ruleId: number | null;
   spec: DeadlineSpec | null;
@@ -56,15 +62,29 @@ export interface DeadlineDecision {
 
 /** The due instant for a rule applied to an instant. */
 export function computeDue(from: Date, spec: DeadlineSpec, calendar: WorkCalendar, settings: DeadlineSettings): Date {
+  return computeDueDetailed(from, spec, calendar, settings).due;
+}
+
+/** The due instant for a rule applied to an instant, and whether it rests on provisional days. */
+export function computeDueDetailed(
+  from: Date,
+  spec: DeadlineSpec,
+  calendar: WorkCalendar,
+  settings: DeadlineSettings,
+): { due: Date; provisional: boolean } {
   if (!Number.isInteger(spec.amount) || spec.amount < 1) {
     throw new RangeError(`期限须为正整数：${spec.amount}`);
   }
   const start = businessDate(from, settings.zone);
+  const first = spec.unit === 'working_days' ? addDays(start, 1) : addDays(start, spec.amount);
   const dueDate =
     spec.unit === 'working_days'
       ? calendar.addWorkingDays(start, spec.amount)
-      : calendar.workdayOnOrAfter(addDays(start, spec.amount));
-  return instantAt(dueDate, spec.cutoff ?? settings.cutoff, settings.zone);
+      : calendar.workdayOnOrAfter(first);
+  return {
+    due: instantAt(dueDate, spec.cutoff ?? settings.cutoff, settings.zone),
+    provisional: calendar.provisionalIn(first, dueDate),
+  };
 }
 
 /** Specificity of a rule: a category match counts most, then target kind, then source. */
@@ -91,23 +111,23 @@ export function decideDeadline(
   settings: DeadlineSettings,
 ): DeadlineDecision {
   if (input.dueOnOverride) {
-    return { due: instantAt(input.dueOnOverride, settings.cutoff, settings.zone), basis: 'work_order', ruleId: null, spec: null };
+    return { due: instantAt(input.dueOnOverride, settings.cutoff, settings.zone), provisional: false, basis: 'work_order', ruleId: null, spec: null };
   }
   if (input.noticeReportDueOn) {
-    return { due: instantAt(input.noticeReportDueOn, settings.cutoff, settings.zone), basis: 'notice', ruleId: null, spec: null };
+    return { due: instantAt(input.noticeReportDueOn, settings.cutoff, settings.zone), provisional: false, basis: 'notice', ruleId: null, spec: null };
   }
   const matching = rules.filter((r) => matches(r, input));
   if (matching.length > 0) {
     const best = Math.max(...matching.map(specificity));
     let chosen: DeadlineDecision | null = null;
     for (const rule of matching.filter((r) => specificity(r) === best)) {
-      const due = computeDue(input.notifiedAt, rule, calendar, settings);
+      const { due, provisional } = computeDueDetailed(input.notifiedAt, rule, calendar, settings);
       if (!chosen || due.getTime() < chosen.due.getTime()) {
-        chosen = { due, basis: 'rule', ruleId: rule.id, spec: { amount: rule.amount, unit: rule.unit, cutoff: rule.cutoff } };
+        chosen = { due, provisional, basis: 'rule', ruleId: rule.id, spec: { amount: rule.amount, unit: rule.unit, cutoff: rule.cutoff } };
       }
     }
     return chosen!;
   }
   const spec: DeadlineSpec = { amount: settings.defaultWorkingDays, unit: 'working_days' };
-  return { due: computeDue(input.notifiedAt, spec, calendar, settings), basis: 'default', ruleId: null, spec };
+  return { ...computeDueDetailed(input.notifiedAt, spec, calendar, settings), basis: 'default', ruleId: null, spec };
 }
