@@ -3,6 +3,7 @@ import { addDays, isWeekend } from '../../src/domain/calendar/dates';
 import { CalendarDataMissingError, WorkCalendar } from '../../src/domain/calendar/calendar';
 import { packagedCalendar } from '../../src/domain/calendar/packaged';
 import { ArrangementFileError, parseArrangementFile } from '../../src/domain/calendar/arrangement';
+import { packagedUpTo } from '../support/calendar';
 
 function calendar(extra: Partial<ConstructorParameters<typeof WorkCalendar>[0]> = {}) {
   return new WorkCalendar({ packaged: packagedCalendar(), arrangements: [], overrides: [], ...extra });
@@ -37,11 +38,12 @@ describe('the working-day calendar against the State Council notices, 2021–202
 });
 
 describe('a year without data', () => {
-  it('is an error naming the year, never a Monday–Friday fallback', () => {
-    const cal = calendar();
-    expect(() => cal.day('2027-01-04')).toThrow(CalendarDataMissingError);
-    expect(() => cal.day('2027-01-04')).toThrow('2027年节假日安排未配置');
-    expect(() => cal.addWorkingDays('2026-12-31', 1)).toThrow('2027年节假日安排未配置');
+  it('is an error naming the year, never a Monday–Friday fallback (beyond the provisional year)', () => {
+    const cal = calendar({ packaged: packagedUpTo(2026) });
+    expect(() => cal.day('2028-01-04')).toThrow(CalendarDataMissingError);
+    expect(() => cal.day('2028-01-04')).toThrow('2028年节假日安排未配置');
+    expect(() => cal.addWorkingDays('2027-12-31', 1)).toThrow('2028年节假日安排未配置');
+    expect(cal.day('2027-01-04')).toMatchObject({ workday: true, source: 'provisional' });
   });
 
   it('becomes usable once its arrangement is loaded, which replaces packaged data', () => {
@@ -55,7 +57,8 @@ describe('a year without data', () => {
         ],
       }),
     );
-    const cal = calendar({ arrangements: [a2027] });
+    const cal = calendar({ packaged: packagedUpTo(2026), arrangements: [a2027] });
+    expect(cal.provisionalYear()).toBe(2028);
     expect(cal.day('2027-01-01')).toMatchObject({ workday: false, name: '元旦', source: 'arrangement' });
     expect(cal.day('2027-02-06')).toMatchObject({ workday: true, type: 'makeup', name: '春节' });
     expect(cal.day('2027-01-04')).toMatchObject({ workday: true, type: 'workday' });
@@ -71,16 +74,20 @@ describe('a year without data', () => {
 describe('admin overrides', () => {
   it('win over every other source and carry their reason as the name', () => {
     const cal = calendar({
+      packaged: packagedUpTo(2026),
       overrides: [
         { date: '2025-11-24', workday: false, reason: '台风停工' },
         { date: '2025-10-08', workday: true, reason: '全员值班' },
-        { date: '2027-03-01', workday: true, reason: '单独设定' },
+        { date: '2028-03-01', workday: true, reason: '单独设定' },
+        { date: '2027-04-05', workday: true, reason: '单独设定' },
       ],
     });
     expect(cal.day('2025-11-24')).toMatchObject({ workday: false, type: 'holiday', name: '台风停工', source: 'override' });
     expect(cal.day('2025-10-08')).toMatchObject({ workday: true, source: 'override' });
-    expect(cal.day('2027-03-01').workday).toBe(true);
-    expect(() => cal.day('2027-03-02')).toThrow(CalendarDataMissingError);
+    expect(cal.day('2028-03-01').workday).toBe(true);
+    expect(() => cal.day('2028-03-02')).toThrow(CalendarDataMissingError);
+    // Over a provisional holiday too.
+    expect(cal.day('2027-04-05')).toMatchObject({ workday: true, source: 'override' });
   });
 });
 

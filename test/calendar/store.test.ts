@@ -30,7 +30,8 @@ describeEachDb('calendar overrides and loaded arrangements', (get) => {
 
   it('loads a year, replaces it on a second load, and survives a restart', async () => {
     const { service, store, clock } = setup();
-    await expect(service.get().then((c) => c.day('2027-01-04'))).rejects.toThrow('2027年节假日安排未配置');
+    await expect(service.get().then((c) => c.day('2028-01-04'))).rejects.toThrow('2028年节假日安排未配置');
+    expect((await service.get()).day('2027-01-04').source).toBe('provisional');
     const first = parseArrangementFile(
       JSON.stringify({ year: 2027, days: [{ name: '元旦', date: '2027-01-01', isOffDay: true }, { name: '春节', date: '2027-02-06', isOffDay: false }] }),
     );
@@ -43,6 +44,8 @@ describeEachDb('calendar overrides and loaded arrangements', (get) => {
     expect(cal.isWorkday('2027-02-06')).toBe(false);
     expect(cal.isWorkday('2027-01-01')).toBe(false);
     expect(cal.coveredYears()).toContain(2027);
+    expect(cal.day('2027-01-04').source).toBe('arrangement');
+    expect(cal.day('2028-01-04').source).toBe('provisional');
   });
 
   it("sees another instance's change once its snapshot is older than maxAge", async () => {

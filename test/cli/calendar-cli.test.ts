@@ -17,7 +17,20 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/Los_Angeles'])('the CLI under TZ
     const r = runCli(['deadline', '--from', from, '--working-days', '1', '--json'], env);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ from: from.replace(/(T\d\d:\d\d)\+/, '$1:00+'), due });
+    expect(JSON.parse(r.stdout)).toEqual({ from: from.replace(/(T\d\d:\d\d)\+/, '$1:00+'), due, provisional: false });
+  });
+
+  // The packaged data ends with 2026: 2027 is counted from the holiday law, provisionally.
+  it.each([
+    ['2026-12-31T10:00+08:00', '2027-01-04T18:00:00+08:00'],
+    ['2027-02-04T10:00+08:00', '2027-02-09T18:00:00+08:00'],
+    ['2027-04-02T10:00+08:00', '2027-04-06T18:00:00+08:00'], // 清明 on Monday 5 April
+  ])('deadline --from %s in the provisional year → %s, provisional', (from, due) => {
+    const r = runCli(['deadline', '--from', from, '--working-days', '1', '--json'], env);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ from: from.replace(/(T\d\d:\d\d)\+/, '$1:00+'), due, provisional: true });
+    const text = runCli(['deadline', '--from', from, '--working-days', '1'], env);
+    expect(text.stdout).toContain('（暂定，待国务院办公厅公布2027年安排后确认）');
   });
 
   it('calendar FROM TO --json lists every date with workday and name', () => {
@@ -38,12 +51,12 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/Los_Angeles'])('the CLI under TZ
 describe('CLI errors: exit ≠ 0, one line on stderr, nothing on stdout', () => {
   const env = { DATABASE_URL: 'sqlite::memory:' };
   it.each([
-    [['calendar', '2027-01-04', '--json'], '2027年节假日安排未配置'],
+    [['calendar', '2028-01-04', '--json'], '2028年节假日安排未配置'],
     [['calendar', '2025-02-30'], '日期无效'],
     [['calendar', '2025-10-09', '2025-10-01'], '早于'],
     [['deadline', '--from', 'yesterday', '--json'], 'ISO-8601'],
     [['deadline', '--from', '2025-01-01T10:00+08:00', '--working-days', '0'], '1–365'],
-    [['deadline', '--from', '2026-12-31T10:00+08:00', '--working-days', '1', '--json'], '2027年节假日安排未配置'],
+    [['deadline', '--from', '2027-12-31T10:00+08:00', '--working-days', '1', '--json'], '2028年节假日安排未配置'],
     [['frobnicate'], '未知命令'],
     [['calendar', '2025-01-01', '--colour'], '未知选项'],
   ])('%j', (args, message) => {

@@ -9,12 +9,13 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import type { CalendarService } from '../calendar/service';
-import { formatInstantZh } from '../calendar/dates';
+import { formatDueZh } from '../messages/due';
 import type { ContactsService, Contact } from '../contacts/service';
-import { decideDeadline, type DeadlineSettings } from '../deadlines/deadline';
+import { decideDeadline, type DeadlineSettings, type DeadlineSpec } from '../deadlines/deadline';
 import type { DeadlineRuleStore } from '../deadlines/rules';
 import type { EventLog } from '../events/events';
 import { noticeCard, taskId } from '../messages/cards';
+import { provisionalNote } from '../messages/due';
 import type { MessageTemplates } from '../messages/templates';
 import { outboxFromRow, type OutboxRow } from '../outbox/store';
 import type { OutgoingMessage } from '../../wecom/client';
@@ -38,6 +39,7 @@ export interface PreparedNotice {
   workOrderId: number;
   round: number;
   due: Date;
+  provisional: boolean;
   items: { key: string; userid: string; contactId: number; taskId: string; message: OutgoingMessage | string }[];
 }
 
@@ -71,6 +73,18 @@ export class NotificationService {
 
   /** The deadline an order notified at `at` would get. */
   async deadline(o: OrderView, at: Date): Promise<Date> {
+    return (await this.deadlineDecision(o, at)).due;
+  }
+
+  /**
+   * The deadline an order notified at `at` would get, whether it is provisional, and the rule
+   * that set it (`spec`, null for a date given on the order or the notice) with the earliest it
+   * may be (`notBefore`, a rejected order's previous deadline): what recomputing it needs.
+   */
+  async deadlineDecision(
+    o: OrderView,
+    at: Date,
+  ): Promise<{ due: Date; provisional: boolean; spec: DeadlineSpec | null; notBefore: Date | null }> {
     const rejected = o.state === 'rejected';
     const decide = async (dueOnOverride: string | null) =>
       decideDeadline(
@@ -86,16 +100,18 @@ export class NotificationService {
         await this.rules.list(),
         await this.calendar.get(),
         this.settings.deadline,
-      ).due;
-    let due = await decide(o.dueOnOverride);
-    if (!rejected) return due;
+      );
+    let d = await decide(o.dueOnOverride);
+    const result = () => ({ due: d.due, provisional: d.provisional, spec: d.spec, notBefore: null });
+    if (!rejected) return result();
     // A rejected order's new deadline is never already past, nor earlier than the one it had.
-    if (due.getTime() <= at.getTime()) due = await decide(null);
-    return o.dueAt && o.dueAt.getTime() > due.getTime() ? o.dueAt : due;
+    if (d.due.getTime() <= at.getTime()) d = await decide(null);
+    if (o.dueAt && o.dueAt.getTime() > d.due.getTime()) return { due: o.dueAt, provisional: o.dueProvisional, spec: d.spec, notBefore: o.dueAt };
+    return { ...result(), notBefore: o.dueAt };
   }
 
-  formatDue(d: Date): string {
-    return formatInstantZh(d, this.settings.deadline.zone);
+  formatDue(d: Date, provisional = false): string {
+    return formatDueZh(d, provisional, this.settings.deadline.zone);
   }
 
   /**
@@ -114,7 +130,7 @@ export class NotificationService {
     if (!to.length) return 'no_contact';
     const round = opts.asRejected?.round ?? (await this.round(o.id));
     // The deadline counts from delivery: outside working hours the card waits for the morning.
-    const due = await this.deadline(o, await this.messenger.sendableAt(NOTIFY_PURPOSE, this.clock.now()));
+    const { due, provisional } = await this.deadlineDecision(o, await this.messenger.sendableAt(NOTIFY_PURPOSE, this.clock.now()));
     let reason: string | null = opts.asRejected?.reason ?? null;
     if (o.state === 'rejected' && !opts.asRejected) {
       const r = await this.db('replies')
@@ -134,7 +150,7 @@ export class NotificationService {
       const key = `notify:${o.id}:r${round}:${c.userid}`;
       const tid = taskId(`wo${o.id}`, `r${round}`, `c${c.id}`, this.clock.now().getTime().toString(36));
       const message = this.settings.cards
-        ? noticeCard({ taskId: tid, workOrderId: o.id, title, noticeTitle: o.noticeTitle, docNo: o.docNo, target: o.target, platform: o.platform, problems, due: this.formatDue(due), reason })
+        ? noticeCard({ taskId: tid, workOrderId: o.id, title, noticeTitle: o.noticeTitle, docNo: o.docNo, target: o.target, platform: o.platform, problems, due: this.formatDue(due), dueNote: provisional ? provisionalNote(due, this.settings.deadline.zone) : null, reason })
         : await this.templates.render('notify.text', {
             code: o.code,
             notice_title: o.noticeTitle,
@@ -142,12 +158,12 @@ export class NotificationService {
             target: o.target,
             platform: o.platform ?? '—',
             problems,
-            due: this.formatDue(due),
+            due: this.formatDue(due, provisional),
             reason: reasonLine,
           });
       items.push({ key, userid: c.userid, contactId: c.id, taskId: this.settings.cards ? tid : `text-${tid}`, message });
     }
-    return { workOrderId: o.id, round, due, items };
+    return { workOrderId: o.id, round, due, provisional, items };
   }
 
   /** Enqueues prepared notices (only trx queries: safe inside a transaction on SQLite's one connection). */
@@ -169,6 +185,7 @@ export class NotificationService {
           round: p.round,
           outbox_key: it.key,
           stated_due_at: p.due.getTime(),
+          stated_due_provisional: p.provisional,
           created_at: this.clock.now().getTime(),
         })
         .onConflict('task_id')
@@ -303,7 +320,7 @@ export class NotificationService {
       target: o.target,
       platform: o.platform ?? '—',
       problems: o.problems.map((p) => p.text).join('；'),
-      due: this.formatDue(new Date(Number(card.stated_due_at))),
+      due: this.formatDue(new Date(Number(card.stated_due_at)), card.stated_due_provisional === true || card.stated_due_provisional === 1),
       reason: reason ? await this.templates.render('review.rejected.reason', { reason }) : '',
     });
     await this.messenger.send({
@@ -341,14 +358,22 @@ export class NotificationService {
     const o = await this.views.get(row.workOrderId);
     if (!o || (o.state !== 'new' && o.state !== 'rejected')) return;
     const at = row.sentAt;
-    const due = await this.deadline(o, at);
+    const { due, provisional, spec, notBefore } = await this.deadlineDecision(o, at);
     try {
       await this.workOrders.transition(o.id, 'notify', {
         actor: 'system',
         at,
         dueAt: due,
+        dueProvisional: provisional,
         contactId: row.contactId,
-        data: { outboxId: row.id, touser: row.touser, msgid: row.msgid, dueAt: due.toISOString() },
+        data: {
+          outboxId: row.id,
+          touser: row.touser,
+          msgid: row.msgid,
+          dueAt: due.toISOString(),
+          // What a provisional deadline is recomputed from when its year's arrangement is loaded.
+          ...(provisional ? { dueProvisional: true, dueSpec: spec, dueNotBefore: notBefore?.getTime() ?? null } : {}),
+        },
       });
     } catch (e) {
       // Another recipient's delivery got there first.
@@ -365,7 +390,7 @@ export class NotificationService {
         purpose: 'due_corrected',
         workOrderId: o.id,
         contactId: row.contactId,
-        message: await this.templates.render('notify.due_corrected', { code: o.code, due: this.formatDue(due) }),
+        message: await this.templates.render('notify.due_corrected', { code: o.code, due: this.formatDue(due, provisional) }),
       });
     }
   }

@@ -9,7 +9,8 @@
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
-import { addDays, businessDate, formatInstantZh, instantAt, parseIsoDate } from '../calendar/dates';
+import { addDays, businessDate, instantAt, parseIsoDate } from '../calendar/dates';
+import { formatDueZh } from '../messages/due';
 import type { ContactsService, Contact } from '../contacts/service';
 import type { EventLog } from '../events/events';
 import { reviewCard, taskId } from '../messages/cards';
@@ -81,8 +82,8 @@ export class ConversationService {
     return `wecom:${a.userid}`;
   }
 
-  private fmt(d: Date | null): string {
-    return d ? formatInstantZh(d, this.zone) : '待通知后确定';
+  private fmt(d: Date | null, provisional = false): string {
+    return d ? formatDueZh(d, provisional, this.zone) : '待通知后确定';
   }
 
   /** Replies to the actor (idempotent per inbound message and tag). */
@@ -242,7 +243,7 @@ export class ConversationService {
             text: r.text,
             evidenceCount: Number(n),
             submittedAt: this.fmt(r.createdAt),
-            due: this.fmt(o.dueAt),
+            due: this.fmt(o.dueAt, o.dueProvisional),
             requestedDueOn: r.requestedDueOn,
             late: r.late,
             detailUrl: this.links.consoleBase ? `${this.links.consoleBase}/admin/#/work-orders/${o.id}` : null,
@@ -523,11 +524,11 @@ export class ConversationService {
       if (decision === 'ok') due = instantAt(date!, this.cutoff, this.zone);
       result = decision === 'ok' ? `同意延期至 ${date}` : '不同意延期';
       unitKey = decision === 'ok' ? 'extension.approved.unit' : 'extension.refused.unit';
-      unitVars = { code: o.code, due: this.fmt(due ?? o.dueAt), reason: opts.reason };
+      unitVars = { code: o.code, due: due ? this.fmt(due) : this.fmt(o.dueAt, o.dueProvisional), reason: opts.reason };
     } else {
       result = decision === 'ok' ? '异议成立，工单撤销' : '异议不成立';
       unitKey = decision === 'ok' ? 'dispute.upheld.unit' : 'dispute.refused.unit';
-      unitVars = { code: o.code, due: this.fmt(o.dueAt), reason: opts.reason };
+      unitVars = { code: o.code, due: this.fmt(o.dueAt, o.dueProvisional), reason: opts.reason };
     }
     const unitText = unitKey ? await this.templates.render(unitKey, unitVars) : null;
     const doneText = await this.templates.render('review.done', { code: o.code, result });
@@ -596,7 +597,7 @@ export class ConversationService {
     const row = await trx('work_orders').where({ id: o.id }).first('version', 'due_at');
     const n = await trx('work_orders')
       .where({ id: o.id, version: row.version })
-      .update({ due_at: due.getTime(), overdue: false, overdue_at: null, escalation_step: 0, updated_at: now.getTime(), version: Number(row.version) + 1 });
+      .update({ due_at: due.getTime(), due_provisional: false, overdue: false, overdue_at: null, escalation_step: 0, updated_at: now.getTime(), version: Number(row.version) + 1 });
     if (n !== 1) throw new Error(`工单 ${o.code} 已被同时修改，请重试`);
     await this.events.append(
       {
@@ -632,7 +633,7 @@ export class ConversationService {
   }
 
   private line(o: OrderView): string {
-    const due = o.dueAt && ['notified', 'rejected', 'replied'].includes(o.state) ? `，期限 ${this.fmt(o.dueAt)}` : '';
+    const due = o.dueAt && ['notified', 'rejected', 'replied'].includes(o.state) ? `，期限 ${this.fmt(o.dueAt, o.dueProvisional)}` : '';
     return `${o.code} ${o.target}${o.platform ? `（${o.platform}）` : ''}：${stateLabel(o)}${due}`;
   }
 
@@ -660,7 +661,7 @@ export class ConversationService {
       platform: o.platform ?? '—',
       problems: o.problems.map((p, i) => `${i + 1}. ${p.text}`).join('；'),
       state: stateLabel(o),
-      due: this.fmt(o.dueAt),
+      due: this.fmt(o.dueAt, o.dueProvisional),
       history: history.length ? `\n办理记录：\n${history.join('\n')}` : '',
     }, o.id);
   }
@@ -684,7 +685,7 @@ export class ConversationService {
     if (!this.isReviewer(a)) return this.say(a, 'r', 'error.not_supervisor');
     const items = await this.views.overdue(await this.scope(a), this.clock.now());
     if (!items.length) return this.say(a, 'r', 'supervisor.overdue_none');
-    const lines = items.map((o, i) => `${i + 1}. ${o.code} ${o.unitName ?? ''} ${o.target}：${STATE_LABELS[o.state]}，期限 ${this.fmt(o.dueAt)}`);
+    const lines = items.map((o, i) => `${i + 1}. ${o.code} ${o.unitName ?? ''} ${o.target}：${STATE_LABELS[o.state]}，期限 ${this.fmt(o.dueAt, o.dueProvisional)}`);
     await this.say(a, 'r', 'supervisor.overdue', { count: items.length, lines: lines.join('\n') });
   }
 

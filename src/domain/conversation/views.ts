@@ -22,6 +22,7 @@ export interface OrderView {
   problems: { category: string; text: string }[];
   dueOnOverride: string | null;
   dueAt: Date | null;
+  dueProvisional: boolean;
   notifiedAt: Date | null;
   overdue: boolean;
   version: number;
@@ -75,6 +76,7 @@ function view(r: any, problems: { category: string; text: string }[]): OrderView
     problems,
     dueOnOverride: r.due_on_override ?? null,
     dueAt: r.due_at === null || r.due_at === undefined ? null : new Date(Number(r.due_at)),
+    dueProvisional: toBool(r.due_provisional),
     notifiedAt: r.notified_at === null || r.notified_at === undefined ? null : new Date(Number(r.notified_at)),
     overdue: toBool(r.overdue),
     version: Number(r.version),

@@ -14,6 +14,7 @@ import type { Contact, ContactsService } from '../contacts/service';
 import type { OrderView, OrderViews } from '../conversation/views';
 import type { Messenger } from '../conversation/messenger';
 import type { EventLog } from '../events/events';
+import { formatDueZh } from '../messages/due';
 import type { MessageTemplates } from '../messages/templates';
 import { TARGET_KINDS } from '../problems/taxonomy';
 import { AWAITING_UNIT_STATES, type WorkOrderState } from '../workorders/states';
@@ -72,7 +73,7 @@ export class FollowupService {
   constructor(private readonly d: FollowupDeps) {}
 
   private due(o: OrderView): string {
-    return formatInstantZh(o.dueAt!, this.d.zone);
+    return formatDueZh(o.dueAt!, o.dueProvisional, this.d.zone);
   }
 
   // ------------------------------------------------------------------------------ reminders

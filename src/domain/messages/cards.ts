@@ -98,6 +98,8 @@ export interface NoticeCardInput {
   platform: string | null;
   problems: string;
   due: string;
+  /** Shown under the deadline when it is provisional: （暂定，待国务院办公厅公布YYYY年安排后确认）. */
+  dueNote?: string | null;
   reason?: string | null;
 }
 
@@ -109,6 +111,7 @@ export function noticeCard(c: NoticeCardInput): OutgoingMessage {
     { key: '平台', value: c.platform ?? '—' },
     { key: '整改期限', value: c.due },
   ];
+  if (c.dueNote) fields.push({ key: '期限说明', value: c.dueNote });
   if (c.reason) fields.push({ key: '退回理由', value: c.reason });
   return buildCard({
     taskId: c.taskId,

@@ -13,6 +13,8 @@ export interface WorkOrder {
   state: WorkOrderState;
   dueOnOverride: string | null;
   dueAt: Date | null;
+  /** The due instant was counted over provisional (holiday-law) days; recomputed on loading the year. */
+  dueProvisional: boolean;
   notifiedAt: Date | null;
   repliedAt: Date | null;
   closedAt: Date | null;
@@ -38,6 +40,7 @@ export function workOrderFromRow(r: any): WorkOrder {
     state: r.state,
     dueOnOverride: r.due_on_override,
     dueAt: ms(r.due_at),
+    dueProvisional: toBool(r.due_provisional),
     notifiedAt: ms(r.notified_at),
     repliedAt: ms(r.replied_at),
     closedAt: ms(r.closed_at),
@@ -57,6 +60,8 @@ export interface TransitionOptions {
   at: Date;
   /** New due instant (notify computes it; a rejection or an extension sets a new one). */
   dueAt?: Date | null;
+  /** Whether that due instant is provisional (only with dueAt; default false). */
+  dueProvisional?: boolean;
   contactId?: number | null;
   data?: Record<string, unknown>;
   /** Run inside a caller's transaction. */
@@ -112,7 +117,10 @@ export class KnexWorkOrderStore implements WorkOrderStore {
       const to = nextState(before.state, action);
       const at = options.at.getTime();
       const patch: Record<string, unknown> = { state: to, updated_at: at, version: before.version + 1 };
-      if (options.dueAt !== undefined) patch.due_at = options.dueAt ? options.dueAt.getTime() : null;
+      if (options.dueAt !== undefined) {
+        patch.due_at = options.dueAt ? options.dueAt.getTime() : null;
+        patch.due_provisional = !!options.dueAt && !!options.dueProvisional;
+      }
       if (action === 'notify') {
         patch.notified_at = at;
         patch.overdue = false;
