@@ -24,6 +24,7 @@ import { FollowupService } from '../domain/followup/service';
 import { KnexFollowupStore } from '../domain/followup/store';
 import { SettingsService } from '../domain/followup/settings';
 import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
+import { ProvisionalDeadlines } from '../domain/deadlines/provisional';
 
 export interface AppContext {
   config: Config;
@@ -47,6 +48,8 @@ export interface AppContext {
   followup: FollowupService;
   /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
   links: ConsoleLinks;
+  /** Recomputes provisional deadlines when a year's arrangement is loaded. */
+  provisionalDeadlines: ProvisionalDeadlines;
   close(): Promise<void>;
 }
 
@@ -126,6 +129,19 @@ export async function createContext(config: Config, options: ContextOptions = {}
     chat,
     settings,
     followup,
+    provisionalDeadlines: new ProvisionalDeadlines({
+      db,
+      calendar,
+      views: new OrderViews(db),
+      rules: deadlineRules,
+      contacts: chat.contacts,
+      templates: chat.templates,
+      messenger: chat.messenger,
+      events,
+      clock,
+      logger,
+      settings: deadlineSettings,
+    }),
     async close() {
       if (ownsDb) await db.destroy();
     },

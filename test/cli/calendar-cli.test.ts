@@ -97,9 +97,9 @@ describe('loading a year and overriding a day through the CLI', () => {
     );
     const load = runCli(['calendar', 'load', file, '--json'], env);
     expect(load.stderr).toBe('');
-    expect(JSON.parse(load.stdout)).toEqual({ year: 2027, days: 2, off_days: 1, makeup_days: 1 });
+    expect(JSON.parse(load.stdout)).toMatchObject({ year: 2027, days: 2, off_days: 1, makeup_days: 1, recomputed: { checked: 0 } });
     const due = runCli(['deadline', '--from', '2026-12-31T10:00+08:00', '--working-days', '1', '--json'], env);
-    expect(JSON.parse(due.stdout).due).toBe('2027-01-04T18:00:00+08:00');
+    expect(JSON.parse(due.stdout)).toMatchObject({ due: '2027-01-04T18:00:00+08:00', provisional: false });
 
     const ov = runCli(['calendar', 'override', '2027-01-04', '--off', '--reason', '系统停机', '--json'], env);
     expect(JSON.parse(ov.stdout)).toMatchObject({ date: '2027-01-04', workday: false });

@@ -65,12 +65,18 @@ export function registerCalendar(program: Command): void {
         }
         const arrangement = parseArrangementFile(text);
         await ctx.calendar.loadArrangement(arrangement, path.basename(file), 'cli');
+        const recomputed = await ctx.provisionalDeadlines.recompute('cli', arrangement.year);
         const off = arrangement.days.filter((d) => d.offDay).length;
-        const result = { year: arrangement.year, days: arrangement.days.length, off_days: off, makeup_days: arrangement.days.length - off };
+        const result = { year: arrangement.year, days: arrangement.days.length, off_days: off, makeup_days: arrangement.days.length - off, recomputed };
         return () =>
           opts.json
             ? stdout.json(result)
-            : stdout.text(`已导入 ${result.year} 年节假日安排：放假 ${result.off_days} 天，调休上班 ${result.makeup_days} 天。`);
+            : stdout.text(
+                `已导入 ${result.year} 年节假日安排：放假 ${result.off_days} 天，调休上班 ${result.makeup_days} 天。`,
+                ...(recomputed.checked
+                  ? [`暂定期限已重算：${recomputed.checked} 张工单，期限变化 ${recomputed.changed} 张（已告知单位 ${recomputed.messages} 条），不变 ${recomputed.confirmed} 张，仍为暂定 ${recomputed.still_provisional} 张。`]
+                  : []),
+              );
       }),
     );
 

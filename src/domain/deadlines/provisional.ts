@@ -1,0 +1,207 @@
+/**
+ * Provisional deadlines after a year's arrangement is loaded. An order notified with a deadline
+ * counted over provisional days (work_orders.due_provisional) is recomputed by the rule that set
+ * it — the notify event keeps it: the rule's amount, unit and cutoff, and the earliest the
+ * deadline may be (a rejected order's previous one) — from the instant it was notified, on the
+ * calendar as it is now. Where the due instant moves, the order gets the new one with an event
+ * on its timeline, and, while it waits for the unit's rectification, the unit's primary contacts
+ * are told once (outbox keys carry the new instant). Where it does not move the mark is cleared
+ * and logged. An order whose deadline still reaches past the data (a later year loaded first)
+ * keeps its mark.
+ */
+import type { Knex } from 'knex';
+import type { Clock } from '../../clock';
+import { parseJson } from '../../db/knex';
+import type { Logger } from '../../logger';
+import { CalendarDataMissingError, type WorkCalendar } from '../calendar/calendar';
+import type { CalendarService } from '../calendar/service';
+import { formatInstantZh } from '../calendar/dates';
+import type { ContactsService } from '../contacts/service';
+import type { Messenger } from '../conversation/messenger';
+import type { OrderView, OrderViews } from '../conversation/views';
+import type { EventLog } from '../events/events';
+import { formatDueZh } from '../messages/due';
+import type { MessageTemplates } from '../messages/templates';
+import { CLOSED_STATES } from '../workorders/states';
+import { computeDueDetailed, decideDeadline, type DeadlineSettings, type DeadlineSpec } from './deadline';
+import type { DeadlineRuleStore } from './rules';
+
+export const RECOMPUTED_PURPOSE = 'due_recomputed';
+
+export interface RecomputeReport {
+  /** Open orders that had a provisional deadline. */
+  checked: number;
+  /** Their due instant moved (timeline event; the unit told where it waits on the unit). */
+  changed: number;
+  /** Unchanged: the mark was cleared. */
+  confirmed: number;
+  /** Still reaching past the data: left provisional. */
+  still_provisional: number;
+  /** Units told of a moved deadline (messages queued). */
+  messages: number;
+}
+
+export interface ProvisionalDeps {
+  db: Knex;
+  calendar: CalendarService;
+  views: OrderViews;
+  rules: DeadlineRuleStore;
+  contacts: ContactsService;
+  templates: MessageTemplates;
+  messenger: Messenger;
+  events: EventLog;
+  clock: Clock;
+  logger: Logger;
+  settings: DeadlineSettings;
+}
+
+interface NotifyRecord {
+  notifiedAt: Date;
+  spec: DeadlineSpec | null;
+  notBefore: Date | null;
+}
+
+export class ProvisionalDeadlines {
+  constructor(private readonly d: ProvisionalDeps) {}
+
+  /** Recomputes every open order with a provisional deadline; `year` is the arrangement just loaded. */
+  async recompute(actor: string, year: number): Promise<RecomputeReport> {
+    const report: RecomputeReport = { checked: 0, changed: 0, confirmed: 0, still_provisional: 0, messages: 0 };
+    const calendar = await this.d.calendar.reload();
+    let afterId = 0;
+    for (;;) {
+      const rows: { id: unknown }[] = await this.d.db('work_orders')
+        .where('due_provisional', true)
+        .whereNotIn('state', [...CLOSED_STATES])
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(200)
+        .select('id');
+      if (!rows.length) break;
+      for (const r of rows) {
+        afterId = Number(r.id);
+        const o = await this.d.views.get(afterId);
+        if (!o || !o.dueAt || !o.dueProvisional) continue;
+        report.checked++;
+        await this.recomputeOne(o, calendar, actor, year, report);
+      }
+    }
+    if (report.checked) this.d.logger.info({ year, ...report }, `${year}年节假日安排导入后，暂定期限已重新计算`);
+    return report;
+  }
+
+  private async recomputeOne(o: OrderView, calendar: WorkCalendar, actor: string, year: number, report: RecomputeReport): Promise<void> {
+    let next: { due: Date; provisional: boolean };
+    try {
+      next = await this.decide(o, calendar);
+    } catch (e) {
+      if (!(e instanceof CalendarDataMissingError)) throw e;
+      // The deadline reaches a year that is neither covered nor provisional now: leave it as it is.
+      this.d.logger.warn({ workOrder: o.code, year: e.year }, `工单 ${o.code} 的暂定期限暂无法重算：${e.message}`);
+      report.still_provisional++;
+      return;
+    }
+    const old = o.dueAt!;
+    const now = this.d.clock.now();
+    if (next.due.getTime() === old.getTime()) {
+      if (next.provisional) {
+        report.still_provisional++;
+        return;
+      }
+      const n = await this.d.db('work_orders')
+        .where({ id: o.id, due_provisional: true, due_at: old.getTime() })
+        .update({ due_provisional: false, updated_at: now.getTime() });
+      if (n === 1) {
+        report.confirmed++;
+        this.d.logger.info({ workOrder: o.code, dueAt: old.toISOString(), year }, `工单 ${o.code} 的暂定期限经${year}年安排核实不变`);
+      }
+      return;
+    }
+    const zone = this.d.settings.zone;
+    const tell = o.state === 'notified' && o.unitId !== null ? await this.d.contacts.primaries(o.unitId) : [];
+    const text = tell.length
+      ? await this.d.templates.render('deadline.recomputed', {
+          year,
+          code: o.code,
+          target: o.target,
+          old_due: formatInstantZh(old, zone),
+          due: formatDueZh(next.due, next.provisional, zone),
+        })
+      : '';
+    await this.d.db.transaction(async (trx) => {
+      const patch: Record<string, unknown> = {
+        due_at: next.due.getTime(),
+        due_provisional: next.provisional,
+        updated_at: now.getTime(),
+        version: o.version + 1,
+      };
+      // A deadline moved into the future is not overdue (any more); one still past stays as the sweep left it.
+      if (next.due.getTime() > now.getTime()) Object.assign(patch, { overdue: false, overdue_at: null, escalation_step: 0 });
+      const n = await trx('work_orders').where({ id: o.id, version: o.version, due_provisional: true }).update(patch);
+      if (n !== 1) return; // changed meanwhile (another instance recomputed it, or the order moved on)
+      await this.d.events.append(
+        {
+          type: 'work_order.due_changed',
+          actor,
+          at: now,
+          workOrderId: o.id,
+          noticeId: o.noticeId,
+          unitId: o.unitId,
+          data: { reason: 'calendar_arrangement', year, from: old.getTime(), to: next.due.getTime(), provisional: next.provisional },
+        },
+        trx,
+      );
+      report.changed++;
+      for (const c of tell) {
+        const sent = await this.d.messenger.send(
+          {
+            key: `due_recomputed:${o.id}:${next.due.getTime()}:${c.userid}`,
+            touser: c.userid,
+            purpose: RECOMPUTED_PURPOSE,
+            workOrderId: o.id,
+            contactId: c.id,
+            message: text,
+          },
+          trx,
+        );
+        if (sent.created) report.messages++;
+      }
+    });
+  }
+
+  /** The deadline by the rule that set it, from when the order was notified, on `calendar`. */
+  private async decide(o: OrderView, calendar: WorkCalendar): Promise<{ due: Date; provisional: boolean }> {
+    const rec = await this.notifyRecord(o);
+    if (rec?.spec) {
+      const r = computeDueDetailed(rec.notifiedAt, rec.spec, calendar, this.d.settings);
+      if (rec.notBefore && rec.notBefore.getTime() > r.due.getTime()) return { due: rec.notBefore, provisional: false };
+      return r;
+    }
+    // No record of the rule (not expected: the mark is set with one): decide as for a new notice.
+    const d = decideDeadline(
+      {
+        notifiedAt: rec?.notifiedAt ?? o.notifiedAt ?? this.d.clock.now(),
+        dueOnOverride: o.dueOnOverride,
+        noticeReportDueOn: o.noticeReportDueOn,
+        source: o.noticeSource,
+        targetKind: o.targetKind,
+        categories: o.problems.map((p) => p.category),
+      },
+      await this.d.rules.list(),
+      calendar,
+      this.d.settings,
+    );
+    return { due: d.due, provisional: d.provisional };
+  }
+
+  private async notifyRecord(o: OrderView): Promise<NotifyRecord | null> {
+    const e = await this.d.db('events').where({ work_order_id: o.id, type: 'work_order.notify' }).orderBy('id', 'desc').first('at', 'data');
+    if (!e) return null;
+    const data = parseJson<{ dueSpec?: DeadlineSpec | null; dueNotBefore?: number | null }>(e.data, {});
+    return {
+      notifiedAt: new Date(Number(e.at)),
+      spec: data.dueSpec ?? null,
+      notBefore: data.dueNotBefore ? new Date(Number(data.dueNotBefore)) : null,
+    };
+  }
+}
