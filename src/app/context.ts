@@ -9,6 +9,7 @@ import { migrateLatest } from '../db/migrate';
 import { silentLogger, type Logger } from '../logger';
 import { CalendarService } from '../domain/calendar/service';
 import { KnexCalendarStore } from '../domain/calendar/store';
+import type { CalendarData } from '../domain/calendar/calendar';
 import type { DeadlineSettings } from '../domain/deadlines/deadline';
 import { KnexDeadlineRuleStore, type DeadlineRuleStore } from '../domain/deadlines/rules';
 import { KnexEventLog, type EventLog } from '../domain/events/events';
@@ -63,6 +64,8 @@ export interface ContextOptions {
   migrate?: boolean;
   /** How long a calendar snapshot may be reused before re-reading overrides (default 60 s). */
   calendarMaxAgeMs?: number;
+  /** The packaged holiday data (default: chinese-days'); tests pin the last year with data. */
+  packagedCalendar?: () => CalendarData['packaged'];
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -80,7 +83,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     throw e;
   }
   const events = new KnexEventLog(db);
-  const calendar = new CalendarService(new KnexCalendarStore(db, events), clock, options.calendarMaxAgeMs);
+  const calendar = new CalendarService(new KnexCalendarStore(db, events), clock, options.calendarMaxAgeMs, options.packagedCalendar);
   const workOrders = new KnexWorkOrderStore(db, events);
   const outbox = new KnexOutboxStore(db);
   const deadlineRules = new KnexDeadlineRuleStore(db, events);

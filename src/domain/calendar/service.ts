@@ -4,7 +4,7 @@
  * instance are picked up within `maxAgeMs`.
  */
 import type { Clock } from '../../clock';
-import { WorkCalendar, CalendarOverride, YearArrangement } from './calendar';
+import { WorkCalendar, CalendarData, CalendarOverride, YearArrangement } from './calendar';
 import { packagedCalendar } from './packaged';
 import type { CalendarStore } from './store';
 
@@ -17,6 +17,8 @@ export class CalendarService {
     private readonly store: CalendarStore,
     private readonly clock: Clock,
     private readonly maxAgeMs = 60_000,
+    /** The packaged holiday data (tests pin it to fixed years). */
+    private readonly packaged: () => CalendarData['packaged'] = packagedCalendar,
   ) {}
 
   /** The current calendar, reloaded from the store when older than maxAgeMs. */
@@ -39,7 +41,7 @@ export class CalendarService {
           this.store.listOverrides(),
           this.store.listArrangements(),
         ]);
-        this.snapshot = new WorkCalendar({ packaged: packagedCalendar(), overrides, arrangements });
+        this.snapshot = new WorkCalendar({ packaged: this.packaged(), overrides, arrangements });
         this.loadedAt = this.clock.now().getTime();
         return this.snapshot;
       } finally {
