@@ -94,6 +94,7 @@ const schema = z.object({
   JOB_LADDER_CRON: cronVar('* * * * *'),
   JOB_DIGEST_CRON: cronVar('0 9 * * *'),
   JOB_REPEAT_CRON: cronVar('*/5 * * * *'),
+  JOB_CALENDAR_WARNING_CRON: cronVar('0 10 * 11-12 1'),
   ESCALATION_LADDER: z
     .string()
     .default('primary:0,backup:1,leader:2,supervisor:3')
@@ -169,6 +170,8 @@ export interface Config {
     ladderCron: string;
     digestCron: string;
     repeatCron: string;
+    /** Weekly warning to admins while next year's holiday arrangement is missing (November–December only). */
+    calendarWarningCron: string;
   };
   /** Defaults of the follow-up settings (admins may change them; the database value wins). */
   followup: {
@@ -264,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ladderCron: raw.JOB_LADDER_CRON,
       digestCron: raw.JOB_DIGEST_CRON,
       repeatCron: raw.JOB_REPEAT_CRON,
+      calendarWarningCron: raw.JOB_CALENDAR_WARNING_CRON,
     },
     followup: {
       ladder: parseLadder(raw.ESCALATION_LADDER),

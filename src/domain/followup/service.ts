@@ -15,6 +15,7 @@ import type { OrderView, OrderViews } from '../conversation/views';
 import type { Messenger } from '../conversation/messenger';
 import type { EventLog } from '../events/events';
 import { formatDueZh } from '../messages/due';
+import { missingNextYear, withYearEndWarning } from '../calendar/year-end';
 import type { MessageTemplates } from '../messages/templates';
 import { TARGET_KINDS } from '../problems/taxonomy';
 import { AWAITING_UNIT_STATES, type WorkOrderState } from '../workorders/states';
@@ -422,7 +423,12 @@ export class FollowupService {
       if (text && (await send(userid, contacts[0], text, 'units'))) report.supervisors++;
     }
     if (admins.length) {
-      const text = await this.digestText(null, at, true);
+      const text = await withYearEndWarning(
+        await this.digestText(null, at, true),
+        missingNextYear(await this.d.calendar.get(), at, this.d.zone),
+        this.d.templates,
+        () => this.d.templates.render('digest.header_admin', { date: formatInstantZh(at, this.d.zone).replace(/\s*\d\d:\d\d$/, '') }),
+      );
       if (text) for (const a of admins) if (await send(a.userid, a, text, 'city')) report.admins++;
     }
     return report;
