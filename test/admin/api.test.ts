@@ -367,7 +367,7 @@ describeEachDb('admin API: work orders, rules, calendar', (get) => {
     expect(filingOnly.expected_due_at).toBe('2026-11-24T10:00:00.000Z');
 
     const p = await admin.get('/deadlines/preview?from=2025-09-30T16:00&amount=1&unit=working_days');
-    expect(p.body).toMatchObject({ due: '2025-10-09T18:00:00+08:00', due_label: '2025年10月9日（周四）18:00' });
+    expect(p.body).toMatchObject({ due: '2025-10-09T18:00:00+08:00', due_label: '2025年10月9日（周四）18:00', provisional: false });
     const decided = await admin.get('/deadlines/preview?from=2026-11-27T16:00&category=wording_error');
     expect(decided.body).toMatchObject({ basis: 'rule', rule_id: rule.body.id, due: '2026-12-01T18:00:00+08:00' });
     expect((await admin.get('/deadlines/preview?from=yesterday')).body.message).toContain('通知时间无效');
@@ -386,13 +386,20 @@ describeEachDb('admin API: work orders, rules, calendar', (get) => {
     const st = (await admin.get('/calendar/status')).body;
     expect(st).toMatchObject({ today: '2026-11-23', next_year: 2027, next_year_missing: true });
     expect(st.warning).toContain('2027年节假日安排尚未导入');
-    expect((await admin.get('/calendar/years/2027')).body).toEqual({ year: 2027, covered: false, days: [] });
+    // 2027 is the provisional year (the packaged data ends with 2026), 2028 has nothing.
+    const prov = (await admin.get('/calendar/years/2027')).body;
+    expect(prov).toMatchObject({ year: 2027, covered: false, provisional: true });
+    expect(prov.days.find((d: any) => d.date === '2027-02-05')).toMatchObject({ workday: false, name: '春节', source: 'provisional' });
+    expect((await admin.get('/calendar/years/2028')).body).toEqual({ year: 2028, covered: false, days: [] });
+    const p27 = (await admin.get('/deadlines/preview?from=2027-02-04T10:00&amount=1&unit=working_days')).body;
+    expect(p27).toMatchObject({ due: '2027-02-09T18:00:00+08:00', provisional: true, due_label: '2027年2月9日（周二）18:00（暂定，待国务院办公厅公布2027年安排后确认）' });
 
     const bad = await admin.post('/calendar/arrangements', fileForm({ name: 'bad.json', content: '{"year": 2027}' }));
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('节假日安排文件无效');
     const loaded = await admin.post('/calendar/arrangements', fileForm(ARRANGEMENT));
-    expect(loaded.body).toEqual({ year: 2027, days: 12, off_days: 10, makeup_days: 2 });
+    expect(loaded.body).toEqual({ year: 2027, days: 12, off_days: 10, makeup_days: 2, recomputed: { checked: 0, changed: 0, confirmed: 0, still_provisional: 0, messages: 0 } });
+    expect((await admin.get('/deadlines/preview?from=2027-02-04T10:00&amount=1&unit=working_days')).body.provisional).toBe(false);
     const after = (await admin.get('/calendar/status')).body;
     expect(after.next_year_missing).toBe(false);
     expect(after.warning).toBeNull();

@@ -102,6 +102,12 @@ export function fmtTime(iso) {
   const d = new Date(iso);
   return d.toLocaleString('zh-CN', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
 }
+/** A deadline; a provisional one (counted over a year whose arrangement is not yet published) says so. */
+export function fmtDue(iso, provisional) {
+  if (!iso || !provisional) return fmtTime(iso);
+  const year = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric' }).format(new Date(iso));
+  return `${fmtTime(iso)}（暂定，待国务院办公厅公布${year}年安排后确认）`;
+}
 export function fmtPct(v) {
   return v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`;
 }

@@ -49,6 +49,11 @@ export interface WorkOrderRow {
   unit: { id: number | null; name: string | null; jurisdiction: string | null };
   target: { id: number; kind: string; kind_label: string; name: string; platform: string | null; address: string | null };
   due_at: string | null;
+  /**
+   * The deadline shown (due_at, or expected_due_at before notification) was counted over days of
+   * a year whose holiday arrangement is not yet published: it will be recomputed when it is.
+   */
+  provisional: boolean;
   notified_at: string | null;
   replied_at: string | null;
   closed_at: string | null;
@@ -144,6 +149,7 @@ export class ReportStore {
         address: r.t_address ?? null,
       },
       due_at: iso(r.due_at),
+      provisional: r.due_at !== null && r.due_at !== undefined && toBool(r.due_provisional),
       notified_at: iso(r.notified_at),
       replied_at: iso(r.replied_at),
       closed_at: iso(r.closed_at),

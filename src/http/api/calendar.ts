@@ -30,8 +30,10 @@ export function calendarRoutes(): RouteDef[] {
           current_year_missing: !cal.hasYear(year),
           next_year: year + 1,
           next_year_missing: nextMissing,
+          provisional_year: cal.provisionalYear(),
           warning: nextMissing
-            ? `${year + 1}年节假日安排尚未导入：国务院办公厅公布后，请在“日历”页导入${year + 1}年的安排文件，否则跨年的期限无法计算。`
+            ? `${year + 1}年节假日安排尚未导入：跨入${year + 1}年的期限暂按《全国年节及纪念日放假办法》计算（不含调休），标注“暂定”。` +
+              `国务院办公厅公布后，请在“日历”页导入${year + 1}年的安排文件，暂定期限将自动重算并告知相关单位。`
             : null,
           arrangements: arrangements.map((a: any) => ({
             year: Number(a.year),
@@ -53,11 +55,15 @@ export function calendarRoutes(): RouteDef[] {
       method: 'get',
       path: '/calendar/years/:year',
       tag: '日历',
-      summary: '某年每一天：工作日、休息日、节假日、调休上班；无数据的年份 covered=false',
+      summary:
+        '某年每一天：工作日、休息日、节假日、调休上班；无数据的年份 covered=false（紧接有数据年份的下一年 provisional=true，按放假办法暂定的每一天）',
       roles: ALL_ROLES,
       params: z.object({ year: z.coerce.number().int().min(2000, '年份须在 2000–2100 之间').max(2100, '年份须在 2000–2100 之间') }),
       async handler({ params, ctx }) {
         const cal = await ctx.calendar.get();
+        if (cal.provisionalYear() === params.year) {
+          return { year: params.year, covered: false, provisional: true, days: cal.range(`${params.year}-01-01`, `${params.year}-12-31`) };
+        }
         if (!cal.hasYear(params.year)) return { year: params.year, covered: false, days: [] };
         return { year: params.year, covered: true, days: cal.range(`${params.year}-01-01`, `${params.year}-12-31`) };
       },

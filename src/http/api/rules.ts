@@ -1,7 +1,8 @@
 /** Deadline rules: list, create, edit, deactivate, and the live "notified at … → due at …" preview. */
 import { z } from 'zod';
 import { businessDate, formatInstant, formatInstantZh, parseInstant } from '../../domain/calendar/dates';
-import { computeDue, decideDeadline, type DeadlineRule } from '../../domain/deadlines/deadline';
+import { computeDueDetailed, decideDeadline, type DeadlineRule } from '../../domain/deadlines/deadline';
+import { formatDueZh } from '../../domain/messages/due';
 import { CATEGORIES, CATEGORY_IDS, TARGET_KINDS, isCategory } from '../../domain/problems/taxonomy';
 import { ADMIN, ALL_ROLES, ApiError, idParam, notFound, queryBool, route, type RouteDef } from './framework';
 
@@ -122,11 +123,12 @@ export function ruleRoutes(): RouteDef[] {
         if (!from) throw new ApiError(400, 'invalid_input', `通知时间无效：${query.from}（示例：2025-09-30T16:00）`);
         const calendar = await ctx.calendar.get();
         let due: Date;
+        let provisional: boolean;
         let basis: string;
         let ruleId: number | null = null;
         if (query.amount !== undefined || query.unit !== undefined) {
           if (query.amount === undefined || query.unit === undefined) throw new ApiError(400, 'invalid_input', 'amount 与 unit 须同时给出');
-          due = computeDue(from, { amount: query.amount, unit: query.unit, cutoff: query.cutoff || null }, calendar, ctx.deadlineSettings);
+          ({ due, provisional } = computeDueDetailed(from, { amount: query.amount, unit: query.unit, cutoff: query.cutoff || null }, calendar, ctx.deadlineSettings));
           basis = 'spec';
         } else {
           const categories = query.category ? query.category.split(',').map((c) => c.trim()).filter(Boolean) : [];
@@ -137,6 +139,7 @@ export function ruleRoutes(): RouteDef[] {
             ctx.deadlineSettings,
           );
           due = d.due;
+          provisional = d.provisional;
           basis = d.basis;
           ruleId = d.ruleId;
         }
@@ -145,7 +148,8 @@ export function ruleRoutes(): RouteDef[] {
           from_label: formatInstantZh(from, zone),
           from_date: businessDate(from, zone),
           due: formatInstant(due, zone),
-          due_label: formatInstantZh(due, zone),
+          due_label: formatDueZh(due, provisional, zone),
+          provisional,
           basis,
           rule_id: ruleId,
         };

@@ -65,6 +65,7 @@ async function withExpectedDue<T extends WorkOrderRow>(ctx: AppContext, orders: 
         ctx.deadlineSettings,
       );
       o.expected_due_at = d.due.toISOString();
+      o.provisional = d.provisional;
     } catch (e) {
       if (!(e instanceof CalendarDataMissingError)) throw e;
       o.expected_due_at = null;

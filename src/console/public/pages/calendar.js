@@ -115,7 +115,9 @@ export async function calendarPage() {
     ev.preventDefault();
     const res = await attempt(() => api('POST', '/calendar/arrangements', new FormData(loadForm)));
     if (res) {
-      flash(`已导入 ${res.year} 年节假日安排：放假 ${res.off_days} 天，调休上班 ${res.makeup_days} 天。`);
+      const r = res.recomputed;
+      const recomputed = r && r.checked ? `暂定期限已重算 ${r.checked} 张：期限变化 ${r.changed} 张（已告知单位），不变 ${r.confirmed} 张。` : '';
+      flash(`已导入 ${res.year} 年节假日安排：放假 ${res.off_days} 天，调休上班 ${res.makeup_days} 天。${recomputed}`);
       reload();
     }
   });
@@ -132,7 +134,10 @@ export async function calendarPage() {
       field('年份', select('year', years.map((y) => [y, `${y}年${status.covered_years.includes(y) ? '' : '（无数据）'}`]), year, { onchange: (ev) => setHashQuery('/calendar', { year: ev.target.value }) })),
       el('span', { class: 'muted' }, `今天 ${status.today}；有数据的年份：${status.covered_years[0]}–${status.covered_years[status.covered_years.length - 1]}`),
     ),
-    data.covered
+    data.provisional
+      ? el('div', { class: 'msg err', role: 'alert' }, `${year}年节假日安排尚未导入：下表按《全国年节及纪念日放假办法》暂定（元旦、春节、清明、劳动节、端午、中秋、国庆，不含调休），跨入${year}年的期限均标注“暂定”，导入后自动重算。`)
+      : null,
+    data.covered || data.provisional
       ? el(
           'div',
           {},

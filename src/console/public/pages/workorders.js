@@ -1,5 +1,5 @@
 // 工单: the filtered table and one order's page (problems, replies, evidence, timeline).
-import { api, attempt, canReview, el, field, flash, fmtTime, hashQuery, pager, qs, select, setHashQuery, table } from '../lib.js';
+import { api, attempt, canReview, el, field, flash, fmtDue, fmtTime, hashQuery, pager, qs, select, setHashQuery, table } from '../lib.js';
 
 const STATES = [['', '全部'], ['new', '待通知'], ['notified', '待整改'], ['replied', '待审核'], ['rejected', '已退回'], ['accepted', '已办结'], ['superseded', '已作废']];
 const KINDS = [['', '全部'], ['website', '政府网站'], ['column', '网站栏目'], ['newmedia', '政务新媒体']];
@@ -70,7 +70,7 @@ export async function workOrdersPage() {
           el(
             'td',
             {},
-            o.due_at ? fmtTime(o.due_at) : o.expected_due_at ? el('span', { title: '按现行规则，若现在通知' }, `预计 ${fmtTime(o.expected_due_at)}`) : '—',
+            o.due_at ? fmtDue(o.due_at, o.provisional) : o.expected_due_at ? el('span', { title: '按现行规则，若现在通知' }, `预计 ${fmtDue(o.expected_due_at, o.provisional)}`) : '—',
           ),
         ),
       ),
@@ -191,7 +191,7 @@ export async function workOrderPage(id) {
         {},
         ...[
           ['通知时间', fmtTime(o.notified_at)],
-          ['截止时间', o.due_at ? fmtTime(o.due_at) : o.expected_due_at ? `预计 ${fmtTime(o.expected_due_at)}（若现在通知）` : '—'],
+          ['截止时间', o.due_at ? fmtDue(o.due_at, o.provisional) : o.expected_due_at ? `预计 ${fmtDue(o.expected_due_at, o.provisional)}（若现在通知）` : '—'],
           ['反馈时间', `${fmtTime(o.replied_at)}${o.replied_late ? '（逾期反馈）' : ''}`],
           ['办结时间', fmtTime(o.closed_at)],
         ].flatMap(([k, v]) => [el('dt', { class: 'muted' }, k), el('dd', {}, v)]),
