@@ -15,6 +15,29 @@ import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 import { packagedUpTo } from '../support/calendar';
 import { makeClient, startFake, type RunningFake } from '../wecom/support';
+import { createHttpApp, finishHttpApp } from '../../src/http/server';
+import { mountAdmin } from '../../src/http/admin';
+import type { Server } from 'node:http';
+
+const TOKEN = 'test-admin-token-0123456789';
+
+/** GET on the admin API of `ctx`, with the admin token. */
+async function apiGet(ctx: AppContext, path: string): Promise<any> {
+  const app = createHttpApp(ctx, { ready: true });
+  mountAdmin(app, ctx, {});
+  finishHttpApp(app, ctx);
+  const server = await new Promise<Server>((resolve) => {
+    const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  try {
+    const port = (server.address() as { port: number }).port;
+    const res = await fetch(`http://127.0.0.1:${port}/api${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    return await res.json();
+  } finally {
+    server.closeAllConnections?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'conversation');
 const NOTE = '（暂定，待国务院办公厅公布2027年安排后确认）';
@@ -28,7 +51,7 @@ describeEachDb('provisional deadlines', (get) => {
   const setup = async (env: Record<string, string> = {}) => {
     // Thursday 31 December 2026, 10:00 in Beijing; the holiday data ends with 2026.
     clock = new ManualClock('2026-12-31T02:00:00Z');
-    ctx = await createContext(testConfig(env), { db: get().db, migrate: false, clock, logger: silentLogger, packagedCalendar: () => packagedUpTo(2026) });
+    ctx = await createContext(testConfig({ ADMIN_TOKEN: TOKEN, ...env }), { db: get().db, migrate: false, clock, logger: silentLogger, packagedCalendar: () => packagedUpTo(2026) });
     fake = await startFake({ clock });
     const { client } = makeClient(fake.url, clock);
     sender = new OutboxSender(ctx.outbox, client, ctx.events, new KnexContactDirectory(ctx.db), clock, silentLogger);
@@ -66,6 +89,11 @@ describeEachDb('provisional deadlines', (get) => {
     expect(new Date(Number(before.due_at)).toISOString()).toBe('2027-01-04T10:00:00.000Z');
     expect(before.due_provisional === true || before.due_provisional === 1).toBe(true);
 
+    // The API says so.
+    const listed = await apiGet(ctx, '/work-orders');
+    const row = listed.items.find((o: any) => o.id === Number(before.id));
+    expect(row).toMatchObject({ due_at: '2027-01-04T10:00:00.000Z', provisional: true });
+    expect((await apiGet(ctx, `/work-orders/${before.id}`)).provisional).toBe(true);
     // The chat says so too.
     const view = await new OrderViews(ctx.db).get(Number(before.id));
     expect(view!.dueProvisional).toBe(true);
@@ -85,6 +113,7 @@ describeEachDb('provisional deadlines', (get) => {
       { reason: 'calendar_arrangement', year: 2027, from: Date.parse('2027-01-04T10:00:00Z'), to: Date.parse('2027-01-05T10:00:00Z'), provisional: false },
     ]);
 
+    expect((await apiGet(ctx, `/work-orders/${after.id}`)).provisional).toBe(false);
     await sender.runOnce();
     const told = texts('yi01').filter((t) => t.startsWith('【期限调整】'));
     expect(told).toEqual([
