@@ -29,8 +29,6 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/Los_Angeles'])('the CLI under TZ
     const r = runCli(['deadline', '--from', from, '--working-days', '1', '--json'], env);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ from: from.replace(/(T\d\d:\d\d)\+/, '$1:00+'), due, provisional: true });
-    const text = runCli(['deadline', '--from', from, '--working-days', '1'], env);
-    expect(text.stdout).toContain('（暂定，待国务院办公厅公布2027年安排后确认）');
   });
 
   it('calendar FROM TO --json lists every date with workday and name', () => {
@@ -46,6 +44,11 @@ describe.each(['UTC', 'Asia/Shanghai', 'America/Los_Angeles'])('the CLI under TZ
       ['2025-10-12', false, null],
     ]);
   });
+});
+
+it('deadline in text says a provisional deadline is provisional', () => {
+  const text = runCli(['deadline', '--from', '2026-12-31T10:00+08:00', '--working-days', '1'], { DATABASE_URL: 'sqlite::memory:' });
+  expect(text.stdout).toContain('截止：2027年1月4日（周一）18:00（暂定，待国务院办公厅公布2027年安排后确认）');
 });
 
 describe('CLI errors: exit ≠ 0, one line on stderr, nothing on stdout', () => {
