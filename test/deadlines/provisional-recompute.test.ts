@@ -94,9 +94,16 @@ describeEachDb('provisional deadlines', (get) => {
     const row = listed.items.find((o: any) => o.id === Number(before.id));
     expect(row).toMatchObject({ due_at: '2027-01-04T10:00:00.000Z', provisional: true });
     expect((await apiGet(ctx, `/work-orders/${before.id}`)).provisional).toBe(true);
-    // The chat says so too.
+    // The chat says so too: 我的工单 and an order's detail.
     const view = await new OrderViews(ctx.db).get(Number(before.id));
     expect(view!.dueProvisional).toBe(true);
+    const yi = await ctx.chat.conversation.actor('yi01', 0);
+    await ctx.chat.conversation.myOrders(yi);
+    await ctx.chat.conversation.detail(await ctx.chat.conversation.actor('yi01', 1), before.code);
+    await sender.runOnce();
+    const replies = texts('yi01');
+    expect(replies).toHaveLength(2);
+    for (const t of replies) expect(t).toContain(`2027年1月4日（周一）18:00${NOTE}`);
 
     // The State Council gives Monday 4 January off: one working day after 31 December is the 5th.
     clock.set('2027-01-02T02:00:00Z');
