@@ -12,7 +12,9 @@ export function notifyNewOrdersJob(cron: string): Job {
     cron,
     async run({ ctx }) {
       const r = await ctx.chat.notifications.notifyPending();
-      return { ...r };
+      // Provisional deadlines of a year loaded meanwhile (see ProvisionalDeadlines.recomputeStale).
+      const recomputed = await ctx.provisionalDeadlines.recomputeStale();
+      return { ...r, ...(recomputed.checked ? { provisional_recomputed: recomputed.changed + recomputed.confirmed } : {}) };
     },
   };
 }

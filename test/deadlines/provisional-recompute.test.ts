@@ -11,6 +11,7 @@ import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
 import { OutboxSender } from '../../src/domain/outbox/sender';
 import { silentLogger } from '../../src/logger';
 import { OrderViews } from '../../src/domain/conversation/views';
+import { notifyNewOrdersJob } from '../../src/jobs/notify';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 import { packagedUpTo } from '../support/calendar';
@@ -70,7 +71,7 @@ describeEachDb('provisional deadlines', (get) => {
 
   const load = async (days: { name: string; date: string; isOffDay: boolean }[]) => {
     await ctx.calendar.loadArrangement(parseArrangementFile(JSON.stringify({ year: 2027, days })), '2027.json', 'admin:test');
-    return ctx.provisionalDeadlines.recompute('admin:test', 2027);
+    return ctx.provisionalDeadlines.recompute('admin:test');
   };
   const orderOf = async (userid: string) => {
     const m = fake.fake.messagesFor(userid).find((x) => x.msgtype === 'template_card')!;
@@ -142,6 +143,27 @@ describeEachDb('provisional deadlines', (get) => {
     await sender.runOnce();
     expect(texts('jia01').filter((t) => t.startsWith('【期限调整】'))).toEqual([]);
     expect(await ctx.events.list({ type: 'work_order.due_changed' } as any)).toEqual([]);
+  });
+
+  it('is caught up by the notify job when the arrangement was loaded elsewhere without the recompute', async () => {
+    await setup();
+    const job = notifyNewOrdersJob('* * * * *');
+    const tick = async () => job.run({ at: clock.now(), slot: clock.now(), ctx, calendar: await ctx.calendar.get() });
+    // Nothing to do while 2027 is still the provisional year.
+    expect(await tick()).not.toHaveProperty('provisional_recomputed');
+    expect(await ctx.db('work_orders').where({ due_provisional: true })).toHaveLength(3);
+    // Another instance stored the arrangement and died before recomputing.
+    await ctx.calendar.loadArrangement(
+      parseArrangementFile(JSON.stringify({ year: 2027, days: [{ name: '元旦', date: '2027-01-01', isOffDay: true }, { name: '元旦', date: '2027-01-04', isOffDay: true }] })),
+      '2027.json',
+      'admin:test',
+    );
+    expect(await tick()).toMatchObject({ provisional_recomputed: 3 });
+    expect(await ctx.db('work_orders').where({ due_provisional: true })).toHaveLength(0);
+    expect(new Date(Number((await orderOf('yi01')).due_at)).toISOString()).toBe('2027-01-05T10:00:00.000Z');
+    expect(await tick()).not.toHaveProperty('provisional_recomputed');
+    await sender.runOnce();
+    expect(texts('yi01').filter((t) => t.startsWith('【期限调整】'))).toHaveLength(1);
   });
 
   it('writes the note into text notices when cards are off', async () => {

@@ -65,7 +65,7 @@ export function registerCalendar(program: Command): void {
         }
         const arrangement = parseArrangementFile(text);
         await ctx.calendar.loadArrangement(arrangement, path.basename(file), 'cli');
-        const recomputed = await ctx.provisionalDeadlines.recompute('cli', arrangement.year);
+        const recomputed = await ctx.provisionalDeadlines.recompute('cli');
         const off = arrangement.days.filter((d) => d.offDay).length;
         const result = { year: arrangement.year, days: arrangement.days.length, off_days: off, makeup_days: arrangement.days.length - off, recomputed };
         return () =>

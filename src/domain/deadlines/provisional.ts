@@ -8,6 +8,11 @@
  * are told once (outbox keys carry the new instant). Where it does not move the mark is cleared
  * and logged. An order whose deadline still reaches past the data (a later year loaded first)
  * keeps its mark.
+ *
+ * The load (CLI, console) calls recompute() at once. The notify job calls recomputeStale() each
+ * run: it picks up an order whose provisional deadline falls in a year that now has data — one
+ * notified by another instance whose calendar snapshot was still the old one, or left behind by
+ * a load whose recompute did not finish — through one indexed lookup when there is none.
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
@@ -15,7 +20,7 @@ import { parseJson } from '../../db/knex';
 import type { Logger } from '../../logger';
 import { CalendarDataMissingError, type WorkCalendar } from '../calendar/calendar';
 import type { CalendarService } from '../calendar/service';
-import { formatInstantZh } from '../calendar/dates';
+import { businessDate, formatInstantZh, instantAt, yearOf } from '../calendar/dates';
 import type { ContactsService } from '../contacts/service';
 import type { Messenger } from '../conversation/messenger';
 import type { OrderView, OrderViews } from '../conversation/views';
@@ -64,15 +69,32 @@ interface NotifyRecord {
 export class ProvisionalDeadlines {
   constructor(private readonly d: ProvisionalDeps) {}
 
-  /** Recomputes every open order with a provisional deadline; `year` is the arrangement just loaded. */
-  async recompute(actor: string, year: number): Promise<RecomputeReport> {
+  /** Recomputes every open order with a provisional deadline (after an arrangement was loaded). */
+  async recompute(actor: string): Promise<RecomputeReport> {
+    return this.run(actor, await this.d.calendar.reload(), null);
+  }
+
+  /** Recomputes the open orders whose provisional deadline falls before the provisional year (a year with data now). */
+  async recomputeStale(actor = 'system'): Promise<RecomputeReport> {
+    const calendar = await this.d.calendar.get();
+    const year = calendar.provisionalYear();
+    const before = year === null ? null : instantAt(`${year}-01-01`, '00:00', this.d.settings.zone);
+    const any = before && (await this.openProvisional().where('due_at', '<', before.getTime()).first('id'));
+    if (!any) return { checked: 0, changed: 0, confirmed: 0, still_provisional: 0, messages: 0 };
+    return this.run(actor, calendar, before);
+  }
+
+  private openProvisional() {
+    return this.d.db('work_orders').where('due_provisional', true).whereNotIn('state', [...CLOSED_STATES]);
+  }
+
+  private async run(actor: string, calendar: WorkCalendar, dueBefore: Date | null): Promise<RecomputeReport> {
     const report: RecomputeReport = { checked: 0, changed: 0, confirmed: 0, still_provisional: 0, messages: 0 };
-    const calendar = await this.d.calendar.reload();
     let afterId = 0;
     for (;;) {
-      const rows: { id: unknown }[] = await this.d.db('work_orders')
-        .where('due_provisional', true)
-        .whereNotIn('state', [...CLOSED_STATES])
+      const q = this.openProvisional();
+      if (dueBefore) q.where('due_at', '<', dueBefore.getTime());
+      const rows: { id: unknown }[] = await q
         .where('id', '>', afterId)
         .orderBy('id')
         .limit(200)
@@ -83,14 +105,16 @@ export class ProvisionalDeadlines {
         const o = await this.d.views.get(afterId);
         if (!o || !o.dueAt || !o.dueProvisional) continue;
         report.checked++;
-        await this.recomputeOne(o, calendar, actor, year, report);
+        await this.recomputeOne(o, calendar, actor, report);
       }
     }
-    if (report.checked) this.d.logger.info({ year, ...report }, `${year}年节假日安排导入后，暂定期限已重新计算`);
+    if (report.checked) this.d.logger.info({ ...report }, '节假日安排导入后，暂定期限已重新计算');
     return report;
   }
 
-  private async recomputeOne(o: OrderView, calendar: WorkCalendar, actor: string, year: number, report: RecomputeReport): Promise<void> {
+  private async recomputeOne(o: OrderView, calendar: WorkCalendar, actor: string, report: RecomputeReport): Promise<void> {
+    // The year whose arrangement decides it: the provisional deadline's year.
+    const year = yearOf(businessDate(o.dueAt!, this.d.settings.zone));
     let next: { due: Date; provisional: boolean };
     try {
       next = await this.decide(o, calendar);

@@ -110,7 +110,7 @@ export function calendarRoutes(): RouteDef[] {
         if (file.size > MAX_ARRANGEMENT_BYTES) throw new ApiError(400, 'invalid_upload', '文件过大：节假日安排文件不超过 1 MB');
         const arrangement = parseArrangementFile(await fs.promises.readFile(file.path, 'utf8'));
         await ctx.calendar.loadArrangement(arrangement, file.originalName, actor);
-        const recomputed = await ctx.provisionalDeadlines.recompute(actor, arrangement.year);
+        const recomputed = await ctx.provisionalDeadlines.recompute(actor);
         const off = arrangement.days.filter((d) => d.offDay).length;
         return { year: arrangement.year, days: arrangement.days.length, off_days: off, makeup_days: arrangement.days.length - off, recomputed };
       },
