@@ -55,7 +55,8 @@ describeEachDb('year-end warnings', (get) => {
         (d) => `calendar_missing:2027:${d}:admin1`,
       ),
     );
-    expect(sent[0].text).toContain('2027年节假日安排尚未导入');
+    expect(sent[0].text).toContain('截至2026年11月2日，2027年节假日安排尚未导入');
+    expect(new Set(sent.map((w) => w.text)).size).toBe(sent.length);
     expect(await ctx.events.list({ type: 'calendar.year_missing_warned' })).toHaveLength(9);
   });
 

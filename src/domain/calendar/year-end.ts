@@ -58,7 +58,9 @@ export async function warnAdmins(
   const year = missingNextYear(calendar, at, zone);
   if (year === null || !admins.length) return { year, messages: 0 };
   const today = businessDate(at, zone);
-  const text = await d.templates.render('admin.calendar_missing', { year });
+  // The date tells each week's message from the one before.
+  const date = `${Number(today.slice(0, 4))}年${Number(today.slice(5, 7))}月${Number(today.slice(8, 10))}日`;
+  const text = await d.templates.render('admin.calendar_missing', { year, date });
   let messages = 0;
   await d.db.transaction(async (trx) => {
     for (const a of admins) {
