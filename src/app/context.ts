@@ -24,6 +24,7 @@ import { FollowupService } from '../domain/followup/service';
 import { KnexFollowupStore } from '../domain/followup/store';
 import { SettingsService } from '../domain/followup/settings';
 import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
+import { buildRecheck, type RecheckModule } from '../domain/recheck';
 
 export interface AppContext {
   config: Config;
@@ -47,6 +48,8 @@ export interface AppContext {
   followup: FollowupService;
   /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
   links: ConsoleLinks;
+  /** Automatic re-checks of flagged websites (on submission, on demand, weekly). */
+  recheck: RecheckModule;
   close(): Promise<void>;
 }
 
@@ -106,9 +109,25 @@ export async function createContext(config: Config, options: ContextOptions = {}
     zone: config.businessTz,
     cutoff: config.workdayCutoff,
   });
+  const recheck = buildRecheck({
+    db,
+    config: config.recheck,
+    zone: config.businessTz,
+    mediaDir: config.mediaDir,
+    consoleBase: () => links.consoleBase,
+    views: new OrderViews(db),
+    contacts: chat.contacts,
+    templates: chat.templates,
+    messenger: chat.messenger,
+    events,
+    clock,
+    logger,
+  });
+  if (config.recheck.enabled) chat.conversation.reviewCheck = (o) => recheck.service.beforeReview(o);
   return {
     config,
     logger,
+    recheck,
     clock,
     db,
     events,
@@ -127,6 +146,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     settings,
     followup,
     async close() {
+      await recheck.close();
       if (ownsDb) await db.destroy();
     },
   };

@@ -179,6 +179,15 @@ def('digest.repeat_line', '日报：重复通报一行', '{n}. {subject}，{year
 def('digest.more', '日报：一节列不下时', '……另有 {count} 项，请在管理后台查看。');
 def('digest.footer', '日报的结尾', '发送“逾期”或“待审核”可查看详情。');
 
+// ------------------------------------------------------------------------------------ re-checks
+def('recheck.result', '自动复查结果（“复查”指令的答复，或审核卡片之后补发的结果）', '【自动复查】工单 {code}（{target}）{url}\n结论：{verdict}\n{lines}{note}');
+def('recheck.relapse', '每周复查：已办结的网站出现反弹，告知督办人', '【整改反弹】工单 {code}（{unit} · {target}）已于 {accepted_on} 审核通过，本周自动复查未通过：\n{lines}\n请督办单位重新整改。{link}');
+def('recheck.ask_address', '自动复查：对象没有网址，请单位补充', '工单 {code}（{target}）没有登记网址，无法自动复查。请回复“网址 {code} https://网站地址”补充。');
+def('recheck.address_saved', '已记下对象的网址', '已记下工单 {code}（{target}）的网址：{url}。发送“复查 {code}”可立即复查。');
+def('recheck.running', '“复查”指令：已开始复查', '正在复查工单 {code}（{target}），结果稍后发送。');
+def('recheck.no_address', '“复查”指令：对象没有网址', '工单 {code}（{target}）没有登记网址，无法复查。请发送“网址 {code} https://网站地址”补充。');
+def('recheck.bad_address', '“网址”指令：网址无效', '工单 {code}：网址无效，须为 http:// 或 https:// 开头的网站地址，例如 https://www.example.gov.cn/。');
+
 // ----------------------------------------------------------------------------------------- errors
 def('error.no_order', '找不到工单编号', '未找到工单 {code}，请核对编号（发送“我的工单”可查看）。');
 def('error.not_yours', '工单不属于该联系人的单位', '工单 {code} 不属于您负责的单位，无法办理。');

@@ -52,8 +52,9 @@ export function reportJson(r: Pick<RecheckReport, 'verdict' | 'url' | 'checks'>)
   return { verdict: r.verdict, url: r.url, checks: r.checks.map((c) => ({ name: c.name, result: c.result, detail: c.detail })) };
 }
 
-/** One line for chat and cards: "未通过：首页更新✗ 链接可用✓ 备案与标识？". */
+/** A short line for a card field: "通过（3 项）", "未通过：首页更新、链接可用", "无法判断：备案与标识". */
 export function summaryLine(r: Pick<RecheckReport, 'verdict' | 'checks'>): string {
-  const mark: Record<CheckResult, string> = { passed: '✓', failed: '✗', unknown: '？' };
-  return `${RESULT_LABELS[r.verdict]}：${r.checks.map((c) => `${CHECK_LABELS[c.name]}${mark[c.result]}`).join(' ')}`;
+  if (r.verdict === 'passed') return `通过（${r.checks.length} 项）`;
+  const named = r.checks.filter((c) => c.result === r.verdict).map((c) => CHECK_LABELS[c.name]);
+  return `${RESULT_LABELS[r.verdict]}${named.length ? `：${named.join('、')}` : ''}`;
 }
