@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context';
 import { notifyNewOrdersJob } from './notify';
 import { overdueSweepJob } from './overdue';
 import { digestJob, overdueLadderJob, remindersJob, repeatOffendersJob } from './followup';
+import { weeklyRecheckJob } from './recheck';
 import type { Job } from './types';
 
 export function buildJobs(ctx: AppContext): Job[] {
@@ -15,5 +16,6 @@ export function buildJobs(ctx: AppContext): Job[] {
     overdueLadderJob(s.ladderCron),
     repeatOffendersJob(s.repeatCron),
     digestJob(s.digestCron),
+    weeklyRecheckJob(s.recheckCron),
   ];
 }
