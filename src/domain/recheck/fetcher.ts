@@ -262,7 +262,10 @@ export class PoliteFetcher {
           }
         } finally {
           // Whatever is left is not read: the connection is dropped rather than drained.
-          if (!res.body.readableEnded) res.body.destroy();
+          if (!res.body.readableEnded) {
+            res.body.on('error', () => undefined);
+            res.body.destroy();
+          }
         }
         const location = res.headers.location;
         const ct = res.headers['content-type'];
