@@ -74,6 +74,15 @@ describe('freshness', () => {
     expect(filled.freshness_column.detail).toContain('2026-11-20');
   });
 
+  it('checks each column a problem lists', async () => {
+    const r = await check(checker(), 'stale', [{ category: 'not_updated', text: '2 个栏目存在应更新未更新(通知公告、政务动态)' }]);
+    const columns = r.checks.filter((c) => c.name === 'freshness_column');
+    expect(columns.map((c) => [c.result, (c.data as any).column, (c.data as any).newest])).toEqual([
+      ['failed', '通知公告', '2025-03-02'],
+      ['failed', '政务动态', '2026-08-15'],
+    ]);
+  });
+
   it('says unknown when the named column is not linked from the homepage', async () => {
     const r = await check(checker(), 'fresh', [{ category: 'not_updated', text: '“人事信息”栏目长期未更新' }]);
     expect(byName(r.checks).freshness_column).toMatchObject({ result: 'unknown' });

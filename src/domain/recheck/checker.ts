@@ -7,7 +7,7 @@ import { businessDate } from '../calendar/dates';
 import type { TargetKind } from '../problems/taxonomy';
 import { daysBetween } from './dates';
 import type { PageFetch, PoliteFetcher } from './fetcher';
-import { findColumnLink, loadPage, pageFacts, planChecks, type CheckPlan, type PageFacts, type ProblemInput } from './rules';
+import { columnLimit, findColumnLink, loadPage, pageFacts, planChecks, type PageFacts, type ProblemInput } from './rules';
 import type { Screenshotter } from './browser';
 import { verdictOf, type Check, type CheckName, type CheckResult, type RecheckReport } from './types';
 
@@ -37,6 +37,8 @@ interface Page {
 }
 
 const MAX_DEAD_LISTED = 10;
+/** Columns checked per run (a problem may name many). */
+export const MAX_COLUMNS = 5;
 
 export class SiteChecker {
   constructor(
@@ -82,7 +84,7 @@ export class SiteChecker {
 
     if (!home.facts) {
       const why = '网站未能打开，无法检查';
-      if (plan.freshness) add(plan.column || isColumnUrl ? 'freshness_column' : 'freshness_home', 'unknown', why);
+      if (plan.freshness) add(plan.columns.length || isColumnUrl ? 'freshness_column' : 'freshness_home', 'unknown', why);
       if (plan.wording) add('wording', 'unknown', why);
       if (plan.links) add('links', 'unknown', why);
       if (plan.filing) add('filing', 'unknown', why);
@@ -90,24 +92,29 @@ export class SiteChecker {
       return done({ html, screenshotNote: '网站未能打开，未截图' });
     }
 
-    // The named column's list page: the column's own address, or its link on the homepage.
-    let column: Page | null = null;
-    let columnMissing: string | null = null;
-    if ((plan.freshness || plan.wording || plan.links) && (isColumnUrl || plan.column)) {
-      const link = isColumnUrl ? { text: plan.column ?? input.targetName, url: target.href } : findColumnLink(home.facts.links, plan.column!);
-      if (link) column = await this.page(link.url, today);
-      else columnMissing = `首页未找到名为“${plan.column}”的栏目链接`;
+    // The named columns' list pages: the column's own address, or its link on the homepage.
+    const columns: { name: string; page: Page | null }[] = [];
+    if (plan.freshness || plan.wording || plan.links) {
+      if (isColumnUrl) columns.push({ name: plan.columns[0] ?? input.targetName, page: await this.page(target.href, today) });
+      else {
+        for (const name of plan.columns.slice(0, MAX_COLUMNS)) {
+          const link = findColumnLink(home.facts.links, name);
+          columns.push({ name, page: link ? await this.page(link.url, today) : null });
+        }
+      }
     }
+    const pages = columns.filter((c): c is { name: string; page: Page } => c.page !== null);
 
     if (plan.freshness) {
       add('freshness_home', ...this.freshness(home, plan.homeMaxDays, today, '首页'));
-      if (column || columnMissing) {
-        if (!column) add('freshness_column', 'unknown', `${columnMissing}，无法检查栏目更新`);
-        else add('freshness_column', ...this.columnFreshness(column, plan, today));
+      for (const c of columns) {
+        if (!c.page) add('freshness_column', 'unknown', `首页未找到名为“${c.name}”的栏目链接，无法检查栏目更新`, { column: c.name });
+        else add('freshness_column', ...this.columnFreshness(c.page, c.name, columnLimit(plan, c.name), today));
       }
+      if (plan.columns.length > MAX_COLUMNS) add('freshness_column', 'unknown', `问题列出 ${plan.columns.length} 个栏目，只检查了前 ${MAX_COLUMNS} 个：未检查 ${plan.columns.slice(MAX_COLUMNS).join('、')}`);
     }
-    if (plan.wording) add('wording', ...(await this.wording(plan, home, column, today, input.extraUrls ?? [])));
-    if (plan.links) add('links', ...(await this.links(home, column)));
+    if (plan.wording) add('wording', ...(await this.wording(plan.wrongWording, plan.articleUrls, home, pages, today, input.extraUrls ?? [])));
+    if (plan.links) add('links', ...(await this.links(home, pages.map((c) => c.page))));
     if (plan.filing) add('filing', ...this.filing(home));
     if (plan.unsupported.length) add('unsupported', 'unknown', `以下问题无法自动复查，请人工核实：${plan.unsupported.join('；')}`);
 
@@ -177,27 +184,33 @@ export class SiteChecker {
     return ['passed', `${where}最新信息日期为 ${newest}（${age} 天前，要求 ${maxDays} 天内）`, { ...data, age }];
   }
 
-  private columnFreshness(c: Page, plan: CheckPlan, today: string): [CheckResult, string, Record<string, unknown>] {
-    const name = `栏目“${plan.column ?? ''}”`;
-    if (!c.facts) return ['unknown', `${name}页面未能打开（${c.fetch.failure?.message ?? `HTTP ${c.fetch.status}`}）`, { url: c.fetch.url }];
+  private columnFreshness(c: Page, column: string, maxDays: number, today: string): [CheckResult, string, Record<string, unknown>] {
+    const name = `栏目“${column}”`;
+    if (!c.facts) return ['unknown', `${name}页面未能打开（${c.fetch.failure?.message ?? `HTTP ${c.fetch.status}`}）`, { column, url: c.fetch.url }];
     const f = c.facts;
     if (!f.newestDate) {
       if (f.saysEmpty || f.entries === 0) {
         return c.fetch.truncated
-          ? ['unknown', `${name}页面过大，只读了一部分，未见条目`, { url: c.fetch.finalUrl }]
-          : ['failed', `${name}为空白栏目：页面没有任何信息条目${f.saysEmpty ? '（显示“暂无信息”）' : ''}`, { url: c.fetch.finalUrl, entries: 0 }];
+          ? ['unknown', `${name}页面过大，只读了一部分，未见条目`, { column, url: c.fetch.finalUrl }]
+          : ['failed', `${name}为空白栏目：页面没有任何信息条目${f.saysEmpty ? '（显示“暂无信息”）' : ''}`, { column, url: c.fetch.finalUrl, entries: 0 }];
       }
-      return ['unknown', `${name}有 ${f.entries} 条信息但未显示日期，无法判断更新情况`, { url: c.fetch.finalUrl, entries: f.entries }];
+      return ['unknown', `${name}有 ${f.entries} 条信息但未显示日期，无法判断更新情况`, { column, url: c.fetch.finalUrl, entries: f.entries }];
     }
-    const [r, d, data] = this.freshness(c, plan.columnMaxDays, today, name);
-    return [r, d, { ...data, url: c.fetch.finalUrl }];
+    const [r, d, data] = this.freshness(c, maxDays, today, name);
+    return [r, d, { ...data, column, url: c.fetch.finalUrl }];
   }
 
-  private async wording(plan: CheckPlan, home: Page, column: Page | null, today: string, extra: string[]): Promise<[CheckResult, string, Record<string, unknown>]> {
-    if (!plan.wrongWording.length) return ['unknown', '问题描述中没有引出错误的原文（如 将“民族”写为“名族”），无法自动核对', {}];
-    const pages: { label: string; page: Page }[] = [{ label: '首页', page: home }];
-    if (column) pages.push({ label: `栏目“${plan.column}”`, page: column });
-    for (const url of [...new Set([...plan.articleUrls, ...extra])].slice(0, 5)) pages.push({ label: url, page: await this.page(url, today) });
+  private async wording(
+    wrong: string[],
+    articleUrls: string[],
+    home: Page,
+    columns: { name: string; page: Page }[],
+    today: string,
+    extra: string[],
+  ): Promise<[CheckResult, string, Record<string, unknown>]> {
+    if (!wrong.length) return ['unknown', '问题描述中没有引出错误的原文（如 将“民族”写为“名族”），无法自动核对', {}];
+    const pages: { label: string; page: Page }[] = [{ label: '首页', page: home }, ...columns.map((c) => ({ label: `栏目“${c.name}”`, page: c.page }))];
+    for (const url of [...new Set([...articleUrls, ...extra])].slice(0, 5)) pages.push({ label: url, page: await this.page(url, today) });
     const found: string[] = [];
     const unread: string[] = [];
     for (const { label, page } of pages) {
@@ -205,17 +218,17 @@ export class SiteChecker {
         unread.push(label);
         continue;
       }
-      for (const w of plan.wrongWording) if (page.facts.text.includes(w)) found.push(`${label}仍有“${w}”`);
+      for (const w of wrong) if (page.facts.text.includes(w)) found.push(`${label}仍有“${w}”`);
       if (page.fetch.truncated) unread.push(`${label}（过大，只读了一部分）`);
     }
-    const data = { wrong: plan.wrongWording, pages: pages.map((p) => p.page.fetch.finalUrl), found, unread };
+    const data = { wrong, pages: pages.map((p) => p.page.fetch.finalUrl), found, unread };
     if (found.length) return ['failed', `错误表述仍在：${found.join('；')}`, data];
-    if (unread.length) return ['unknown', `未见“${plan.wrongWording.join('”“')}”，但以下页面未能完整检查：${unread.join('；')}`, data];
-    return ['passed', `${pages.map((p) => p.label).join('、')}已不见“${plan.wrongWording.join('”“')}”`, data];
+    if (unread.length) return ['unknown', `未见“${wrong.join('”“')}”，但以下页面未能完整检查：${unread.join('；')}`, data];
+    return ['passed', `${pages.map((p) => p.label).join('、')}已不见“${wrong.join('”“')}”`, data];
   }
 
-  private async links(home: Page, column: Page | null): Promise<[CheckResult, string, Record<string, unknown>]> {
-    const all = [...home.facts!.links, ...(column?.facts?.links ?? [])];
+  private async links(home: Page, columns: Page[]): Promise<[CheckResult, string, Record<string, unknown>]> {
+    const all = [...home.facts!.links, ...columns.flatMap((c) => c.facts?.links ?? [])];
     const unique = [...new Map(all.map((l) => [l.url, l])).values()];
     const tried = unique.slice(0, this.settings.maxLinks);
     if (!tried.length) return ['unknown', '页面上没有可检查的链接', {}];

@@ -14,10 +14,10 @@ export interface ProblemInput {
 
 export interface CheckPlan {
   freshness: boolean;
-  /** The column the problem names (null: none named). */
-  column: string | null;
-  /** Days within which the column must have news (from the problem text, or the column kind's rule). */
-  columnMaxDays: number;
+  /** The columns the problems name (at most MAX_COLUMNS are checked). */
+  columns: string[];
+  /** Days within which a column must have news, when the problem text names a period (else by the column's kind). */
+  columnMaxDays: number | null;
   /** Days within which the homepage must have news. */
   homeMaxDays: number;
   /** The category is 空白栏目: a column without entries fails. */
@@ -43,6 +43,11 @@ export const COLUMN_RULES: { match: RegExp; days: number }[] = [
   { match: /人事|规划|计划|统计|财政|预算|决算|年报/, days: 365 },
 ];
 export const COLUMN_DEFAULT_DAYS = 183;
+
+/** The limit for a column: the period the problem names, else the rule of the column's kind. */
+export function columnLimit(plan: Pick<CheckPlan, 'columnMaxDays'>, column: string): number {
+  return plan.columnMaxDays ?? COLUMN_RULES.find((r) => r.match.test(column))?.days ?? COLUMN_DEFAULT_DAYS;
+}
 
 const CN_NUM: Record<string, number> = { 一: 1, 两: 2, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
 
@@ -72,20 +77,28 @@ export function wrongWordings(text: string): string[] {
   return [...new Set(out.map((s) => s.trim()).filter(Boolean))];
 }
 
-/** The column a problem names: “通知公告”栏目, 通知公告栏目更新不及时, or the column target's own name. */
-export function columnName(text: string, target: { kind: TargetKind | string; name: string }): string | null {
-  const quoted = new RegExp(`${Q(QUOTED)}\\s*(?:栏目|专栏|频道|子栏目|版块|板块)`).exec(text);
-  if (quoted) return quoted[1].trim();
-  const bare = /([\u4e00-\u9fa5A-Za-z]{2,12}?)(?:栏目|专栏|频道|版块|板块)/.exec(text.replace(/[，,。；;、\s]/g, ' '));
-  if (bare) {
-    const name = bare[1].replace(/^(?:网站|首页|其中|该|本|的)+/, '').replace(/的$/, '');
-    if (name.length >= 2 && !/^(多个|部分|个别|一些|若干|有关|相关|各|所有|全部|多|其他|重点|首页)$/.test(name) && !/(更新|空白|长期|存在)/.test(name)) return name;
+/**
+ * The columns a problem names: “通知公告”栏目, 通知公告栏目更新不及时, 3 个栏目存在应更新未更新(在线访谈、调查征集),
+ * or the column target's own name.
+ */
+export function columnNames(text: string, target: { kind: TargetKind | string; name: string }): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(new RegExp(`${Q(QUOTED)}\\s*(?:栏目|专栏|频道|子栏目|版块|板块)`, 'g'))) out.push(m[1].trim());
+  for (const m of text.matchAll(/(?:栏目|专栏|频道|版块|板块)[^（(，,；;。]{0,16}[（(]([^）)]{2,80})[）)]/g)) {
+    out.push(...m[1].split(/[、，,；;\s]+/).map((x) => x.trim()).filter((x) => x.length >= 2 && x.length <= 20));
   }
-  if (target.kind === 'column') {
+  if (!out.length) {
+    const bare = /([\u4e00-\u9fa5A-Za-z]{2,12}?)(?:栏目|专栏|频道|版块|板块)/.exec(text.replace(/[，,。；;、\s]/g, ' '));
+    if (bare) {
+      const name = bare[1].replace(/^(?:网站|首页|其中|该|本|的)+/, '').replace(/的$/, '');
+      if (name.length >= 2 && !/^(多个|部分|个别|一些|若干|有关|相关|各|所有|全部|多|其他|重点|首页)$/.test(name) && !/(更新|空白|长期|存在)/.test(name)) out.push(name);
+    }
+  }
+  if (!out.length && target.kind === 'column') {
     const n = target.name.split('/').pop()!.trim();
-    return n || null;
+    if (n) out.push(n);
   }
-  return null;
+  return [...new Set(out)];
 }
 
 /** http(s) addresses written in a text (linked articles). */
@@ -102,8 +115,8 @@ const FILING = /ICP|备案号|备案编号|公安备案|公网安备|网安备|�
 export function planChecks(problems: ProblemInput[], target: { kind: TargetKind | string; name: string }): CheckPlan {
   const plan: CheckPlan = {
     freshness: false,
-    column: null,
-    columnMaxDays: COLUMN_DEFAULT_DAYS,
+    columns: [],
+    columnMaxDays: null,
     homeMaxDays: HOME_MAX_DAYS,
     emptyColumn: false,
     wrongWording: [],
@@ -121,18 +134,19 @@ export function planChecks(problems: ProblemInput[], target: { kind: TargetKind 
       plan.freshness = true;
       covered = true;
       if (p.category === 'empty_column' || /空白/.test(t)) plan.emptyColumn = true;
-      plan.column ??= columnName(t, target);
+      const named = columnNames(t, target);
+      plan.columns.push(...named);
       const period = periodDays(t);
       if (period !== null) {
         plan.columnMaxDays = period;
-        if (!plan.column) plan.homeMaxDays = period;
+        if (!named.length) plan.homeMaxDays = period;
       }
     }
     if (p.category === 'wording_error' || WORDING.test(t)) {
       plan.wording = true;
       plan.wrongWording.push(...wrongWordings(t));
       covered = true;
-      plan.column ??= columnName(t, target);
+      plan.columns.push(...columnNames(t, target));
     }
     if (LINKS.test(t)) {
       plan.links = true;
@@ -144,10 +158,8 @@ export function planChecks(problems: ProblemInput[], target: { kind: TargetKind 
     }
     if (!covered) plan.unsupported.push(t);
   }
-  if (plan.freshness && plan.column && !problems.some((p) => periodDays(p.text) !== null)) {
-    plan.columnMaxDays = COLUMN_RULES.find((r) => r.match.test(plan.column!))?.days ?? COLUMN_DEFAULT_DAYS;
-  }
-  if (!plan.column && target.kind === 'column') plan.column = columnName('', target);
+  plan.columns = [...new Set(plan.columns)];
+  if (!plan.columns.length && target.kind === 'column') plan.columns = columnNames('', target);
   plan.wrongWording = [...new Set(plan.wrongWording)];
   plan.articleUrls = [...new Set(plan.articleUrls)];
   return plan;
