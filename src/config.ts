@@ -126,7 +126,11 @@ const schema = z.object({
   RECHECK_CONCURRENCY: intVar(1, 64, 16),
   RECHECK_REVIEW_WAIT_MS: intVar(0, 30_000, 30_000),
   RECHECK_BROWSER: z.string().min(1).default('auto'),
-  RECHECK_USER_AGENT: z.string().min(1).max(300).default(DEFAULT_USER_AGENT),
+  RECHECK_USER_AGENT: z
+    .string()
+    .max(300, '不能超过 300 个字符 (at most 300 characters)')
+    .regex(/^[\x20-\x7e]+$/, '只能包含 ASCII 可打印字符 (printable ASCII only: it is an HTTP header)')
+    .default(DEFAULT_USER_AGENT),
   ESCALATION_LADDER: z
     .string()
     .default('primary:0,backup:1,leader:2,supervisor:3')

@@ -28,7 +28,8 @@ export interface RecheckConfig {
   browser: string;
 }
 
-export const DEFAULT_USER_AGENT = 'rectify-bot-recheck/0.1 (government website rectification re-check; 政府网站整改自动复查)';
+/** ASCII only: HTTP header values are bytes. */
+export const DEFAULT_USER_AGENT = 'rectify-bot-recheck/0.1 (+automatic re-check of government websites flagged in inspections)';
 
 export function buildFetcher(c: RecheckConfig, opts: { lookup?: LookupAll; ca?: string[] } = {}): PoliteFetcher {
   return new PoliteFetcher({

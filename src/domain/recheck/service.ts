@@ -62,12 +62,13 @@ export class RecheckService {
   }
 
   /** Runs a re-check of an order now and stores it; never throws for a site's failure. */
-  async run(workOrderId: number, reason: 'submit' | 'manual' | 'weekly', requestedBy: string): Promise<RunView> {
+  async run(workOrderId: number, reason: 'submit' | 'manual' | 'weekly', requestedBy: string, atOverride?: Date): Promise<RunView> {
     const o = await this.d.views.get(workOrderId);
     const t = await this.d.store.orderTarget(workOrderId);
     if (!o || !t) throw new Error(`工单 #${workOrderId} 不存在`);
     const url = this.urlOf(t);
-    const at = this.d.clock.now();
+    // A job run for a slot (cli tick --at) judges and records as of that instant.
+    const at = atOverride ?? this.d.clock.now();
     const id = await this.d.store.startRun({ workOrderId, reason, requestedBy, url, at });
     try {
       const report = await this.d.checker.check({ url, targetKind: t.kind, targetName: t.name, problems: o.problems, at, extraUrls: t.extraUrls });
@@ -235,7 +236,7 @@ export class RecheckService {
           report.skipped++;
           continue;
         }
-        const run = await this.run(next.workOrderId, 'weekly', 'system');
+        const run = await this.run(next.workOrderId, 'weekly', 'system', at);
         report.checked++;
         if (run.verdict === 'failed') {
           report.relapsed++;
