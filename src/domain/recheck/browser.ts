@@ -21,8 +21,13 @@ export function findBrowser(setting: string): string | null {
   return null;
 }
 
+/** An idle browser is closed after this long (it holds 100+ MB). */
+const IDLE_CLOSE_MS = 60_000;
+
 export class ChromiumScreenshotter implements Screenshotter {
   private browser: Promise<import('playwright-core').Browser> | null = null;
+  private idle: NodeJS.Timeout | null = null;
+  private busy = 0;
 
   constructor(
     private readonly executablePath: string,
@@ -57,6 +62,8 @@ export class ChromiumScreenshotter implements Screenshotter {
 
   async capture(url: string): Promise<{ png: Buffer | null; note: string | null }> {
     let context: import('playwright-core').BrowserContext | null = null;
+    this.busy++;
+    if (this.idle) clearTimeout(this.idle);
     try {
       const browser = await this.launch();
       context = await browser.newContext({ userAgent: this.opts.userAgent, viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true, serviceWorkers: 'block' });
@@ -68,10 +75,16 @@ export class ChromiumScreenshotter implements Screenshotter {
       return { png: null, note: `截图失败：${e instanceof Error ? e.message.split('\n')[0].slice(0, 200) : String(e)}` };
     } finally {
       await context?.close().catch(() => undefined);
+      if (--this.busy === 0) {
+        this.idle = setTimeout(() => void this.close(), IDLE_CLOSE_MS);
+        this.idle.unref();
+      }
     }
   }
 
   async close(): Promise<void> {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
     const b = this.browser;
     this.browser = null;
     if (b) await (await b.catch(() => null))?.close().catch(() => undefined);
