@@ -227,3 +227,40 @@ describe('certificates', () => {
     }
   });
 });
+
+describe('behind a proxy', () => {
+  it('goes through HTTPS_PROXY / HTTP_PROXY when they are set', async () => {
+    const net = await import('node:net');
+    const httpMod = await import('node:http');
+    const tunnels: string[] = [];
+    const proxy = httpMod.createServer((_q, res) => res.writeHead(405).end());
+    proxy.on('connect', (req, client, head) => {
+      tunnels.push(String(req.url));
+      const [h, p] = String(req.url).split(':');
+      const upstream = net.connect(Number(p), h, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, HTTPS_PROXY: process.env.HTTPS_PROXY, NO_PROXY: process.env.NO_PROXY };
+    Object.assign(process.env, { HTTP_PROXY: url, HTTPS_PROXY: url, NO_PROXY: '' });
+    try {
+      const r = await check(checker(), 'fresh', COLUMN_STALE);
+      expect(r.verdict).toBe('passed');
+      expect(tunnels).toContain(`127.0.0.1:${sites.port}`);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+});

@@ -219,11 +219,20 @@ export class PoliteFetcher {
     }) as unknown as LookupFunction;
   }
 
-  /** Resolves and checks a host before any request to it. */
-  private async precheck(u: URL): Promise<void> {
+  /**
+   * Resolves and checks a host before any request to it. Behind a proxy a name this machine
+   * cannot resolve is left to the proxy (offices often resolve outside names only there).
+   */
+  private async precheck(u: URL, viaProxy: boolean): Promise<void> {
     const host = u.hostname.replace(/^\[|\]$/g, '');
     if (ipaddr.isValid(host)) return this.options.guard.check(host, [host]);
-    const addrs = await this.lookup(host);
+    let addrs: { address: string }[];
+    try {
+      addrs = await this.lookup(host);
+    } catch (e) {
+      if (viaProxy) return;
+      throw e;
+    }
     this.options.guard.check(host, addrs.map((a) => a.address));
   }
 
@@ -231,8 +240,8 @@ export class PoliteFetcher {
   private hop(u: URL, opts: { readBody: boolean; insecure: boolean }) {
     return this.perHost.run(u.hostname.toLowerCase(), () =>
       this.slots.run(async () => {
-        await this.precheck(u);
         const proxy = this.proxyFor(u);
+        await this.precheck(u, proxy !== null);
         const started = performance.now();
         this.requests++;
         const signal = AbortSignal.timeout(this.options.timeoutMs);
