@@ -16,8 +16,11 @@ export function registerRecheck(chat: ChatRouter, deps: HandlerDeps): void {
     const t = await r.target(o.id);
     if (t && o.targetKind !== 'newmedia' && !r.urlOf(t)) return c.say(a, 'r', 'recheck.no_address', { code: o.code, target: o.target }, o.id);
     await c.say(a, 'r', 'recheck.running', { code: o.code, target: o.target }, o.id);
-    const run = await r.run(o.id, 'manual', `wecom:${a.userid}`);
-    await c.say(a, 'result', 'recheck.result', r.resultVars(o, run), o.id);
+    // A site may take a minute or more: the result follows without holding up this user's next message.
+    void r
+      .run(o.id, 'manual', `wecom:${a.userid}`)
+      .then((run) => c.say(a, 'result', 'recheck.result', r.resultVars(o, run), o.id))
+      .catch((e) => r.logFailure(o.id, e));
   });
   chat.on('set_address', match.command(/^(网址|网站地址)(\s|[:：]|$)/), async (m) => {
     const a = await actorOf(deps, m);

@@ -242,9 +242,14 @@ class KnexImportTx implements ImportTx {
       }
     }
     // A known target without an address to re-check takes the one this notice gives.
+    const withUrl = new Map<number, string>();
     for (const [identity, id] of ids) {
       const url = toUrl(byIdentity.get(identity)?.address);
-      if (url) await this.trx('targets').where({ id }).whereNull('url').update({ url });
+      if (url) withUrl.set(id, url);
+    }
+    for (const part of chunks([...withUrl.keys()])) {
+      const lacking = await this.trx('targets').whereIn('id', part).whereNull('url').select('id');
+      for (const r of lacking) await this.trx('targets').where({ id: Number(r.id) }).update({ url: withUrl.get(Number(r.id))! });
     }
     const missing = identities.filter((i) => !ids.has(i));
     for (const part of chunks(missing)) {

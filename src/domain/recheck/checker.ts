@@ -39,6 +39,8 @@ interface Page {
 const MAX_DEAD_LISTED = 10;
 /** Columns checked per run (a problem may name many). */
 export const MAX_COLUMNS = 5;
+/** Time the links check may take before it stops trying more links. */
+const LINKS_BUDGET_MS = 60_000;
 
 export class SiteChecker {
   constructor(
@@ -232,22 +234,29 @@ export class SiteChecker {
     const unique = [...new Map(all.map((l) => [l.url, l])).values()];
     const tried = unique.slice(0, this.settings.maxLinks);
     if (!tried.length) return ['unknown', '页面上没有可检查的链接', {}];
+    // Links of one host are tried one at a time: past the budget the rest are left unchecked.
+    const deadline = Date.now() + LINKS_BUDGET_MS;
     const results = await Promise.all(
       tried.map(async (l) => {
+        if (Date.now() > deadline) return { ...l, status: null, failure: null, skipped: true, dead: false, late: true };
         const f = await this.fetcher.fetchPage(l.url, { readBody: false });
         const skipped = f.failure?.kind === 'blocked' || f.failure?.kind === 'bad_url';
         const dead = !skipped && (f.failure !== null || f.status === null || f.status >= 400);
-        return { ...l, status: f.status, failure: f.failure?.kind ?? null, skipped, dead };
+        return { ...l, status: f.status, failure: f.failure?.kind ?? null, skipped, dead, late: false };
       }),
     );
     const dead = results.filter((r) => r.dead);
     const skipped = results.filter((r) => r.skipped).length;
-    const more = unique.length > tried.length ? `（共 ${unique.length} 个链接，检查了前 ${tried.length} 个）` : '';
-    const data = { checked: tried.length, total: unique.length, skipped, dead: dead.map((d) => ({ text: d.text, url: d.url, status: d.status, failure: d.failure })) };
+    const late = results.filter((r) => r.late).length;
+    const more =
+      (unique.length > tried.length ? `（共 ${unique.length} 个链接，检查了前 ${tried.length} 个）` : '') +
+      (late ? `（${late} 个因超出时间预算未检查）` : '');
+    const data = { checked: tried.length - skipped, total: unique.length, skipped, unchecked: late, dead: dead.map((d) => ({ text: d.text, url: d.url, status: d.status, failure: d.failure })) };
     if (dead.length) {
       const list = dead.slice(0, MAX_DEAD_LISTED).map((d) => `${d.text || '（无文字）'} ${d.url}（${d.status ?? (d.failure === 'timeout' ? '超时' : '无法连接')}）`);
       return ['failed', `${dead.length} 个链接失效${more}：${list.join('；')}${dead.length > MAX_DEAD_LISTED ? ' 等' : ''}`, data];
     }
+    if (late) return ['unknown', `检查了 ${tried.length - skipped} 个链接，均可打开，其余未能检查${more}`, data];
     if (skipped === tried.length) return ['unknown', '链接均指向内网地址，未检查', data];
     return ['passed', `检查了 ${tried.length - skipped} 个链接，均可打开${more}`, data];
   }

@@ -150,6 +150,11 @@ export class RecheckService {
     return this.d.store.run(id);
   }
 
+  /** Logs a re-check started in the background that could not finish or report. */
+  logFailure(workOrderId: number, e: unknown): void {
+    this.d.logger.error({ err: e, workOrderId }, '自动复查未能完成或发送结果');
+  }
+
   /** The order a chat command names by code. */
   order(code: string): Promise<OrderView | null> {
     return this.d.views.byCode(code);

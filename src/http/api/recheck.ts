@@ -106,7 +106,7 @@ export function recheckRoutes(): RouteDef[] {
       summary: '复查时抓取的网页 HTML（存档，作为纯文本下载）',
       roles: ALL_ROLES,
       params: idParam,
-      produces: ['csv'],
+      produces: ['text'],
       async handler({ params, ctx, scope, res }) {
         const file = await runFile(ctx, params.id, scope, 'html');
         // Stored pages are shown as text, never rendered here.
