@@ -134,7 +134,7 @@ export class SiteChecker {
   private async page(url: string, today: string): Promise<Page> {
     const fetch = await this.fetcher.fetchPage(url);
     const ok = fetch.failure === null && fetch.status !== null && fetch.status < 400 && fetch.body.length > 0;
-    return { fetch, facts: ok ? pageFacts(loadPage(fetch.body, fetch.contentType), fetch.finalUrl, today) : null };
+    return { fetch, facts: ok ? pageFacts(await loadPage(fetch.body, fetch.contentType), fetch.finalUrl, today) : null };
   }
 
   private reachability(f: PageFetch): { result: CheckResult; detail: string; data: Record<string, unknown> } {

@@ -12,7 +12,12 @@
 import tls, { type TLSSocket } from 'node:tls';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, ProxyAgent, buildConnector, request, type Dispatcher } from 'undici';
+import type { Dispatcher, buildConnector } from 'undici';
+
+// undici is loaded on the first request: every CLI command builds this module, few use it.
+type Undici = typeof import('undici');
+let undiciModule: Promise<Undici> | null = null;
+const loadUndici = () => (undiciModule ??= import('undici'));
 import { AddressGuard, BlockedAddressError, systemLookup, type LookupAll } from './guard';
 
 export interface FetcherOptions {
@@ -173,7 +178,7 @@ export class PoliteFetcher {
     return u.protocol === 'https:' ? this.proxy.https : this.proxy.http;
   }
 
-  private dispatcher(proxy: string | null, insecure: boolean): Dispatcher {
+  private dispatcher(u: Undici, proxy: string | null, insecure: boolean): Dispatcher {
     const key = `${proxy ?? 'direct'}|${insecure}`;
     let d = this.dispatchers.get(key);
     if (d) return d;
@@ -181,9 +186,9 @@ export class PoliteFetcher {
     const tlsOpts = { rejectUnauthorized: !insecure, ...(ca ? { ca } : {}) };
     const common = { connections: 1, keepAliveTimeout: 2000, keepAliveMaxTimeout: 4000, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs };
     if (proxy) {
-      d = new ProxyAgent({ uri: proxy, requestTls: tlsOpts, ...common });
+      d = new u.ProxyAgent({ uri: proxy, requestTls: tlsOpts, ...common });
     } else {
-      const base = buildConnector({ ...tlsOpts, timeout: this.options.timeoutMs, lookup: this.guardedLookup() });
+      const base = u.buildConnector({ ...tlsOpts, timeout: this.options.timeoutMs, lookup: this.guardedLookup() });
       const connect: buildConnector.connector = (opts, cb) =>
         base(opts, (err, socket) => {
           if (!err && socket && typeof (socket as TLSSocket).getPeerCertificate === 'function') {
@@ -198,7 +203,7 @@ export class PoliteFetcher {
           }
           (cb as (e: Error | null, s: unknown) => void)(err, socket);
         });
-      d = new Agent({ ...common, connect });
+      d = new u.Agent({ ...common, connect });
     }
     this.dispatchers.set(key, d);
     return d;
@@ -240,14 +245,15 @@ export class PoliteFetcher {
   private hop(u: URL, opts: { readBody: boolean; insecure: boolean }) {
     return this.perHost.run(u.hostname.toLowerCase(), () =>
       this.slots.run(async () => {
+        const undici = await loadUndici();
         const proxy = this.proxyFor(u);
         await this.precheck(u, proxy !== null);
         const started = performance.now();
         this.requests++;
         const signal = AbortSignal.timeout(this.options.timeoutMs);
-        const res = await request(u, {
+        const res = await undici.request(u, {
           method: 'GET',
-          dispatcher: this.dispatcher(proxy, opts.insecure),
+          dispatcher: this.dispatcher(undici, proxy, opts.insecure),
           headers: { 'user-agent': this.options.userAgent, accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5', 'accept-language': 'zh-CN,zh;q=0.9' },
           signal,
         });

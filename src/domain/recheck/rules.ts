@@ -3,7 +3,7 @@
  * tells (the column, the wrong wording, linked articles, a time limit), and what a page shows
  * (its dates, links, footer identifiers). HTML is parsed with cheerio; nothing here fetches.
  */
-import { loadBuffer, type CheerioAPI } from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
 import type { Category, TargetKind } from '../problems/taxonomy';
 import { newestDate } from './dates';
 
@@ -197,8 +197,9 @@ function charsetOf(contentType: string | null): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Parses a fetched page (its charset from the header, a meta tag, or UTF-8). */
-export function loadPage(body: Buffer, contentType: string | null): CheerioAPI {
+/** Parses a fetched page (its charset from the header, a meta tag, or UTF-8); cheerio is loaded on first use. */
+export async function loadPage(body: Buffer, contentType: string | null): Promise<CheerioAPI> {
+  const { loadBuffer } = await import('cheerio');
   return loadBuffer(body, { encoding: { defaultEncoding: 'utf-8', transportLayerEncodingLabel: charsetOf(contentType) } });
 }
 
