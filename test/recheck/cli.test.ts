@@ -21,6 +21,7 @@ describe('cli recheck', () => {
   let sites: FixtureServer;
   let dir: string;
   let env: Record<string, string>;
+  // Each case starts the CLI (tsx, migrations) several times: allow for a busy machine.
   beforeAll(async () => {
     sites = await startSites();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-recheck-cli-'));
@@ -49,7 +50,7 @@ describe('cli recheck', () => {
     // Loopback is refused unless allowed: unknown, not passed.
     const refused = JSON.parse((await cli(args, { ...env, RECHECK_ALLOW_ADDRESSES: '' })).stdout);
     expect(refused.verdict).toBe('unknown');
-  });
+  }, 180_000);
 
   it('re-checks a work order by its code and keeps the run on the order', async () => {
     const notice = path.join(dir, 'notice.csv');
@@ -67,5 +68,5 @@ describe('cli recheck', () => {
     const bad = await cli(['recheck', '--url', 'not a url', '--json'], env);
     expect([bad.status, bad.stdout]).toEqual([2, '']);
     expect(bad.stderr).toContain('网址无效');
-  });
+  }, 180_000);
 });
