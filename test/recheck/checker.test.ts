@@ -8,9 +8,10 @@ import { startSites, startTlsSites, type FixtureServer } from './sites';
 const AT = new Date('2026-12-01T10:00:00+08:00');
 const CONFIG: RecheckConfig = {
   userAgent: 'rectify-bot-recheck/test',
-  timeoutMs: 2500,
+  // Generous limits (a busy machine must not fail a fast site); the slow and hanging cases set tight ones.
+  timeoutMs: 10_000,
   maxBytes: 256 * 1024,
-  slowMs: 800,
+  slowMs: 10_000,
   maxLinks: 20,
   concurrency: 4,
   reviewWaitMs: 1000,
@@ -159,7 +160,7 @@ describe('links, filing and problems it cannot check', () => {
 
 describe('reachability', () => {
   it('fails a slow site and a site that does not answer in time', async () => {
-    const slow = byName((await check(checker(), 'slow', COLUMN_STALE)).checks);
+    const slow = byName((await check(checker({ slowMs: 300 }), 'slow', COLUMN_STALE)).checks);
     expect(slow.reachable.result).toBe('failed');
     expect(slow.reachable.detail).toContain('打开过慢');
     const hang = await check(checker({ timeoutMs: 1000 }), 'hang', COLUMN_STALE);
