@@ -1,9 +1,12 @@
 /** What chat handlers get: the conversation services (no SQL, no HTTP in handlers). */
 import type { InboundMessage } from '../src/chat/router';
 import type { ConversationService, Actor } from '../src/domain/conversation/service';
+import type { RecheckService } from '../src/domain/recheck/service';
 
 export interface HandlerDeps {
   conversation: ConversationService;
+  /** Automatic re-checks (null: turned off). */
+  recheck?: RecheckService | null;
 }
 
 export function actorOf(deps: HandlerDeps, m: InboundMessage): Promise<Actor> {

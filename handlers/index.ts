@@ -4,6 +4,7 @@ import type { HandlerDeps } from './deps';
 import { registerFallback, registerHelp } from './help';
 import { registerOrders } from './orders';
 import { registerFreeInput, registerReplies } from './replies';
+import { registerRecheck } from './recheck';
 import { registerReview } from './review';
 import { registerUnbound } from './unbound';
 
@@ -11,6 +12,7 @@ export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void 
   registerUnbound(chat, deps);
   registerHelp(chat, deps);
   registerOrders(chat, deps);
+  registerRecheck(chat, deps);
   registerReplies(chat, deps);
   registerReview(chat, deps);
   registerFreeInput(chat, deps);

@@ -9,8 +9,27 @@ import { cronProblem } from './jobs/cron';
 import { DEFAULT_QUIET_ALLOW, DEFAULT_WORK_HOURS, MESSAGE_PURPOSES } from './domain/followup/defaults';
 import { parseLadder, type LadderStep } from './domain/followup/ladder';
 import { parseWorkHours, type WorkHours } from './domain/followup/quiet-hours';
+import { parseAllowList } from './domain/recheck/guard';
+import { DEFAULT_USER_AGENT, type RecheckConfig } from './domain/recheck';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+const intVar = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(min, `须在 ${min}–${max} 之间 (must be between ${min} and ${max})`)
+    .max(max, `须在 ${min}–${max} 之间 (must be between ${min} and ${max})`)
+    .default(fallback);
+
+function allowListProblem(v: string): string | null {
+  try {
+    parseAllowList(v);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
 
 const cronVar = (fallback: string) =>
   z
@@ -95,6 +114,24 @@ const schema = z.object({
   JOB_DIGEST_CRON: cronVar('0 9 * * *'),
   JOB_REPEAT_CRON: cronVar('*/5 * * * *'),
   JOB_CALENDAR_WARNING_CRON: cronVar('0 10 * 11-12 1'),
+  JOB_RECHECK_CRON: cronVar('0 3 * * 1'),
+  RECHECK_ENABLED: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).default('true'),
+  RECHECK_ALLOW_ADDRESSES: z
+    .string()
+    .default('')
+    .refine((v) => allowListProblem(v) === null, { message: '须为逗号分隔的 IP 地址或网段，例如 127.0.0.1,10.0.0.0/8 (must be comma-separated IPs or CIDR ranges)' }),
+  RECHECK_TIMEOUT_MS: intVar(1000, 120_000, 15_000),
+  RECHECK_MAX_BYTES: intVar(65_536, 50 * 1024 * 1024, 2 * 1024 * 1024),
+  RECHECK_SLOW_MS: intVar(100, 120_000, 5000),
+  RECHECK_MAX_LINKS: intVar(0, 500, 30),
+  RECHECK_CONCURRENCY: intVar(1, 64, 16),
+  RECHECK_REVIEW_WAIT_MS: intVar(0, 30_000, 30_000),
+  RECHECK_BROWSER: z.string().min(1).default('auto'),
+  RECHECK_USER_AGENT: z
+    .string()
+    .max(300, '不能超过 300 个字符 (at most 300 characters)')
+    .regex(/^[\x20-\x7e]+$/, '只能包含 ASCII 可打印字符 (printable ASCII only: it is an HTTP header)')
+    .default(DEFAULT_USER_AGENT),
   ESCALATION_LADDER: z
     .string()
     .default('primary:0,backup:1,leader:2,supervisor:3')
@@ -172,7 +209,10 @@ export interface Config {
     repeatCron: string;
     /** Weekly warning to admins while next year's holiday arrangement is missing (November–December only). */
     calendarWarningCron: string;
+    recheckCron: string;
   };
+  /** Automatic re-checks of flagged websites. */
+  recheck: RecheckConfig & { enabled: boolean };
   /** Defaults of the follow-up settings (admins may change them; the database value wins). */
   followup: {
     ladder: LadderStep[];
@@ -268,6 +308,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       digestCron: raw.JOB_DIGEST_CRON,
       repeatCron: raw.JOB_REPEAT_CRON,
       calendarWarningCron: raw.JOB_CALENDAR_WARNING_CRON,
+      recheckCron: raw.JOB_RECHECK_CRON,
+    },
+    recheck: {
+      enabled: raw.RECHECK_ENABLED === 'true',
+      userAgent: raw.RECHECK_USER_AGENT,
+      timeoutMs: raw.RECHECK_TIMEOUT_MS,
+      maxBytes: raw.RECHECK_MAX_BYTES,
+      slowMs: raw.RECHECK_SLOW_MS,
+      maxLinks: raw.RECHECK_MAX_LINKS,
+      concurrency: raw.RECHECK_CONCURRENCY,
+      reviewWaitMs: raw.RECHECK_REVIEW_WAIT_MS,
+      allowAddresses: raw.RECHECK_ALLOW_ADDRESSES,
+      browser: raw.RECHECK_BROWSER,
     },
     followup: {
       ladder: parseLadder(raw.ESCALATION_LADDER),

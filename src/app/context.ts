@@ -26,6 +26,7 @@ import { KnexFollowupStore } from '../domain/followup/store';
 import { SettingsService } from '../domain/followup/settings';
 import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
 import { ProvisionalDeadlines } from '../domain/deadlines/provisional';
+import { buildRecheck, type RecheckModule } from '../domain/recheck';
 
 export interface AppContext {
   config: Config;
@@ -51,6 +52,8 @@ export interface AppContext {
   links: ConsoleLinks;
   /** Recomputes provisional deadlines when a year's arrangement is loaded. */
   provisionalDeadlines: ProvisionalDeadlines;
+  /** Automatic re-checks of flagged websites (on submission, on demand, weekly). */
+  recheck: RecheckModule;
   close(): Promise<void>;
 }
 
@@ -112,9 +115,25 @@ export async function createContext(config: Config, options: ContextOptions = {}
     zone: config.businessTz,
     cutoff: config.workdayCutoff,
   });
+  const recheck = buildRecheck({
+    db,
+    config: config.recheck,
+    zone: config.businessTz,
+    mediaDir: config.mediaDir,
+    consoleBase: () => links.consoleBase,
+    views: new OrderViews(db),
+    contacts: chat.contacts,
+    templates: chat.templates,
+    messenger: chat.messenger,
+    events,
+    clock,
+    logger,
+  });
+  if (config.recheck.enabled) chat.conversation.reviewCheck = (o) => recheck.service.beforeReview(o);
   return {
     config,
     logger,
+    recheck,
     clock,
     db,
     events,
@@ -146,6 +165,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       settings: deadlineSettings,
     }),
     async close() {
+      await recheck.close();
       if (ownsDb) await db.destroy();
     },
   };

@@ -8,6 +8,7 @@ import { registerContacts } from './commands/contacts';
 import { registerDeadline } from './commands/deadline';
 import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
+import { registerRecheck } from './commands/recheck';
 import { registerTick } from './commands/tick';
 import { registerUsers } from './commands/users';
 import type { Register } from './runner';
@@ -20,6 +21,7 @@ const COMMANDS: Register[] = [
   registerContacts,
   registerTick,
   registerUsers,
+  registerRecheck,
 ];
 
 export function buildProgram(): Command {

@@ -4,6 +4,7 @@ import { notifyNewOrdersJob } from './notify';
 import { overdueSweepJob } from './overdue';
 import { digestJob, overdueLadderJob, remindersJob, repeatOffendersJob } from './followup';
 import { calendarWarningJob } from './calendar';
+import { weeklyRecheckJob } from './recheck';
 import type { Job } from './types';
 
 export function buildJobs(ctx: AppContext): Job[] {
@@ -17,5 +18,6 @@ export function buildJobs(ctx: AppContext): Job[] {
     repeatOffendersJob(s.repeatCron),
     digestJob(s.digestCron),
     calendarWarningJob(s.calendarWarningCron),
+    weeklyRecheckJob(s.recheckCron),
   ];
 }

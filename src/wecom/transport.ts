@@ -68,7 +68,7 @@ export interface TransportOptions {
 
 /** The product's conversation (handlers/) on the router. */
 export function productHandlers(chat: ChatRouter, ctx: AppContext): void {
-  registerChatHandlers(chat, { conversation: ctx.chat.conversation });
+  registerChatHandlers(chat, { conversation: ctx.chat.conversation, recheck: ctx.config.recheck.enabled ? ctx.recheck.service : null });
 }
 
 export function createWecomTransport(ctx: AppContext, options: TransportOptions = {}): WecomTransport {

@@ -36,6 +36,9 @@ export interface ConsoleLinks {
 
 export type ReplyKind = 'rectified' | 'extension' | 'dispute';
 
+/** Looks at the site before the review card of a rectification goes out (bounded by its owner). */
+export type ReviewCheck = (o: OrderView) => Promise<{ line: string } | null>;
+
 const UNIT_ROLES = new Set(['primary', 'backup', 'leader']);
 const KIND_WORDS: Record<ReplyKind, string> = { rectified: '整改反馈', extension: '延期申请', dispute: '异议' };
 
@@ -55,6 +58,9 @@ export class ConversationService {
     private readonly cutoff: string,
     private readonly links: ConsoleLinks = { consoleBase: null },
   ) {}
+
+  /** Set by the composition root when automatic re-checks are on. */
+  reviewCheck: ReviewCheck | null = null;
 
   // ------------------------------------------------------------------------------------ helpers
 
@@ -144,7 +150,7 @@ export class ConversationService {
     const contact = this.contactFor(a, o.unitId);
     // Everything rendered and looked up before the transaction (SQLite has one connection).
     const ok = await this.templates.render('reply.submitted', { code: o.code, late: late ? await this.templates.render('reply.late') : '' });
-    const review = await this.prepareReview(o, 'rectified');
+    const review = { ...(await this.prepareReview(o, 'rectified')), recheck: this.reviewCheck ? await this.reviewCheck(o) : null };
     await this.db.transaction(async (trx) => {
       const id = await this.insertReply(trx, a, o, 'rectified', text, late, null, contact);
       await trx('evidence').where({ work_order_id: o.id }).whereNull('reply_id').update({ reply_id: id });
@@ -216,7 +222,7 @@ export class ConversationService {
   }
 
   private async enqueueReview(
-    prep: { o: OrderView; reviewers: Contact[]; title: string },
+    prep: { o: OrderView; reviewers: Contact[]; title: string; recheck?: { line: string } | null },
     replyId: number,
     r: { kind: ReplyKind; text: string; late: boolean; requestedDueOn: string | null; createdAt: Date },
     trx: Knex.Transaction,
@@ -247,6 +253,7 @@ export class ConversationService {
             requestedDueOn: r.requestedDueOn,
             late: r.late,
             detailUrl: this.links.consoleBase ? `${this.links.consoleBase}/admin/#/work-orders/${o.id}` : null,
+            recheck: prep.recheck?.line ?? null,
           }),
         },
         trx,

@@ -26,4 +26,7 @@ export const MESSAGE_PURPOSES: Record<string, string> = {
   ladder: '逾期升级督办',
   digest: '督办日报',
   repeat_offender: '重复通报升级',
+  recheck_result: '自动复查结果',
+  recheck_relapse: '每周复查发现整改反弹',
+  recheck_address: '请单位补充网址',
 };

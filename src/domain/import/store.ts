@@ -9,6 +9,7 @@ import type { EventLog, NewEvent } from '../events/events';
 import type { WorkOrderStore } from '../workorders/store';
 import type { TargetKind } from '../problems/taxonomy';
 import type { TargetFields } from './identity';
+import { toUrl } from '../recheck/address';
 
 export interface ExistingNotice {
   id: number;
@@ -240,6 +241,16 @@ class KnexImportTx implements ImportTx {
         }
       }
     }
+    // A known target without an address to re-check takes the one this notice gives.
+    const withUrl = new Map<number, string>();
+    for (const [identity, id] of ids) {
+      const url = toUrl(byIdentity.get(identity)?.address);
+      if (url) withUrl.set(id, url);
+    }
+    for (const part of chunks([...withUrl.keys()])) {
+      const lacking = await this.trx('targets').whereIn('id', part).whereNull('url').select('id');
+      for (const r of lacking) await this.trx('targets').where({ id: Number(r.id) }).update({ url: withUrl.get(Number(r.id))! });
+    }
     const missing = identities.filter((i) => !ids.has(i));
     for (const part of chunks(missing)) {
       await this.trx('targets').insert(
@@ -253,6 +264,8 @@ class KnexImportTx implements ImportTx {
             platform_family: t.family,
             // Websites keep their normalized host, the key for matching by address.
             address: t.kind === 'website' ? t.host ?? t.address : t.address,
+            // The address as the notice wrote it: what a re-check opens.
+            url: toUrl(t.address),
             unit_id: t.unitId,
             identity: i,
             created_at: at.getTime(),

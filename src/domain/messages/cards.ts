@@ -143,6 +143,8 @@ export interface ReviewCardInput {
   late?: boolean;
   /** The order's page in the console (its evidence images), when the console's address is known. */
   detailUrl?: string | null;
+  /** The automatic re-check's one-line result, when there is one. */
+  recheck?: string | null;
 }
 
 /** The supervisor's card: the reply and its evidence, with 通过 / 退回 (or 同意 / 不同意). */
@@ -159,6 +161,7 @@ export function reviewCard(c: ReviewCardInput): OutgoingMessage {
     );
   }
   if (c.kind === 'extension') fields.push({ key: '申请延至', value: c.requestedDueOn ?? '未注明' });
+  if (c.recheck) fields.push(c.detailUrl ? { key: '自动复查', value: c.recheck, url: c.detailUrl } : { key: '自动复查', value: c.recheck });
   const [ok, no] =
     c.kind === 'rectified' ? ['通过', '退回'] : c.kind === 'extension' ? ['同意延期', '不同意'] : ['异议成立', '异议不成立'];
   return buildCard({

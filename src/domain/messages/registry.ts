@@ -191,6 +191,14 @@ def(
   '【系统提醒】截至{date}，{year}年节假日安排尚未导入。在此之前，跨入{year}年的整改期限按《全国年节及纪念日放假办法》暂定计算（不含调休），并在通知中注明“暂定”。国务院办公厅公布后，请在管理后台“日历”页或用 calendar load 导入{year}年安排，暂定期限将自动重算并告知相关单位。',
 );
 def('digest.calendar_missing', '管理员日报：明年的节假日安排尚未导入', '⚠ {year}年节假日安排尚未导入，跨年期限暂按放假办法计算，请在公布后及时导入。');
+// ------------------------------------------------------------------------------------ re-checks
+def('recheck.result', '自动复查结果（“复查”指令的答复，或审核卡片之后补发的结果）', '【自动复查】工单 {code}（{target}）{url}\n结论：{verdict}\n{lines}{note}');
+def('recheck.relapse', '每周复查：已办结的网站出现反弹，告知督办人', '【整改反弹】工单 {code}（{unit} · {target}）已于 {accepted_on} 审核通过，本周自动复查未通过：\n{lines}\n请督办单位重新整改。{link}');
+def('recheck.ask_address', '自动复查：对象没有网址，请单位补充', '工单 {code}（{target}）没有登记网址，无法自动复查。请回复“网址 {code} https://网站地址”补充。');
+def('recheck.address_saved', '已记下对象的网址', '已记下工单 {code}（{target}）的网址：{url}。发送“复查 {code}”可立即复查。');
+def('recheck.running', '“复查”指令：已开始复查', '正在复查工单 {code}（{target}），结果稍后发送。');
+def('recheck.no_address', '“复查”指令：对象没有网址', '工单 {code}（{target}）没有登记网址，无法复查。请发送“网址 {code} https://网站地址”补充。');
+def('recheck.bad_address', '“网址”指令：网址无效', '工单 {code}：网址无效，须为 http:// 或 https:// 开头的网站地址，例如 https://www.example.gov.cn/。');
 
 // ----------------------------------------------------------------------------------------- errors
 def('error.no_order', '找不到工单编号', '未找到工单 {code}，请核对编号（发送“我的工单”可查看）。');

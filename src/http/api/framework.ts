@@ -43,7 +43,7 @@ export interface RouteDef<P = any, Q = any, B = any> {
   /** multipart/form-data with a "file" field (other fields are the body). */
   upload?: boolean;
   /** Response kinds for the document (default JSON). */
-  produces?: ('json' | 'csv' | 'xlsx' | 'image')[];
+  produces?: ('json' | 'csv' | 'xlsx' | 'image' | 'text')[];
   /** Not signed in is fine (sign-in itself, the OpenAPI document). */
   public?: boolean;
   handler(input: HandlerInput<P, Q, B>): Promise<unknown>;

@@ -29,6 +29,7 @@ const CONTENT: Record<string, string> = {
   csv: 'text/csv',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   image: 'image/*',
+  text: 'text/plain',
 };
 
 export function buildOpenApi(routes: RouteDef[]): Json {

@@ -1,5 +1,5 @@
 // 工单: the filtered table and one order's page (problems, replies, evidence, timeline).
-import { api, attempt, canReview, el, field, flash, fmtDue, fmtTime, hashQuery, pager, qs, select, setHashQuery, table } from '../lib.js';
+import { api, attempt, canReview, el, field, isAdmin, flash, fmtDue, fmtTime, hashQuery, pager, qs, select, setHashQuery, table } from '../lib.js';
 
 const STATES = [['', '全部'], ['new', '待通知'], ['notified', '待整改'], ['replied', '待审核'], ['rejected', '已退回'], ['accepted', '已办结'], ['superseded', '已作废']];
 const KINDS = [['', '全部'], ['website', '政府网站'], ['column', '网站栏目'], ['newmedia', '政务新媒体']];
@@ -105,6 +105,9 @@ function reviewForm(reply, reload) {
 }
 
 const EVENT_LABELS = {
+  'work_order.rechecked': '自动复查',
+  'work_order.relapsed': '复查发现整改反弹',
+  'target.address_set': '设置复查网址',
   'work_order.created': '工单创建',
   'work_order.notify': '已通知',
   'work_order.reply': '收到整改反馈',
@@ -165,8 +168,86 @@ function eventDetail(e) {
   return null;
 }
 
+const RESULT_CLASS = { passed: 'accepted', failed: 'rejected', unknown: 'replied' };
+const REASON_TEXT = { submit: '提交整改时', manual: '手动', weekly: '每周' };
+
+/** The automatic re-checks of the order: the address, a button to re-check now, each run's checks. */
+function recheckPanel(o, r, reload) {
+  if (r.target_kind === 'newmedia') return null;
+  const addressForm = isAdmin()
+    ? el(
+        'form',
+        {
+          class: 'actions',
+          onsubmit: async (ev) => {
+            ev.preventDefault();
+            const url = new FormData(ev.target).get('url');
+            if (await attempt(() => api('PUT', `/work-orders/${o.id}/address`, { url }))) {
+              flash('复查网址已保存。');
+              reload();
+            }
+          },
+        },
+        field('复查网址', el('input', { name: 'url', size: 50, value: r.address || '', placeholder: 'https://www.example.gov.cn/' })),
+        el('button', { type: 'submit', class: 'secondary' }, '保存网址'),
+      )
+    : el('p', {}, `复查网址：${r.address || '未登记'}`);
+  const now = canReview() && r.address
+    ? el(
+        'button',
+        {
+          type: 'button',
+          onclick: async (ev) => {
+            ev.target.disabled = true;
+            ev.target.textContent = '复查中…';
+            const run = await attempt(() => api('POST', `/work-orders/${o.id}/recheck`));
+            if (run) flash(`复查完成：${run.verdict_label}`);
+            reload();
+          },
+        },
+        '立即复查',
+      )
+    : null;
+  return el(
+    'div',
+    { class: 'card' },
+    addressForm,
+    now,
+    r.runs.length
+      ? r.runs.map((run) =>
+          el(
+            'div',
+            { class: 'recheck-run' },
+            el(
+              'p',
+              {},
+              el('b', {}, `${fmtTime(run.started_at)} · ${REASON_TEXT[run.reason] || run.reason}复查 · `),
+              el('span', { class: `pill ${RESULT_CLASS[run.verdict] || ''}` }, run.verdict_label || (run.state === 'running' ? '进行中' : '—')),
+              run.url ? el('span', { class: 'muted' }, ` ${run.url}`) : null,
+            ),
+            run.error ? el('p', { class: 'muted' }, `出错：${run.error}`) : null,
+            run.checks.length
+              ? table(
+                  ['检查项', '结果', '说明', '时间'],
+                  run.checks.map((c) => [c.label, el('span', { class: `pill ${RESULT_CLASS[c.result]}` }, c.result_label), c.detail, fmtTime(c.checked_at)]),
+                )
+              : null,
+            el(
+              'p',
+              { class: 'muted' },
+              run.html ? el('a', { href: run.html.url, target: '_blank', rel: 'noopener' }, `网页存档（${Math.round(run.html.size / 1024)} KB）`) : null,
+              run.screenshot_note ? ` ${run.screenshot_note}` : null,
+            ),
+            run.screenshot ? el('a', { href: run.screenshot, target: '_blank', rel: 'noopener' }, el('img', { class: 'shot', src: run.screenshot, alt: `复查截图 ${run.id}` })) : null,
+          ),
+        )
+      : el('p', { class: 'muted' }, '尚未复查。'),
+  );
+}
+
 export async function workOrderPage(id) {
   const o = await api('GET', `/work-orders/${id}`);
+  const rechecks = await api('GET', `/work-orders/${id}/rechecks`).catch(() => null);
   const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
   return el(
     'section',
@@ -220,6 +301,8 @@ export async function workOrderPage(id) {
     o.evidence.some((e) => e.reply_id === null && e.url)
       ? el('div', { class: 'evidence' }, el('h3', {}, '其他证据'), o.evidence.filter((e) => e.reply_id === null && e.url).map((e) => el('img', { src: e.url, alt: `证据截图 ${e.id}` })))
       : null,
+    rechecks && rechecks.target_kind !== 'newmedia' ? el('h2', {}, '自动复查') : null,
+    rechecks ? recheckPanel(o, rechecks, reload) : null,
     el('h2', {}, '时间线'),
     el(
       'ol',
