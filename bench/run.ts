@@ -16,10 +16,11 @@ import v8 from 'node:v8';
 import { callbackSection } from './sections/callback';
 import { importSection } from './sections/import';
 import { outboxSection } from './sections/outbox';
+import { signinSection } from './sections/signin';
 import { sweepSection } from './sections/sweep';
 import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection];
+const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection, signinSection];
 
 /** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
 const CASE_TIMEOUT_MS = 180_000;

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeEachDb } from '../support/db';
 import { Client, signedIn, startAdminServer, type AdminServer } from './support';
-import { DEFAULT_THROTTLE } from '../../src/http/auth/throttle';
+import { DEFAULT_THROTTLE, LoginThrottle } from '../../src/http/auth/throttle';
+import { KnexEventLog } from '../../src/domain/events/events';
 import { HasherBusyError, PasswordHasher } from '../../src/http/auth/hasher';
 import { hashPassword } from '../../src/http/auth/users';
 import { preparePrivateDir } from '../../src/http/private-dir';
@@ -123,6 +124,23 @@ describeEachDb('sign-in throttling', (get) => {
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
       expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     }
+  });
+});
+
+describeEachDb('the sign-in count in the database', (get) => {
+  it('is shared by instances: one instance sees the lockout another one counted', async () => {
+    const events = new KnexEventLog(get().db);
+    const a = new LoginThrottle(get().db, events);
+    const b = new LoginThrottle(get().db, events);
+    const now = new Date('2026-11-23T02:00:00Z');
+    for (let i = 0; i < perUser - 1; i++) await (i % 2 ? a : b).failed(`192.0.2.${i}`, 'boss', now);
+    expect(await b.blocked('192.0.2.200', 'boss', now)).toBeNull();
+    await a.failed('192.0.2.201', 'boss', now);
+    expect(await b.blocked('192.0.2.202', 'boss', now)).toMatchObject({ scope: 'user' });
+    expect(await b.blocked('192.0.2.202', 'clerk', now)).toBeNull();
+    // The right password on either instance clears the username's count for both.
+    await b.succeeded('boss');
+    expect(await new LoginThrottle(get().db, events).blocked('192.0.2.202', 'boss', now)).toBeNull();
   });
 });
 

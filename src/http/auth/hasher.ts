@@ -70,6 +70,12 @@ export class PasswordHasher {
     return this.submit({ op: 'hash', password, rounds }, false) as Promise<string>;
   }
 
+  /** Every thread is busy and the queue is full: a check now would be refused. */
+  saturated(): boolean {
+    if (this.inline) return false;
+    return this.slots.length >= this.threads && this.slots.every((s) => s.busy) && this.queue.length >= this.maxQueue;
+  }
+
   /** Checks a password; throws HasherBusyError when every thread is busy and the queue is full. */
   compare(password: string, hash: string): Promise<boolean> {
     return this.submit({ op: 'compare', password, hash }, true) as Promise<boolean>;

@@ -7,6 +7,9 @@
  * password is checked (no bcrypt work for a locked-out guesser). A successful sign-in clears
  * its username's count; an IP's count only runs out with its window.
  *
+ * A block found (or made) here is also remembered in this process until its window ends, so a
+ * guesser who keeps trying is answered 429 without a database query at all.
+ *
  * The event log gets one `user.login_failed` row per (IP, username) per window, with the
  * count of failures and the first and last time, instead of one row per attempt; and one
  * `user.login_throttled` row when a limit is reached.
@@ -16,13 +19,19 @@ import type { EventLog } from '../../domain/events/events';
 
 export interface ThrottlePolicy {
   windowMs: number;
+  /**
+   * A refused sign-in (429, or 503 when the password checks are saturated) is answered this
+   * late: a guesser who tries again as soon as answered then costs the service a few requests
+   * a second, not thousands (its CPU is what callbacks and /healthz need).
+   */
+  refuseDelayMs: number;
   /** Failed sign-ins per username per window. */
   perUser: number;
   /** Failed sign-ins per IP per window (an office behind one NAT shares it). */
   perIp: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottlePolicy = { windowMs: 15 * 60_000, perUser: 10, perIp: 30 };
+export const DEFAULT_THROTTLE: ThrottlePolicy = { windowMs: 15 * 60_000, refuseDelayMs: 1000, perUser: 10, perIp: 30 };
 
 export interface Blocked {
   scope: 'ip' | 'user';
@@ -32,7 +41,13 @@ export interface Blocked {
 
 type Scope = 'ip' | 'user' | 'pair';
 
+/** Blocks remembered in this process at most (the oldest are forgotten first; the database keeps them all). */
+const MAX_REMEMBERED = 10_000;
+
 export class LoginThrottle {
+  /** "ip:…" / "user:…" → end of the window in which it is blocked (epoch ms). */
+  private readonly known = new Map<string, number>();
+
   constructor(
     private readonly db: Knex,
     private readonly events: EventLog,
@@ -43,8 +58,29 @@ export class LoginThrottle {
     return Math.floor(at / this.policy.windowMs) * this.policy.windowMs;
   }
 
+  private remember(scope: 'ip' | 'user', subject: string, until: number): void {
+    const key = `${scope}:${subject}`;
+    this.known.delete(key);
+    this.known.set(key, until);
+    if (this.known.size > MAX_REMEMBERED) this.known.delete(this.known.keys().next().value as string);
+  }
+
+  /** A block this process already knows of, without asking the database. */
+  knownBlock(ip: string, username: string, now: Date): Blocked | null {
+    const at = now.getTime();
+    for (const [scope, subject] of [['ip', ip], ['user', username]] as const) {
+      const until = this.known.get(`${scope}:${subject}`);
+      if (until === undefined) continue;
+      if (until > at) return { scope, retryAfterS: Math.max(1, Math.ceil((until - at) / 1000)) };
+      this.known.delete(`${scope}:${subject}`);
+    }
+    return null;
+  }
+
   /** Whether sign-in from this IP for this username is refused now, and for how long. */
   async blocked(ip: string, username: string, now: Date): Promise<Blocked | null> {
+    const cached = this.knownBlock(ip, username, now);
+    if (cached) return cached;
     const at = now.getTime();
     const ws = this.windowStart(at);
     const rows = await this.db('login_throttle')
@@ -54,7 +90,10 @@ export class LoginThrottle {
     const retryAfterS = Math.max(1, Math.ceil((ws + this.policy.windowMs - at) / 1000));
     for (const r of rows) {
       const limit = r.scope === 'ip' ? this.policy.perIp : this.policy.perUser;
-      if (Number(r.failures) >= limit) return { scope: r.scope, retryAfterS };
+      if (Number(r.failures) >= limit) {
+        this.remember(r.scope, r.scope === 'ip' ? ip : username, ws + this.policy.windowMs);
+        return { scope: r.scope, retryAfterS };
+      }
     }
     return null;
   }
@@ -87,7 +126,9 @@ export class LoginThrottle {
       await this.db('events').where({ id: pair.event_id }).update({ data: JSON.stringify({ ...before, ...data }) });
     }
     for (const [scope, limit] of [['ip', this.policy.perIp], ['user', this.policy.perUser]] as const) {
-      if (Number(by(scope)?.failures) === limit) {
+      const failures = Number(by(scope)?.failures);
+      if (failures >= limit) this.remember(scope, scope === 'ip' ? ip : username, ws + this.policy.windowMs);
+      if (failures === limit) {
         await this.events.append({
           type: 'user.login_throttled',
           actor: `admin:${username}`,
