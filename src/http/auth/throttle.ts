@@ -141,6 +141,7 @@ export class LoginThrottle {
 
   /** The right password: the username's failures are forgotten (its IP's are not). */
   async succeeded(username: string): Promise<void> {
+    this.known.delete(`user:${username}`);
     await this.db('login_throttle').where({ scope: 'user', subject: username }).del();
   }
 }
