@@ -32,8 +32,16 @@ interface Slot {
 }
 
 // The worker is plain JavaScript (eval), so it runs the same under tsx, jest and compiled dist/.
+// On Linux the thread also lowers its own scheduling priority (nice 10): when the machine is
+// short of CPU, the event loop (callbacks, /healthz) goes first and password checks wait.
 const WORKER_SOURCE = (bcryptPath: string) => `
 const { parentPort } = require('node:worker_threads');
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (tid > 0) require('node:os').setPriority(tid, 10);
+} catch (e) {
+  // Not Linux, or not allowed: the thread keeps the process's priority.
+}
 const bcrypt = require(${JSON.stringify(bcryptPath)});
 parentPort.on('message', (job) => {
   try {
