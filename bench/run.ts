@@ -17,10 +17,11 @@ import { callbackSection } from './sections/callback';
 import { importSection } from './sections/import';
 import { outboxSection } from './sections/outbox';
 import { recheckSection } from './sections/recheck';
+import { signinSection } from './sections/signin';
 import { sweepSection } from './sections/sweep';
 import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection, recheckSection];
+const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection, recheckSection, signinSection];
 
 /** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
 const CASE_TIMEOUT_MS = 180_000;

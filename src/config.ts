@@ -40,9 +40,21 @@ const cronVar = (fallback: string) =>
       if (problem) c.addIssue({ code: 'custom', message: `${problem} (must be a 5-field cron expression)` });
     });
 
+/** A duration in milliseconds within [min, max]. */
+const msVar = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ message: '须为整数毫秒数 (must be an integer number of milliseconds)' })
+    .int('须为整数毫秒数 (must be an integer number of milliseconds)')
+    .min(min, `须在 ${min}–${max} 毫秒之间 (must be between ${min} and ${max} ms)`)
+    .max(max, `须在 ${min}–${max} 毫秒之间 (must be between ${min} and ${max} ms)`)
+    .default(fallback);
+
 /** Each field carries its own bilingual message so the error names what is wrong and why. */
 const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Unset: development on a loopback HOST, production otherwise (see resolveEnv).
+  NODE_ENV: z.enum(['development', 'production', 'test'], {
+    message: '须为 development、production 或 test (must be development, production or test)',
+  }).optional(),
   DATABASE_URL: z
     .string()
     .default('sqlite:data/rectify.db')
@@ -170,6 +182,17 @@ const schema = z.object({
     .int('须为整数 (must be an integer)')
     .min(0, '不能为负数 (must not be negative)')
     .default(300),
+  WECOM_SIMULATOR: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  HTTP_HEADERS_TIMEOUT_MS: msVar(15_000, 1_000, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: msVar(120_000, 1_000, 3_600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: msVar(5_000, 100, 600_000),
+  HTTP_MAX_CONNECTIONS: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(16, '须在 16–100000 之间 (must be between 16 and 100000)')
+    .max(100_000, '须在 16–100000 之间 (must be between 16 and 100000)')
+    .default(1024),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -182,8 +205,25 @@ export interface WecomCredentials {
   encodingAesKey: string;
 }
 
+export type NodeEnv = 'development' | 'production' | 'test';
+
 export interface Config {
-  env: Raw['NODE_ENV'];
+  /** NODE_ENV, or when unset: development on a loopback HOST, production otherwise. */
+  env: NodeEnv;
+  /**
+   * HOST is a loopback address (127.0.0.0/8, ::1, localhost): only this machine can connect.
+   * Conveniences for trying the product (the simulator without asking, a generated admin) need it.
+   */
+  loopback: boolean;
+  /** Where the service keeps its own files: the private temp folder for uploads (tmp/). */
+  dataDir: string;
+  /** Limits on HTTP connections (slow clients are cut off; a reverse proxy belongs in front). */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
   databaseUrl: string;
   host: string;
   port: number;
@@ -228,6 +268,8 @@ export interface Config {
   wecom: {
     /** Real credentials, or null: then the built-in simulator stands in for WeCom. */
     credentials: WecomCredentials | null;
+    /** WECOM_SIMULATOR: true (asked for explicitly), false (never), or null (unset). */
+    simulator: boolean | null;
     /** Base URL of the WeCom API; null means "the built-in simulator on this service". */
     apiBase: string | null;
     callbackMaxAgeS: number;
@@ -252,10 +294,10 @@ const WECOM_CREDENTIAL_VARS = [
 ] as const;
 
 /** Parses the environment. Empty strings count as unset, as in most .env files. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(vars: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
-    const value = env[key];
+    const value = vars[key];
     if (value !== undefined && value.trim() !== '') input[key] = value.trim();
   }
   const parsed = schema.safeParse(input);
@@ -276,6 +318,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `(some WeCom credentials are set but these are missing; set none of them to use the built-in simulator)`,
     ]);
   }
+  const problems: string[] = [];
+  if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push(
+      'HTTP_HEADERS_TIMEOUT_MS: 不能大于 HTTP_REQUEST_TIMEOUT_MS (must not exceed HTTP_REQUEST_TIMEOUT_MS)' +
+        `，当前值 (value) ${raw.HTTP_HEADERS_TIMEOUT_MS} > ${raw.HTTP_REQUEST_TIMEOUT_MS}`,
+    );
+  }
+  if (raw.HTTP_KEEP_ALIVE_TIMEOUT_MS >= raw.HTTP_HEADERS_TIMEOUT_MS) {
+    problems.push(
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS: 须小于 HTTP_HEADERS_TIMEOUT_MS (must be less than HTTP_HEADERS_TIMEOUT_MS)' +
+        `，当前值 (value) ${raw.HTTP_KEEP_ALIVE_TIMEOUT_MS} ≥ ${raw.HTTP_HEADERS_TIMEOUT_MS}`,
+    );
+  }
+  const loopback = isLoopbackHost(raw.HOST);
+  const env: NodeEnv = raw.NODE_ENV ?? (loopback ? 'development' : 'production');
+  if (raw.WECOM_SIMULATOR === 'true' && present.length > 0) {
+    problems.push(
+      'WECOM_SIMULATOR: 已配置企业微信凭据时不能启用模拟器 (cannot be true when WeCom credentials are set)',
+    );
+  }
+  if (raw.WECOM_SIMULATOR === 'true' && env === 'production') {
+    problems.push(
+      'WECOM_SIMULATOR: 生产环境（NODE_ENV=production）不允许启用企业微信模拟器，请配置 WECOM_* 凭据 ' +
+        '(the WeCom simulator is refused in production: set the WECOM_* credentials)',
+    );
+  }
+  if (problems.length) throw new ConfigError(problems);
   const credentials: WecomCredentials | null =
     present.length === WECOM_CREDENTIAL_VARS.length
       ? {
@@ -287,7 +356,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : null;
   return {
-    env: raw.NODE_ENV,
+    env,
+    loopback,
+    dataDir: raw.DATA_DIR,
+    http: {
+      headersTimeoutMs: raw.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: raw.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: raw.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: raw.HTTP_MAX_CONNECTIONS,
+    },
     databaseUrl: raw.DATABASE_URL,
     host: raw.HOST,
     port: raw.PORT,
@@ -335,11 +412,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     wecom: {
       credentials,
+      simulator: raw.WECOM_SIMULATOR === undefined ? null : raw.WECOM_SIMULATOR === 'true',
       apiBase: raw.WECOM_API_BASE ?? (credentials ? 'https://qyapi.weixin.qq.com' : null),
       callbackMaxAgeS: raw.WECOM_CALLBACK_MAX_AGE_S,
       cards: raw.WECOM_CARDS === 'true',
     },
   };
+}
+
+/** 127.0.0.0/8, ::1 (also as ::ffff:127.x) and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * Whether this configuration may serve HTTP: without WeCom credentials the built-in simulator
+ * stands in for WeCom, which is for trying the product. It runs by itself only on a loopback
+ * HOST outside production; on any other address it must be asked for (WECOM_SIMULATOR=true),
+ * and production never runs it (loadConfig refuses WECOM_SIMULATOR=true there).
+ * Returns the problem (Chinese and English), or null.
+ */
+export function servingProblem(config: Config): string | null {
+  if (config.wecom.credentials) return null;
+  const vars = WECOM_CREDENTIAL_VARS.join(', ');
+  if (config.env === 'production') {
+    return (
+      `${vars}: 生产环境（NODE_ENV=production，或未设置 NODE_ENV 且 HOST 不是本机回环地址）须配置企业微信凭据，` +
+      `不会启用模拟器 (production needs the WeCom credentials; the simulator is not started: ` +
+      `NODE_ENV=production, or NODE_ENV unset and HOST not a loopback address)`
+    );
+  }
+  if (config.wecom.simulator === false) {
+    return `${vars}: 未配置企业微信凭据，且 WECOM_SIMULATOR=false (no WeCom credentials, and WECOM_SIMULATOR=false)`;
+  }
+  if (!config.loopback && config.wecom.simulator !== true) {
+    return (
+      `${vars}: HOST=${config.host} 不是本机回环地址，未配置企业微信凭据时须显式设置 WECOM_SIMULATOR=true 才会启用模拟器 ` +
+      `(HOST is not a loopback address: without WeCom credentials set WECOM_SIMULATOR=true to run the simulator)`
+    );
+  }
+  return null;
 }
 
 const SECRET_VARS = new Set(['ADMIN_TOKEN', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY']);

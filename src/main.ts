@@ -21,16 +21,32 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, { logger });
+  let service;
+  try {
+    service = await startService(config, { logger });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n服务未启动 (service not started).\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
   const { port, baseUrl } = service;
   logger.info(
     { host: config.host, port, database: config.databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') },
     `rectify-bot 已启动：${baseUrl}/healthz`,
   );
+  if (service.firstAdmin) {
+    // A plain line for the person at the terminal; the JSON log (shipped to log stores) never has it.
+    process.stderr.write(
+      `\n  控制台管理员账号：${service.firstAdmin.username}  密码：${service.firstAdmin.password}\n` +
+        `  （仅显示这一次；登录 ${baseUrl}/admin/ 后可修改，或用 npm run -s cli -- users reset admin 重置）\n\n`,
+    );
+  }
   if (service.wecom.simulated) {
     logger.info(
       { simulator: `${baseUrl}/simulator` },
-      `未配置企业微信凭据，已启用内置企业微信模拟器：请在浏览器打开 ${baseUrl}/simulator`,
+      `未配置企业微信凭据，已启用内置企业微信模拟器：请在浏览器打开 ${baseUrl}/simulator（需以控制台管理员登录）`,
     );
   } else {
     logger.info({ apiBase: service.wecom.client.baseUrl }, `企业微信回调地址：${baseUrl}/wecom/callback`);

@@ -3,9 +3,9 @@
  * background loops. main.ts calls startService(); tests call it too (PORT=0).
  */
 import type { Server } from 'node:http';
-import type { Config } from './config';
+import { ConfigError, servingProblem, type Config } from './config';
 import { createContext, type AppContext, type ContextOptions } from './app/context';
-import { createHttpApp, finishHttpApp, type HttpState } from './http/server';
+import { createHttpApp, createHttpServer, finishHttpApp, listen, type HttpState } from './http/server';
 import { ensureDevelopmentAdmin, mountAdmin } from './http/admin';
 import type { ApiDeps } from './http/api';
 import { createWecomTransport, type TransportOptions, type WecomTransport } from './wecom/transport';
@@ -21,6 +21,8 @@ export interface RunningService {
   baseUrl: string;
   wecom: WecomTransport;
   state: HttpState;
+  /** The admin account made at this start (development on loopback, no users yet): show it once. */
+  firstAdmin: { username: string; password: string } | null;
   /** Stops accepting requests, stops the loops, closes the database. */
   stop(): Promise<void>;
 }
@@ -31,6 +33,9 @@ export interface ServiceOptions extends ContextOptions, TransportOptions {
 }
 
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  // No WeCom credentials: the simulator, which only runs where it is safe (see servingProblem).
+  const problem = servingProblem(config);
+  if (problem) throw new ConfigError([problem]);
   const state: HttpState = { ready: false };
   const ctx = await createContext(config, options);
   const app = createHttpApp(ctx, state);
@@ -39,12 +44,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
   mountAdmin(app, ctx, options.admin);
   finishHttpApp(app, ctx);
 
-  let server: Server;
+  const server: Server = createHttpServer(app, config.http);
   try {
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-      s.once('error', reject);
-    });
+    await listen(server, config.port, config.host);
   } catch (e) {
     await ctx.close();
     throw e;
@@ -58,7 +60,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   if (wecom.simulated && !ctx.links.consoleBase) ctx.links.consoleBase = baseUrl;
   await wecom.restore();
   await ctx.calendar.reload();
-  await ensureDevelopmentAdmin(ctx);
+  const firstAdmin = await ensureDevelopmentAdmin(ctx);
   wecom.start();
   // New work orders are notified right after start and after an import by this process (the
   // notify_new_orders job does it on its schedule too; both are idempotent).
@@ -80,6 +82,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     baseUrl,
     wecom,
     state,
+    firstAdmin,
     stop() {
       stopped ??= (async () => {
         state.ready = false;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, isLoopbackHost, loadConfig, servingProblem } from '../src/config';
 
 describe('configuration', () => {
   it('has working defaults: SQLite under data/, port 3000, Beijing time, 18:00 cutoff, simulator mode', () => {
@@ -42,6 +42,13 @@ describe('configuration', () => {
     ['QUIET_HOURS', '18:00-08:30'],
     ['QUIET_HOURS_ALLOW', 'reply,everything'],
     ['PUBLIC_URL', 'rectify.example.gov.cn'],
+    ['NODE_ENV', 'staging'],
+    ['WECOM_SIMULATOR', 'yes'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '10s'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '50'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '0'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '-1'],
+    ['HTTP_MAX_CONNECTIONS', '1'],
   ])('stops on %s=%s with a bilingual message naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -89,5 +96,43 @@ describe('configuration', () => {
     });
     expect(full.wecom.credentials?.agentId).toBe(1000002);
     expect(full.wecom.apiBase).toBe('https://qyapi.weixin.qq.com');
+  });
+
+  it('takes development only on a loopback HOST when NODE_ENV is unset, production elsewhere', () => {
+    expect(loadConfig({})).toMatchObject({ env: 'development', loopback: true, host: '127.0.0.1' });
+    expect(loadConfig({ HOST: 'localhost' })).toMatchObject({ env: 'development', loopback: true });
+    expect(loadConfig({ HOST: '::1' })).toMatchObject({ env: 'development', loopback: true });
+    expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ env: 'production', loopback: false });
+    expect(loadConfig({ HOST: '10.1.2.3' })).toMatchObject({ env: 'production', loopback: false });
+    // Set, it is taken as it is.
+    expect(loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'development' })).toMatchObject({ env: 'development', loopback: false });
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ env: 'production', loopback: true });
+    expect(['127.0.0.1', '127.5.0.9', '::1', '[::1]', 'localhost', 'app.localhost', '::ffff:127.0.0.1'].every(isLoopbackHost)).toBe(true);
+    expect(['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.gov.cn', '127.0.0.1.example.com'].some(isLoopbackHost)).toBe(false);
+  });
+
+  it('serves without WeCom credentials only where the simulator is safe', () => {
+    const creds = {
+      WECOM_CORP_ID: 'ww1', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 's', WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+    };
+    expect(servingProblem(loadConfig({}))).toBeNull();
+    expect(servingProblem(loadConfig({ NODE_ENV: 'test' }))).toBeNull();
+    expect(servingProblem(loadConfig({ NODE_ENV: 'production' }))).toMatch(/生产环境.*WeCom credentials/s);
+    expect(servingProblem(loadConfig({ HOST: '0.0.0.0' }))).toMatch(/生产环境/);
+    expect(servingProblem(loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'development' }))).toMatch(/WECOM_SIMULATOR=true/);
+    expect(servingProblem(loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'development', WECOM_SIMULATOR: 'true' }))).toBeNull();
+    expect(servingProblem(loadConfig({ WECOM_SIMULATOR: 'false' }))).toMatch(/WECOM_SIMULATOR=false/);
+    expect(servingProblem(loadConfig({ NODE_ENV: 'production', ...creds }))).toBeNull();
+    expect(servingProblem(loadConfig({ HOST: '0.0.0.0', ...creds }))).toBeNull();
+    // Production refuses the simulator even when asked for; it cannot stand beside credentials.
+    expect(() => loadConfig({ NODE_ENV: 'production', WECOM_SIMULATOR: 'true' })).toThrow(/WECOM_SIMULATOR: 生产环境/);
+    expect(() => loadConfig({ HOST: '0.0.0.0', WECOM_SIMULATOR: 'true' })).toThrow(/WECOM_SIMULATOR/);
+    expect(() => loadConfig({ WECOM_SIMULATOR: 'true', ...creds })).toThrow(/WECOM_SIMULATOR/);
+  });
+
+  it('reads the HTTP limits, and wants them in a usable order', () => {
+    expect(loadConfig({}).http).toEqual({ headersTimeoutMs: 15_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 });
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '20000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS.*(must not exceed)/);
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '20000' })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS.*(must be less)/);
   });
 });

@@ -1,6 +1,10 @@
-/** The HTTP service: health, and the routes of each feature area. */
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+/** The HTTP service: security headers, health, limits on slow clients, and the routes of each feature area. */
+import http, { type Server } from 'node:http';
+import net from 'node:net';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import helmet from 'helmet';
 import type { AppContext } from '../app/context';
+import type { Config } from '../config';
 import { withTimeout } from '../timeout';
 
 export interface HttpState {
@@ -8,10 +12,67 @@ export interface HttpState {
   ready: boolean;
 }
 
+/**
+ * The security headers of every route (helmet): a strict Content-Security-Policy (the console
+ * and the simulator page load only their own scripts, styles and images), no framing, no MIME
+ * sniffing, same-origin referrers, HSTS (honoured by browsers over HTTPS only).
+ */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+    strictTransportSecurity: { maxAge: 180 * 24 * 60 * 60, includeSubDomains: false },
+  }) as RequestHandler;
+}
+
+/**
+ * Refuses a request whose Host is a domain name this service does not go by (DNS rebinding:
+ * a page on a domain the attacker points at 127.0.0.1 would otherwise reach a local service
+ * with the browser's help). Allowed: IP addresses (a rebinding attack always carries its own
+ * domain name), localhost, HOST when it is a name, and PUBLIC_URL's host name.
+ */
+export function knownHostsOnly(config: Pick<Config, 'host' | 'publicUrl'>): RequestHandler {
+  const names = new Set<string>();
+  if (!net.isIP(config.host)) names.add(config.host.toLowerCase());
+  if (config.publicUrl) names.add(new URL(config.publicUrl).hostname.toLowerCase());
+  return (req, res, next) => {
+    let hostname = '';
+    try {
+      hostname = new URL(`http://${req.headers.host ?? ''}`).hostname.toLowerCase();
+    } catch {
+      hostname = '';
+    }
+    const bare = hostname.replace(/^\[(.*)\]$/, '$1');
+    const ok =
+      bare !== '' &&
+      (net.isIP(bare) !== 0 || bare === 'localhost' || bare.endsWith('.localhost') || names.has(bare));
+    if (ok) return next();
+    res.status(403).json({
+      error: 'host_not_allowed',
+      message: '不能通过该主机名访问（防 DNS 重绑定）：请用 IP 地址、localhost 或 PUBLIC_URL 中的地址访问',
+    });
+  };
+}
+
 export function createHttpApp(ctx: AppContext, state: HttpState): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
 
   app.get('/healthz', async (_req, res) => {
     if (!state.ready) {
@@ -42,5 +103,37 @@ export function finishHttpApp(app: Express, ctx: AppContext): void {
     }
     ctx.logger.error({ err, path: req.path }, '处理请求时出现未预期的错误');
     res.status(500).json({ error: 'internal', message: '服务器内部错误' });
+  });
+}
+
+/**
+ * An HTTP server for the app with the configured limits: a client must send its headers within
+ * headersTimeout and its whole request within requestTimeout (a trickle is cut off with 408),
+ * an idle keep-alive connection closes after keepAliveTimeout, and connections beyond
+ * maxConnections are refused. Node checks the two request deadlines every
+ * connectionsCheckingInterval, so that interval follows the shorter deadline.
+ */
+export function createHttpServer(app: Express, limits: Config['http']): Server {
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
+
+/** Listens on host:port; resolves once listening, rejects if the address cannot be taken. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
 }

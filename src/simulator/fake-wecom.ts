@@ -2,7 +2,8 @@
  * A fake WeCom API: the endpoints the client uses, with WeCom's errcodes, token expiry,
  * duplicate check, invalid recipients, and fault injection (errcodes, HTTP statuses, latency,
  * dropped connections, "processed but the answer was lost"). The simulator serves it under
- * /simulator/api; the tests run it as a real HTTP server on 127.0.0.1:0.
+ * /simulator/api without its control endpoints; the tests and the bench run it as a real HTTP
+ * server on 127.0.0.1:0 (serveFake), the only place /_control (fault injection) is served.
  */
 import crypto from 'node:crypto';
 import type { Server } from 'node:http';
@@ -143,6 +144,23 @@ export class FakeWecom {
     return id;
   }
 
+  /**
+   * Drops the oldest media until at most `maxCount` remain taking at most `maxBytes` together;
+   * returns the ids dropped.
+   */
+  trimMedia(maxCount: number, maxBytes: number): string[] {
+    let bytes = 0;
+    for (const m of this.media.values()) bytes += m.data.length;
+    const dropped: string[] = [];
+    for (const [id, m] of this.media) {
+      if (this.media.size <= maxCount && bytes <= maxBytes) break;
+      this.media.delete(id);
+      bytes -= m.data.length;
+      dropped.push(id);
+    }
+    return dropped;
+  }
+
   /** Puts back what an earlier run delivered (from the journal). */
   restore(messages: FakeMessage[], media: Map<string, FakeMedia>): void {
     this.messages.push(...messages);
@@ -189,7 +207,11 @@ export class FakeWecom {
     return null;
   }
 
-  router(): Router {
+  /**
+   * The fake's endpoints. `control`: also /_control (fault injection, token expiry, inspection),
+   * for tests only: a running service never serves it.
+   */
+  router(options: { control?: boolean } = {}): Router {
     const r = express.Router();
     r.use(express.json({ limit: '1mb' }));
 
@@ -347,7 +369,8 @@ export class FakeWecom {
       res.json({ errcode: 0, errmsg: 'ok' });
     });
 
-    // Fault injection and inspection, for tests and for trying things out by hand.
+    if (!options.control) return r;
+    // Fault injection and inspection, for tests (serveFake) only.
     r.post('/_control/faults', (req, res) => {
       const list = Array.isArray(req.body) ? req.body : [req.body];
       for (const f of list) this.inject(f as Fault);
@@ -386,7 +409,7 @@ export interface ServedFake {
 export async function serveFake(fake: FakeWecom, before?: RequestHandler): Promise<ServedFake> {
   const app = express();
   if (before) app.use(before);
-  app.use(fake.router());
+  app.use(fake.router({ control: true }));
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -2,9 +2,14 @@
  * The simulator's chat page and its small API (under /simulator): pick a user, see what that
  * user received from the bot, send text, click card buttons, send screenshots. Every action is
  * sent to /wecom/callback as a signed and encrypted callback, the way WeCom would send it.
+ *
+ * Acting as any user (a supervisor's 通过 included) is an admin's power: the page and its API
+ * need a console session of an admin (or ADMIN_TOKEN), with the session's CSRF token on every
+ * change, exactly as /api does; the page sends a browser without one to the console's sign-in
+ * and back. Screenshots kept for the fake's media/get are bounded in size and number.
  */
 import path from 'node:path';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock';
 import type { WecomCredentials } from '../config';
@@ -27,7 +32,18 @@ export interface SimulatorPageDeps {
   store?: SimulatorStore;
   /** What users sent in an earlier run (restored from the store). */
   sent?: SentByUser[];
+  /**
+   * Who may use the page ('page': a browser is sent to sign in) and its API ('api': 401/403 and
+   * CSRF). The service passes the console's session guard; only tests of the page alone omit it.
+   */
+  guard?: { page: RequestHandler; api: RequestHandler };
 }
+
+/** The largest screenshot the page accepts (WeCom's own limit for an image is 10 MB). */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/** Screenshots kept for media/get: the oldest go beyond this many, or beyond this many bytes together. */
+export const MAX_STORED_IMAGES = 100;
+export const MAX_STORED_IMAGE_BYTES = 50 * 1024 * 1024;
 
 
 const USERID = /^[A-Za-z0-9_.@-]{1,64}$/;
@@ -37,7 +53,9 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
   const r = express.Router();
   const sent: SentByUser[] = deps.sent ?? [];
   const api = express.Router();
-  api.use(express.json({ limit: '8mb' }));
+  if (deps.guard) api.use(deps.guard.api);
+  // Base64 makes 4 bytes of 3, plus the other fields.
+  api.use(express.json({ limit: Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 64 * 1024 }));
 
   const userid = (v: unknown): string => {
     if (typeof v !== 'string' || !USERID.test(v)) {
@@ -120,9 +138,14 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
     if (!IMAGE_TYPES.has(mime) || data.length === 0) {
       return void res.status(400).json({ error: 'bad_image', message: '只支持 PNG、JPEG、GIF、WebP 图片' });
     }
+    if (data.length > MAX_IMAGE_BYTES) {
+      return void res.status(413).json({ error: 'too_large', message: `图片过大：最大 ${MAX_IMAGE_BYTES / 1024 / 1024} MB` });
+    }
     const name = String(req.body?.name ?? 'image').slice(0, 100);
     const mediaId = deps.fake.putMedia(data, mime, name);
     await deps.store?.mediaAdded(mediaId, { data, mime, name }, deps.clock.now().getTime());
+    const dropped = deps.fake.trimMedia(MAX_STORED_IMAGES, MAX_STORED_IMAGE_BYTES);
+    if (dropped.length) await deps.store?.mediaRemoved(dropped);
     const e = await act({
       fromUserid: u,
       kind: 'image',
@@ -142,11 +165,15 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
 
   api.use((err: any, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (err?.userMessage) return void res.status(err.status ?? 400).json({ error: 'bad_request', message: err.userMessage });
+    if (err?.status === 413) {
+      return void res.status(413).json({ error: 'too_large', message: `图片过大：最大 ${MAX_IMAGE_BYTES / 1024 / 1024} MB` });
+    }
     if (err?.status && err.status < 500) return void res.status(err.status).json({ error: 'bad_request', message: '请求无效' });
     next(err);
   });
 
   r.use('/simulator/page', api);
+  if (deps.guard) r.use('/simulator', deps.guard.page);
   r.use('/simulator', express.static(path.join(__dirname, 'public'), { index: 'index.html', redirect: true }));
   return r;
 }

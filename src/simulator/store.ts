@@ -46,6 +46,13 @@ export class SimulatorStore implements FakeJournal {
     await this.db('simulator_media').insert({ media_id: mediaId, mime: m.mime, name: m.name, data: m.data, created_at: at });
   }
 
+  /** Screenshots dropped to keep the simulator's store bounded. */
+  async mediaRemoved(mediaIds: string[]): Promise<void> {
+    for (let i = 0; i < mediaIds.length; i += 500) {
+      await this.db('simulator_media').whereIn('media_id', mediaIds.slice(i, i + 500)).del();
+    }
+  }
+
   async userSent(e: SentByUser): Promise<void> {
     await this.db('simulator_messages').insert({
       direction: 'out',
@@ -88,7 +95,8 @@ export class SimulatorStore implements FakeJournal {
       }
     }
     const media = new Map<string, FakeMedia>();
-    for (const m of await this.db('simulator_media')) {
+    // Oldest first, as they were added: the bound drops from the front.
+    for (const m of await this.db('simulator_media').orderBy([{ column: 'created_at' }, { column: 'media_id' }])) {
       media.set(m.media_id, { mime: m.mime, name: m.name, data: Buffer.from(m.data) });
     }
     return { received, sent, media };

@@ -13,7 +13,11 @@ import { KnexContactDirectory } from '../domain/outbox/contacts';
 import { OutboxSender } from '../domain/outbox/sender';
 import { BackgroundLoop } from '../jobs/loop';
 import { FakeWecom } from '../simulator/fake-wecom';
-import { createSimulatorPage } from '../simulator/page';
+import { createSimulatorPage, MAX_STORED_IMAGE_BYTES, MAX_STORED_IMAGES } from '../simulator/page';
+import { requireSession } from '../http/auth/guard';
+import { SessionStore } from '../http/auth/sessions';
+import { UserStore } from '../http/auth/users';
+import { knownHostsOnly } from '../http/server';
 import { SimulatorStore, type SentByUser } from '../simulator/store';
 import { createCallbackRouter } from './callback/route';
 import { WecomClient } from './client';
@@ -158,9 +162,18 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
         }),
       );
       if (fake) {
+        // Only names this service goes by (DNS rebinding); the fake API has no /_control here.
+        app.use('/simulator', knownHostsOnly(ctx.config));
         app.use('/simulator/api', fake.router());
+        const users = new UserStore(ctx.db, ctx.events);
+        const sessions = new SessionStore(ctx.db);
+        const forbidden = '企业微信模拟器可以冒充任何用户操作，仅限控制台管理员使用';
         app.use(
           createSimulatorPage({
+            guard: {
+              page: requireSession(ctx, users, sessions, { roles: ['admin'], kind: 'page', forbidden }),
+              api: requireSession(ctx, users, sessions, { roles: ['admin'], kind: 'api', forbidden }),
+            },
             fake,
             credentials,
             db: ctx.db,
@@ -178,6 +191,8 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
       if (!fake || !simulatorStore) return;
       const { received, sent, media } = await simulatorStore.load();
       fake.restore(received, media);
+      const dropped = fake.trimMedia(MAX_STORED_IMAGES, MAX_STORED_IMAGE_BYTES);
+      if (dropped.length) await simulatorStore.mediaRemoved(dropped);
       sentByUsers.push(...sent);
     },
     attach(url) {

@@ -218,4 +218,34 @@ describeBrowser('admin console in chromium', () => {
     expect(await page.getByRole('button', { name: '上传并预览' }).count()).toBe(0);
     await page.context().close();
   }, 60_000);
+
+  it('sends the simulator to the console sign-in and back, where an admin chats as a contact', async () => {
+    const page = await newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${svc.baseUrl}/simulator/?user=unit20`);
+      // Not signed in: the console's sign-in, remembering where to come back to.
+      await page.getByRole('heading', { name: '登录' }).waitFor();
+      expect(new URL(page.url()).searchParams.get('next')).toBe('/simulator/?user=unit20');
+      await page.getByLabel('用户名', { exact: true }).fill('boss');
+      await page.getByLabel('密码', { exact: true }).fill('correct-horse-1');
+      await page.getByRole('button', { name: '登录' }).click();
+      await page.getByRole('heading', { name: '企业微信模拟器' }).waitFor();
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/simulator/?user=unit20');
+      await page.getByText('当前用户：unit20').waitFor();
+      // Acting as the contact works with the session's CSRF token.
+      await page.getByPlaceholder('输入消息，回车发送').fill('你好');
+      await page.getByRole('button', { name: '发送', exact: true }).click();
+      await page.locator('.msg.out', { hasText: '你好' }).waitFor();
+      await shot(page, '20-simulator-signed-in');
+      expect(await svc.ctx.db('inbound_messages').where({ from_userid: 'unit20' }).count({ n: '*' }).first()).toEqual({ n: 1 });
+      expect(errors).toEqual([]);
+    } catch (e) {
+      await shot(page, 'failure-simulator');
+      throw e;
+    } finally {
+      await page.context().close();
+    }
+  }, 60_000);
 });

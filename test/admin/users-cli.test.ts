@@ -63,15 +63,22 @@ describe('cli users', () => {
 });
 
 describeEachDb('first admin in development', (get) => {
-  it('is created once, only in development, with a logged password', async () => {
+  it('is created once, only in development on a loopback address, its password never logged', async () => {
     const logged: unknown[] = [];
-    const logger = { warn: (o: unknown) => logged.push(o), info: () => undefined, error: () => undefined, debug: () => undefined } as any;
+    const logger = { warn: (...a: unknown[]) => logged.push(a), info: (...a: unknown[]) => logged.push(a), error: () => undefined, debug: () => undefined } as any;
     const test = await createContext(testConfig(), { db: get().db, migrate: false });
     expect(await ensureDevelopmentAdmin(test)).toBeNull();
+    // Development bound to every address is not a local trial: no account is made.
+    const exposed = await createContext(testConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' }), { db: get().db, migrate: false, logger });
+    expect(await ensureDevelopmentAdmin(exposed)).toBeNull();
+    expect(await new UserStore(exposed.db, exposed.events).count()).toBe(0);
     const dev = await createContext(testConfig({ NODE_ENV: 'development' }), { db: get().db, migrate: false, logger });
     const first = await ensureDevelopmentAdmin(dev);
     expect(first?.username).toBe('admin');
-    expect(logged).toEqual([{ username: 'admin', password: first!.password }]);
+    expect(first!.password).toHaveLength(16);
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(logged)).toContain('已创建管理员 admin');
+    expect(JSON.stringify(logged)).not.toContain(first!.password);
     expect(await ensureDevelopmentAdmin(dev)).toBeNull();
     expect((await new UserStore(dev.db, dev.events).authenticate('admin', first!.password))?.role).toBe('admin');
   });

@@ -7,15 +7,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
+import type { AxiosInstance } from 'axios';
 import { startService, type RunningService } from '../../src/service';
 import { postAction } from '../../src/simulator/callback-client';
 import { decideDeadline } from '../../src/domain/deadlines/deadline';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
+import { simulatorClient } from '../support/sim-session';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'conversation');
-const http = axios.create({ validateStatus: () => true, proxy: false });
+/** The simulator page's API, signed in as a console admin (set per service). */
+let http: AxiosInstance;
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
   const end = Date.now() + limitMs;
@@ -34,6 +36,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-conv-'));
     svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir, JOBS_ENABLED: 'false' }), { db: get().db, migrate: false, pollIntervalMs: 30, logger: require('../../src/logger').createLogger(process.env.TEST_LOG ?? 'silent') });
+    http = await simulatorClient(svc);
   });
   afterEach(async () => {
     await svc?.stop();

@@ -7,7 +7,7 @@ const EXPECTED_TABLES = [
   'units', 'contacts', 'supervisions', 'notices', 'targets', 'work_orders', 'problems', 'replies',
   'evidence', 'escalations', 'deadline_rules', 'calendar_overrides', 'calendar_years', 'calendar_days', 'events',
   'outbox', 'inbound_messages', 'media_files', 'job_runs', 'job_locks',
-  'conversation_states', 'message_templates', 'cards', 'reply_sources',
+  'conversation_states', 'message_templates', 'cards', 'reply_sources', 'login_throttle',
   'recheck_runs', 'recheck_checks',
 ];
 

@@ -7,12 +7,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { match } from '../../src/chat/router';
 import { startService, type RunningService } from '../../src/service';
 import { testConfig } from '../support/config';
 import { describeEachDb } from '../support/db';
 import { createDb } from '../../src/db/knex';
+import { simulatorClient } from '../support/sim-session';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
   const end = Date.now() + limitMs;
@@ -27,7 +28,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 describe('service in simulator mode', () => {
   let svc: RunningService;
   let dir: string;
-  const http = axios.create({ validateStatus: () => true, proxy: false });
+  /** Signed in as a console admin (the page and its API need that), with the CSRF token. */
+  let http: AxiosInstance;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-svc-'));
@@ -57,6 +59,7 @@ describe('service in simulator mode', () => {
           .fallback((m, ctx) => ctx.reply(`收到：${m.content ?? m.msgType}`));
       },
     });
+    http = await simulatorClient(svc);
   });
 
   afterAll(async () => {
@@ -112,6 +115,76 @@ describe('service in simulator mode', () => {
     expect((await svc.ctx.events.list({ type: 'message.in.received' })).length).toBe(4);
   });
 
+  it('lets only a signed-in console admin use the page and its API, with CSRF on changes', async () => {
+    const anon = axios.create({ validateStatus: () => true, proxy: false, maxRedirects: 0 });
+    const before = await svc.ctx.inbound.count();
+    // No session: the API answers 401, the page sends the browser to sign in.
+    const list = await anon.get(`${svc.baseUrl}/simulator/page/users`);
+    expect(list.status).toBe(401);
+    expect(list.data.message).toBe('请先登录控制台');
+    expect((await anon.get(`${svc.baseUrl}/simulator/page/messages`, { params: { userid: 'zhangsan' } })).status).toBe(401);
+    expect((await anon.post(`${svc.baseUrl}/simulator/page/text`, { userid: 'zhangsan', content: '通过' })).status).toBe(401);
+    const page = await anon.get(`${svc.baseUrl}/simulator/`);
+    expect(page.status).toBe(302);
+    expect(page.headers.location).toBe('/admin/?next=%2Fsimulator%2F');
+    expect((await anon.get(`${svc.baseUrl}/simulator/app.js`)).status).toBe(302);
+
+    // A session without the CSRF token cannot act; a supervisor or viewer cannot use it at all.
+    const { csrf: _csrf, ...noCsrf } = { csrf: 1, ...(http.defaults.headers as any) };
+    const cookieOnly = axios.create({ validateStatus: () => true, proxy: false, headers: { cookie: noCsrf.cookie } });
+    const forged = await cookieOnly.post(`${svc.baseUrl}/simulator/page/text`, { userid: 'zhangsan', content: '通过' });
+    expect(forged.status).toBe(403);
+    expect(forged.data.error).toBe('csrf');
+    const { UserStore } = await import('../../src/http/auth/users');
+    await new UserStore(svc.ctx.db, svc.ctx.events).create({ username: 'sup-sim', role: 'supervisor', password: 'sup-sim-password' }, 'test', new Date());
+    const supLogin = await anon.post(`${svc.baseUrl}/api/auth/login`, { username: 'sup-sim', password: 'sup-sim-password' });
+    const sup = axios.create({ validateStatus: () => true, proxy: false, headers: { cookie: /rb_session=[^;]*/.exec(String(supLogin.headers['set-cookie']))![0], 'x-csrf-token': supLogin.data.csrf_token } });
+    const supList = await sup.get(`${svc.baseUrl}/simulator/page/users`);
+    expect(supList.status).toBe(403);
+    expect(supList.data.message).toContain('仅限控制台管理员');
+    expect((await sup.get(`${svc.baseUrl}/simulator/`, { maxRedirects: 0 })).status).toBe(403);
+    expect(await svc.ctx.inbound.count()).toBe(before);
+
+    // Signed in as an admin: the page and its API answer.
+    expect((await http.get(`${svc.baseUrl}/simulator/page/users`)).status).toBe(200);
+    const signedPage = await http.get(`${svc.baseUrl}/simulator/`, { responseType: 'text' });
+    expect(signedPage.status).toBe(200);
+    expect(signedPage.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(signedPage.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('serves no fault control, and refuses a Host name it does not go by (DNS rebinding)', async () => {
+    for (const p of ['/_control/faults', '/_control/expire-tokens']) {
+      const r = await http.post(`${svc.baseUrl}/simulator/api${p}`, [{ errcode: 60020, times: 100 }]);
+      expect(r.status).not.toBe(200);
+    }
+    expect((await http.get(`${svc.baseUrl}/simulator/api/_control/messages`)).status).not.toBe(200);
+    expect(svc.wecom.fake!.pendingFaults).toBe(0);
+    const rebound = await http.get(`${svc.baseUrl}/simulator/page/users`, { headers: { host: `attacker.example:${svc.port}` } });
+    expect(rebound.status).toBe(403);
+    expect(rebound.data.error).toBe('host_not_allowed');
+    expect((await http.get(`${svc.baseUrl}/simulator/page/users`, { headers: { host: `localhost:${svc.port}` } })).status).toBe(200);
+  });
+
+  it('keeps at most the allowed number of screenshots, and refuses one too large', async () => {
+    const { MAX_IMAGE_BYTES, MAX_STORED_IMAGES } = await import('../../src/simulator/page');
+    const big = Buffer.alloc(MAX_IMAGE_BYTES + 1, 1);
+    const tooBig = await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'lisi', name: 'big.png', mime: 'image/png', dataBase64: big.toString('base64') });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.data.message).toContain('图片过大');
+    const fake = svc.wecom.fake!;
+    // Fill the store to its bound directly, then one more through the page: the oldest goes.
+    for (let i = fake.media.size; i < MAX_STORED_IMAGES; i++) fake.putMedia(Buffer.from(`img${i}`), 'image/png', `${i}.png`);
+    expect(fake.media.size).toBe(MAX_STORED_IMAGES);
+    const first = [...fake.media.keys()][0];
+    const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
+    const r = await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'lisi', name: 'a.png', mime: 'image/png', dataBase64: png.toString('base64') });
+    expect(r.status).toBe(200);
+    expect(fake.media.size).toBe(MAX_STORED_IMAGES);
+    expect(fake.media.has(first)).toBe(false);
+    expect(fake.media.has(r.data.mediaId)).toBe(true);
+  });
+
   it('refuses a forged callback and page input it cannot use', async () => {
     const before = await svc.ctx.inbound.count();
     const forged = await http.post(`${svc.baseUrl}/wecom/callback`, '<xml><Encrypt>abc</Encrypt></xml>', {
@@ -128,7 +201,7 @@ describe('service in simulator mode', () => {
 describeEachDb('the simulator after a restart', (get) => {
   it('shows the chat history and its cards still work, as a WeCom client would', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-restart-'));
-    const http = axios.create({ validateStatus: () => true, proxy: false });
+    let http: AxiosInstance;
     // The same database for both runs (SQLite: a file, as `npm start` uses; PostgreSQL: a schema).
     const db = get().kind === 'sqlite' ? createDb(`sqlite:${path.join(dir, 'db.sqlite')}`) : get().db;
     const config = testConfig({ PORT: '0', MEDIA_DIR: path.join(dir, 'media') });
@@ -153,6 +226,8 @@ describeEachDb('the simulator after a restart', (get) => {
         .fallback((m, ctx) => ctx.reply(`收到：${m.content ?? m.msgType}`));
     const items = async (svc: RunningService) => (await http.get(`${svc.baseUrl}/simulator/page/messages`, { params: { userid: 'wangwu' } })).data.items as any[];
     let svc = await start();
+    // The session lives in the database: it still holds after the restart.
+    http = await simulatorClient(svc);
     let msgid: string;
     let mediaId: string;
     try {
@@ -191,10 +266,20 @@ describeEachDb('the simulator after a restart', (get) => {
 });
 
 describe('npm start without credentials', () => {
-  it('logs the simulator URL, serves the page, and stops on SIGTERM', async () => {
+  it('on loopback: shows the admin password on the terminal only, sends the simulator to sign-in and back, stops on SIGTERM', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-start-'));
     const root = path.resolve(__dirname, '..', '..');
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, MEDIA_DIR: path.join(dir, 'media'), LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`,
+      MEDIA_DIR: path.join(dir, 'media'),
+      DATA_DIR: path.join(dir, 'data'),
+      LOG_LEVEL: 'info',
+    };
+    // As `npm start` is run by someone trying the product: no NODE_ENV, no WeCom credentials.
+    delete env.NODE_ENV;
     for (const k of Object.keys(env)) if (k.startsWith('WECOM_')) delete env[k];
     const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -206,13 +291,55 @@ describe('npm start without credentials', () => {
         async () => /请在浏览器打开 (http:\/\/127\.0\.0\.1:\d+\/simulator)/.exec(log)?.[1],
         25_000,
       );
-      const page = await axios.get(url + '/', { responseType: 'text', proxy: false });
+      const password = /控制台管理员账号：admin\s+密码：(\S+)/.exec(log)?.[1];
+      expect(password).toMatch(/^\S{16}$/);
+      // The password is on a plain line for the terminal, in no JSON log line.
+      const jsonLines = log.split('\n').filter((l) => l.startsWith('{'));
+      expect(jsonLines.length).toBeGreaterThan(2);
+      expect(jsonLines.filter((l) => l.includes(password!))).toEqual([]);
+      expect(jsonLines.some((l) => l.includes('已创建管理员 admin'))).toBe(true);
+
+      // Not signed in: the page sends the browser to the console's sign-in, which comes back.
+      const anon = await axios.get(url + '/?user=unit20', { maxRedirects: 0, validateStatus: () => true, proxy: false });
+      expect(anon.status).toBe(302);
+      expect(anon.headers.location).toBe('/admin/?next=' + encodeURIComponent('/simulator/?user=unit20'));
+      const base = url.replace(/\/simulator$/, '');
+      const login = await axios.post(`${base}/api/auth/login`, { username: 'admin', password }, { proxy: false });
+      const cookie = /rb_session=[^;]*/.exec(String(login.headers['set-cookie']))![0];
+      const page = await axios.get(url + '/', { responseType: 'text', proxy: false, headers: { cookie } });
       expect(page.status).toBe(200);
       expect(page.data).toContain('企业微信模拟器');
+
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(log).toContain('服务已停止');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
+  it.each([
+    ['NODE_ENV=production', { NODE_ENV: 'production', HOST: '127.0.0.1' }, /生产环境/],
+    ['NODE_ENV=production with WECOM_SIMULATOR=true', { NODE_ENV: 'production', HOST: '127.0.0.1', WECOM_SIMULATOR: 'true' }, /WECOM_SIMULATOR: 生产环境/],
+    ['no NODE_ENV on a non-loopback HOST', { HOST: '0.0.0.0' }, /生产环境/],
+  ])('is refused with %s, before listening', async (_name, vars, message) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-prod-'));
+    const root = path.resolve(__dirname, '..', '..');
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, DATA_DIR: dir, LOG_LEVEL: 'info', ...vars };
+    if (!('NODE_ENV' in vars)) delete env.NODE_ENV;
+    for (const k of Object.keys(env)) if (k.startsWith('WECOM_') && !(k in vars)) delete env[k];
+    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (d) => (log += d.toString()));
+    child.stdout.on('data', (d) => (log += d.toString()));
+    try {
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).toBe(1);
+      expect(log).toMatch(message);
+      expect(log).toContain('服务未启动');
+      expect(log).not.toContain('rectify-bot 已启动');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

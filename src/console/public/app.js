@@ -65,6 +65,17 @@ async function refreshBanner() {
   }
 }
 
+/**
+ * A page of this service that sent the browser here to sign in (the simulator: /admin/?next=…)
+ * gets it back afterwards. Only a path on this origin is followed.
+ */
+function goBack() {
+  const next = new URLSearchParams(location.search).get('next');
+  if (!next || !/^\/(?![\/\\])/.test(next)) return false;
+  location.assign(next);
+  return true;
+}
+
 function loginPage() {
   const msg = el('div', { role: 'alert' });
   const form = el(
@@ -76,6 +87,7 @@ function loginPage() {
         const fd = new FormData(form);
         try {
           await api('POST', '/auth/login', { username: fd.get('username'), password: fd.get('password') }, { allow401: true });
+          if (goBack()) return;
           await loadMe();
           renderShell();
           await refreshBanner();
@@ -147,6 +159,7 @@ window.addEventListener('rectify:calendar-changed', refreshBanner);
 
 (async () => {
   await attempt(loadMe);
+  if (state.me && goBack()) return;
   renderShell();
   await refreshBanner();
   await render();

@@ -4,23 +4,23 @@
  * Chinese messages, uniform errors, downloads, and the OpenAPI document.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import multer from 'multer';
-import { parse as parseCookie } from 'cookie';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context';
-import { scopeFor, tokenMatches, type Principal } from '../auth/principal';
+import { scopeFor, type Principal } from '../auth/principal';
 import { SessionStore } from '../auth/sessions';
-import { SESSION_COOKIE } from '../auth/cookies';
+import { csrfMissing, resolvePrincipal } from '../auth/guard';
 import { UserStore } from '../auth/users';
+import { LoginThrottle } from '../auth/throttle';
 import { ApiError, type Download, type RouteDef } from './framework';
 import { buildOpenApi } from './openapi';
 import { mapDomainError } from './errors';
 import { authRoutes } from './auth';
 import { usersRoutes } from './users';
-import { noticeRoutes, UploadRegistry } from './notices';
+import { noticeRoutes, UPLOAD_TTL_MS, UploadRegistry } from './notices';
+import { preparePrivateDir } from '../private-dir';
 import { workOrderRoutes } from './workorders';
 import { recheckRoutes } from './recheck';
 import { ruleRoutes } from './rules';
@@ -51,6 +51,8 @@ const MULTER_MESSAGES: Record<string, string> = {
 export interface ApiDeps {
   users: UserStore;
   sessions: SessionStore;
+  /** Failed sign-ins per IP and per username, in the database (shared by instances). */
+  throttle: LoginThrottle;
   contacts: ContactsAdminStore;
   /** Imports a contacts file; null until the conversation module provides it. */
   contactsImporter: ContactsImporter | null;
@@ -63,10 +65,11 @@ export function createApiDeps(ctx: AppContext, overrides: Partial<ApiDeps> = {})
   return {
     users: new UserStore(ctx.db, ctx.events),
     sessions: new SessionStore(ctx.db),
+    throttle: new LoginThrottle(ctx.db, ctx.events),
     contacts: new KnexContactsAdminStore(ctx.db, ctx.events),
     contactsImporter: contactsImporter(ctx.chat),
     templates: templateCatalog(ctx.chat),
-    uploads: new UploadRegistry(path.join(os.tmpdir(), 'rectify-uploads'), ctx.clock),
+    uploads: new UploadRegistry(path.join(ctx.config.dataDir, 'tmp', 'uploads'), ctx.clock),
     ...overrides,
   };
 }
@@ -106,28 +109,17 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: s
 }
 
 async function authenticate(ctx: AppContext, deps: ApiDeps, req: Request): Promise<Principal | null> {
-  const auth = req.headers.authorization;
-  if (auth) {
-    const m = /^Bearer\s+(.+)$/i.exec(auth);
-    if (m && tokenMatches(m[1].trim(), ctx.config.adminToken)) return { kind: 'token', role: 'admin', actor: 'token' };
-    throw new ApiError(401, 'unauthorized', '令牌无效');
-  }
-  const sid = parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
-  if (!sid) return null;
-  const session = await deps.sessions.get(sid, ctx.clock.now());
-  if (!session) return null;
-  const user = await deps.users.get(session.userId);
-  if (!user || !user.active) return null;
-  return { kind: 'user', user, role: user.role, actor: `admin:${user.username}`, csrfToken: session.csrfToken };
+  const p = await resolvePrincipal(ctx, deps.users, deps.sessions, req);
+  if (p === 'bad_token') throw new ApiError(401, 'unauthorized', '令牌无效');
+  return p;
 }
-
-const STATE_CHANGING = new Set(['post', 'put', 'patch', 'delete']);
 
 export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(ctx)): Router {
   const router = express.Router();
   const routes = allRoutes(deps);
   const json = express.json({ limit: '2mb' });
-  fs.mkdirSync(deps.uploads.dir, { recursive: true });
+  // Private (0700), and swept of what an earlier run left (uploads live an hour at most).
+  preparePrivateDir(deps.uploads.dir, UPLOAD_TTL_MS);
   const upload = multer({
     dest: deps.uploads.dir,
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 20 },
@@ -153,10 +145,8 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
         if (principal && !def.public && !def.roles.includes(principal.role)) {
           throw new ApiError(403, 'forbidden', '没有权限执行此操作');
         }
-        if (principal?.kind === 'user' && STATE_CHANGING.has(def.method) && !def.public) {
-          if (req.headers['x-csrf-token'] !== principal.csrfToken) {
-            throw new ApiError(403, 'csrf', '请求缺少有效的 CSRF 令牌，请刷新页面后重试');
-          }
+        if (principal && !def.public && csrfMissing(principal, req)) {
+          throw new ApiError(403, 'csrf', '请求缺少有效的 CSRF 令牌，请刷新页面后重试');
         }
         res.locals.principal = principal;
         next();

@@ -22,7 +22,7 @@ import { ReportStore } from '../../domain/reports/workorders';
 import { ADMIN, ALL_ROLES, ApiError, idParam, isoDate, notFound, pageQuery, route, type RouteDef } from './framework';
 import type { ApiDeps } from './index';
 
-const UPLOAD_TTL_MS = 60 * 60 * 1000;
+export const UPLOAD_TTL_MS = 60 * 60 * 1000;
 
 interface StoredUpload {
   id: string;

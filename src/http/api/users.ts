@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ADMIN, idParam, route, type RouteDef } from './framework';
 import type { ApiDeps } from './index';
 import { userJson } from './auth';
-import { generatePassword, ROLES } from '../auth/users';
+import { generatePassword, PASSWORD_TOO_LONG, passwordTooLong, ROLES } from '../auth/users';
 
 export function usersRoutes(deps: ApiDeps): RouteDef[] {
   return [
@@ -28,7 +28,7 @@ export function usersRoutes(deps: ApiDeps): RouteDef[] {
         display_name: z.string().trim().max(100).nullish(),
         role: z.enum(ROLES, { message: '角色须为 admin、supervisor 或 viewer' }),
         contact_id: z.number().int().positive().nullish(),
-        password: z.string().min(8, '密码至少 8 个字符').max(72).optional(),
+        password: z.string().min(8, '密码至少 8 个字符').refine((v) => !passwordTooLong(v), PASSWORD_TOO_LONG).optional(),
       }),
       async handler({ body, ctx, actor }) {
         const password = body.password ?? generatePassword();
@@ -52,7 +52,7 @@ export function usersRoutes(deps: ApiDeps): RouteDef[] {
         role: z.enum(ROLES, { message: '角色须为 admin、supervisor 或 viewer' }).optional(),
         contact_id: z.number().int().positive().nullable().optional(),
         active: z.boolean().optional(),
-        password: z.string().min(8, '密码至少 8 个字符').max(72).optional(),
+        password: z.string().min(8, '密码至少 8 个字符').refine((v) => !passwordTooLong(v), PASSWORD_TOO_LONG).optional(),
       }),
       async handler({ params, body, ctx, actor }) {
         const user = await deps.users.update(

@@ -1,12 +1,13 @@
 /**
  * Console users: who may sign in, with which role, and (for supervisors) which contact they are.
- * Passwords are hashed with bcrypt (bcryptjs: pure JavaScript, nothing to compile or download).
+ * Passwords are hashed with bcrypt (bcryptjs: pure JavaScript, nothing to compile or download),
+ * in worker threads (hasher.ts) so that sign-in never stalls the event loop.
  */
 import crypto from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import type { Knex } from 'knex';
 import { toBool } from '../../db/knex';
 import type { EventLog } from '../../domain/events/events';
+import { passwordHasher } from './hasher';
 
 export const ROLES = ['admin', 'supervisor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -40,13 +41,21 @@ export class UserError extends Error {
 const BCRYPT_ROUNDS = 10;
 const USERNAME = /^[A-Za-z0-9_.@-]{2,64}$/;
 export const MIN_PASSWORD_LENGTH = 8;
+/** bcrypt uses the first 72 bytes of a password and ignores the rest: longer ones are refused. */
+export const MAX_PASSWORD_BYTES = 72;
+export const PASSWORD_TOO_LONG = `密码最多 ${MAX_PASSWORD_BYTES} 字节（按 UTF-8 计：英文字母、数字和符号各 1 字节，汉字 3 字节）`;
 
-export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, BCRYPT_ROUNDS);
+export function passwordTooLong(password: string): boolean {
+  return Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
 }
 
+export function hashPassword(password: string): Promise<string> {
+  return passwordHasher().hash(password, BCRYPT_ROUNDS);
+}
+
+/** Throws HasherBusyError when too many checks are already waiting (the sign-in cap). */
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
+  return passwordHasher().compare(password, hash);
 }
 
 /** A random password people can type: 16 characters without look-alikes. */
@@ -90,7 +99,7 @@ export interface UserPatch {
 
 function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) throw new UserError(`密码至少 ${MIN_PASSWORD_LENGTH} 个字符`);
-  if (password.length > 72) throw new UserError('密码最多 72 个字符');
+  if (passwordTooLong(password)) throw new UserError(PASSWORD_TOO_LONG);
 }
 
 export class UserStore {

@@ -6,12 +6,28 @@
   var lastRendered = '';
   var $ = function (id) { return document.getElementById(id); };
 
+  // The page needs a console session of an admin; changes carry the session's CSRF token.
+  var csrf = null;
+  function signIn() {
+    location.href = '/admin/?next=' + encodeURIComponent(location.pathname + location.search);
+  }
+  function loadSession() {
+    return fetch('/api/auth/me', { credentials: 'same-origin' }).then(function (res) {
+      if (res.status === 401) { signIn(); throw new Error('请先登录控制台'); }
+      return res.json().then(function (me) { csrf = me.csrf_token; });
+    });
+  }
+
   function api(method, path, body) {
+    var headers = body ? { 'Content-Type': 'application/json' } : {};
+    if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
     return fetch('/simulator/page' + path, {
       method: method,
-      headers: body ? { 'Content-Type': 'application/json' } : {},
+      headers: headers,
+      credentials: 'same-origin',
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (res) {
+      if (res.status === 401) { signIn(); throw new Error('请先登录控制台'); }
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (!res.ok) throw new Error(data.message || ('请求失败（' + res.status + '）'));
         return data;
@@ -170,10 +186,12 @@
     select(u);
   };
 
-  loadUsers();
-  // /simulator/?user=<userid> opens that user's chat (links, screenshots).
-  var wanted = new URLSearchParams(location.search).get('user');
-  if (wanted && /^[A-Za-z0-9_.@-]{1,64}$/.test(wanted)) select(wanted);
-  setInterval(poll, 1500);
-  setInterval(loadUsers, 10000);
+  loadSession().then(function () {
+    loadUsers();
+    // /simulator/?user=<userid> opens that user's chat (links, screenshots).
+    var wanted = new URLSearchParams(location.search).get('user');
+    if (wanted && /^[A-Za-z0-9_.@-]{1,64}$/.test(wanted)) select(wanted);
+    setInterval(poll, 1500);
+    setInterval(loadUsers, 10000);
+  }).catch(function (e) { status(e.message); });
 })();
