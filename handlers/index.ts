@@ -6,6 +6,7 @@ import { registerOrders } from './orders';
 import { registerFreeInput, registerReplies } from './replies';
 import { registerReview } from './review';
 import { registerUnbound } from './unbound';
+import { registerUnderstood } from './understood';
 
 export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void {
   registerUnbound(chat, deps);
@@ -13,6 +14,7 @@ export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void 
   registerOrders(chat, deps);
   registerReplies(chat, deps);
   registerReview(chat, deps);
+  registerUnderstood(chat, deps);
   registerFreeInput(chat, deps);
   registerFallback(chat, deps);
 }

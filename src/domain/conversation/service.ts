@@ -20,6 +20,8 @@ import type { Messenger } from './messenger';
 import type { NotificationService } from './notifications';
 import type { ConversationStates, MediaRef, PendingFlow } from './states';
 import { stateLabel, type OrderView, type OrderViews, type PendingReplyView } from './views';
+import type { UnderstoodReplies } from './understood';
+import { refreshCards } from './card-refresh';
 
 export interface Actor {
   userid: string;
@@ -54,6 +56,20 @@ export class ConversationService {
     private readonly cutoff: string,
     private readonly links: ConsoleLinks = { consoleBase: null },
   ) {}
+
+  /** Free text understood as people write it (see understood.ts); set by buildConversation. */
+  private understood: UnderstoodReplies | null = null;
+  useUnderstanding(u: UnderstoodReplies): void {
+    this.understood = u;
+  }
+  understoodReplies(): UnderstoodReplies | null {
+    return this.understood;
+  }
+
+  /** The date a text asks for: the understanding's reader (下周五, 3个工作日内…), else extractDate. */
+  private async dateIn(text: string): Promise<string | null> {
+    return this.understood ? this.understood.dateIn(text) : extractDate(text, this.clock.now(), this.zone);
+  }
 
   // ------------------------------------------------------------------------------------ helpers
 
@@ -157,6 +173,7 @@ export class ConversationService {
       await this.states.clear(a.userid, trx);
       await this.sayText(a, ok, o.id, trx);
       await this.markCard(a, responseCode, '已提交整改反馈', o.id, trx);
+      await refreshCards(this.messenger, trx, { workOrderId: o.id, kind: 'notify', label: '已提交整改，待审核', exceptUserid: responseCode ? a.userid : null });
       await this.enqueueReview(review, id, { kind: 'rectified', text, late, requestedDueOn: null, createdAt: now }, trx);
     });
   }
@@ -172,7 +189,7 @@ export class ConversationService {
     }
     const now = this.clock.now();
     const contact = this.contactFor(a, o.unitId);
-    const requested = kind === 'extension' ? extractDate(text, now, this.zone) : null;
+    const requested = kind === 'extension' ? await this.dateIn(text) : null;
     const late = o.dueAt !== null && now > o.dueAt;
     const ok = await this.templates.render(kind === 'extension' ? 'extension.submitted' : 'dispute.submitted', { code: o.code });
     const review = await this.prepareReview(o, kind);
@@ -358,6 +375,7 @@ export class ConversationService {
 
   /** Free text from a unit contact: the rectification reply of its one open order, or a numbered choice. */
   async freeText(a: Actor, text: string): Promise<void> {
+    if (this.understood) return this.understood.handle(a, text);
     const open = await this.openOrders(a, 'text');
     if (open.length === 0) return this.say(a, 'r', 'error.no_open');
     if (open.length === 1) return this.submitRectification(a, open[0], text);
@@ -385,7 +403,7 @@ export class ConversationService {
   }
 
   private async askChoice(a: Actor, open: OrderView[], what: string): Promise<void> {
-    const options = open.map((o, i) => `${i + 1}. ${o.code} ${o.target}（${stateLabel(o)}）`).join('\n');
+    const options = open.map((o, i) => `${i + 1}. ${o.code} ${o.docNo} ${o.target}：${stateLabel(o)}`).join('\n');
     await this.say(a, 'r', 'choose.order', { count: open.length, what, options });
   }
 
@@ -394,6 +412,11 @@ export class ConversationService {
     const p = await this.states.get(a.userid, this.clock.now());
     if (!p) return false;
     const t = text.trim();
+    if (p.kind === 'understood') {
+      if (this.understood) return this.understood.answer(a, p, t);
+      await this.states.clear(a.userid);
+      return false;
+    }
     if (p.kind === 'choose_order') {
       if (!/^\d{1,3}$/.test(t)) {
         // Not a number: the question is dropped and the text is a new message.
@@ -442,7 +465,7 @@ export class ConversationService {
       case 'refuse':
         return this.review(a, replyId!, 'no', { reason: text, responseCode });
       case 'ext_date': {
-        const date = extractDate(text, this.clock.now(), this.zone);
+        const date = await this.dateIn(text);
         if (!date) return this.say(a, 'r', 'error.bad_date', { example_date: this.exampleDate() });
         return this.review(a, replyId!, 'ok', { date, responseCode });
       }
@@ -453,17 +476,19 @@ export class ConversationService {
   async ask(a: Actor, flow: PendingFlow, o: OrderView, responseCode: string | null, replyId?: number, what?: string): Promise<void> {
     await this.states.set(a.userid, { kind: 'reason', flow, workOrderId: o.id, replyId, responseCode }, this.clock.now());
     const key =
-      flow === 'rectify' ? 'ask.rectify' : flow === 'extension' ? 'ask.extension' : flow === 'dispute' ? 'ask.dispute' : flow === 'reject' ? 'ask.reject_reason' : flow === 'refuse' ? 'ask.refuse_reason' : 'error.bad_date';
+      flow === 'rectify' ? 'ask.rectify' : flow === 'extension' ? 'ask.extension' : flow === 'dispute' ? 'ask.dispute' : flow === 'reject' ? 'ask.reject_reason' : flow === 'refuse' ? 'ask.refuse_reason' : 'ask.ext_date';
     await this.say(a, 'r', key, { code: o.code, what: what ?? '', example_date: this.exampleDate() }, o.id);
   }
 
-  /** A date in a user's text (see extractDate), in business time. */
-  parseDate(text: string): string | null {
-    return extractDate(text, this.clock.now(), this.zone);
+  /** A date in a user's text (下周五, 12月10日, 3个工作日内…), in business time. */
+  parseDate(text: string): Promise<string | null> {
+    return this.dateIn(text);
   }
 
+  /** An example date a week ahead, as people write it: 12月9日. */
   exampleDate(): string {
-    return addDays(businessDate(this.clock.now(), this.zone), 7);
+    const [, m, d] = addDays(businessDate(this.clock.now(), this.zone), 7).split('-').map(Number);
+    return `${m}月${d}日`;
   }
 
   // ---------------------------------------------------------------------------------- review
@@ -504,8 +529,8 @@ export class ConversationService {
     if (kind === 'extension' && decision === 'ok') {
       date ??= row.requested_due_on ?? null;
       if (!date) {
-        if (opts.fromClick) return this.ask(a, 'ext_date', o, opts.responseCode ?? null, replyId);
-        return this.say(a, 'r', 'error.usage', { usage: `同意延期 ${o.code} YYYY-MM-DD` }, o.id);
+        // No date asked for and none given: ask plainly (a click or a command alike).
+        return this.ask(a, 'ext_date', o, opts.responseCode ?? null, replyId);
       }
       if (date <= businessDate(this.clock.now(), this.zone)) return this.say(a, 'r', 'error.bad_date', { example_date: this.exampleDate() }, o.id);
     }
@@ -575,7 +600,10 @@ export class ConversationService {
       }
       await this.states.clear(a.userid, trx);
       await this.markCard(a, opts.responseCode, result, o.id, trx);
-      await this.sayText(a, doneText, o.id, trx);
+      // Earlier cards go stale: other reviewers' cards of this reply, and the unit's cards when the order moved.
+      await refreshCards(this.messenger, trx, { workOrderId: o.id, kind: 'review', replyId, label: `已处理：${result}`, exceptUserid: opts.responseCode ? a.userid : null });
+      const unitLabel = kind === 'rectified' ? (decision === 'ok' ? '已办结' : '已退回重办') : kind === 'dispute' && decision === 'ok' ? '已撤销' : null;
+      if (unitLabel) await refreshCards(this.messenger, trx, { workOrderId: o.id, kind: 'notify', label: unitLabel });
       if (unitText) {
         for (const [userid, contactId] of to) {
           await this.messenger.send({ key: `review_result:${replyId}:${userid}`, touser: userid, purpose: 'review_result', workOrderId: o.id, contactId, message: unitText }, trx);

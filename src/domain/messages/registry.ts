@@ -179,6 +179,21 @@ def('digest.repeat_line', '日报：重复通报一行', '{n}. {subject}，{year
 def('digest.more', '日报：一节列不下时', '……另有 {count} 项，请在管理后台查看。');
 def('digest.footer', '日报的结尾', '发送“逾期”或“待审核”可查看详情。');
 
+// ------------------------------------------------------------------- replies in people's words
+def('understood.ack', '单位回复“收到”“好的”等：不当作已整改', '好的。整改完成后，直接回复整改情况（如“已更新栏目，请审核”）并附截图即可提交审核。');
+def('understood.progress', '单位回复“正在整改”：不提交审核', '好的，工单 {code} 仍在整改中{until}。改好后回复整改情况并附截图，即提交审核。');
+def('understood.progress_until', '“正在整改”回复中注明的预计完成日期', '，预计 {date} 完成');
+def('understood.progress_plain', '单位回复“正在整改”但未指明工单', '好的。改好后回复整改情况并附截图，即提交审核。');
+def('understood.question', '单位的提问已转督办人', '您的问题已转给督办人，请留意答复。');
+def('understood.question.reviewer', '转给督办人的单位提问', '【单位提问】{unit}（{name}）就工单 {code} 提问：{text}');
+def('understood.other', '没读懂单位的回复', '没太明白您的意思。发送“帮助”可查看可以怎么回复。');
+def('understood.ask', '读不准单位的意图时反问（文字版）', '没太明白您的意思，您是要：\n1. 提交整改\n2. 申请延期\n3. 提出异议\n请回复序号，回复 0 取消。');
+def('understood.ask.title', '读不准单位的意图时反问（卡片标题）', '您是要：提交整改 / 申请延期 / 提出异议');
+def('understood.choose', '单位的回复可能属于几张工单时请其选择', '您的回复可能涉及以下 {count} 张工单，请{how}：\n{lines}');
+def('understood.choose.title', '选择工单卡片的标题', '请选择工单');
+def('understood.expired', '点击的问题已过期或已处理', '这个问题已处理或已过期，请重新发送您的回复。');
+def('card.stale', '点击了状态已变化的工单卡片', '工单 {code} {status}，这张卡片上的按钮已失效，无需再点。');
+
 // ----------------------------------------------------------------------------------------- errors
 def('error.no_order', '找不到工单编号', '未找到工单 {code}，请核对编号（发送“我的工单”可查看）。');
 def('error.not_yours', '工单不属于该联系人的单位', '工单 {code} 不属于您负责的单位，无法办理。');
@@ -187,7 +202,8 @@ def('error.state', '工单状态不允许该操作', '工单 {code} 当前状态
 def('error.usage', '指令格式不对', '格式：{usage}');
 def('error.no_open', '没有可办理的工单', '本单位目前没有待整改的工单。发送“我的工单”可查看全部工单。');
 def('error.not_supervisor', '非督办人使用督办指令', '该指令仅供督办人使用。发送“帮助”可查看可用指令。');
-def('error.bad_date', '日期无效', '日期格式应为 YYYY-MM-DD，且须晚于今天，例如 {example_date}。');
+def('error.bad_date', '日期无效', '没能读出日期，或日期不晚于今天。请回复新的期限，如“{example_date}”。');
+def('ask.ext_date', '同意延期但申请中没有日期：询问新期限', '请回复工单 {code} 新的期限，如“{example_date}”。');
 def('error.nothing_pending', '工单没有待审核的事项', '工单 {code} 目前没有待审核的{what}。');
 
 export const TEMPLATE_DEFS: readonly TemplateDef[] = defs;
