@@ -2,7 +2,8 @@
  * Cards that went stale: when an order changes state, the buttons of its earlier cards (every
  * recipient's notice cards, every reviewer's review cards) are replaced by what happened
  * (`message/update_template_card` with the response_code WeCom returned for the card), so a
- * stale 已整改 can't be pressed. A press that still arrives gets a plain sentence (staleStatus).
+ * stale 已整改 can't be pressed. A response_code is single use: a card is updated once, by the
+ * first change (or the click) that makes it stale. A press that still arrives gets a plain sentence (staleStatus).
  */
 import type { Knex } from 'knex';
 import type { Messenger } from './messenger';
@@ -47,7 +48,12 @@ export async function refreshCards(messenger: Messenger, trx: Knex.Transaction, 
   if (r.replyId !== undefined) q.andWhere('c.reply_id', r.replyId);
   if (r.exceptUserid) q.andWhereNot('c.userid', r.exceptUserid);
   const rows = await q;
+  let n = 0;
   for (const row of rows) {
+    // A response_code updates a card once: skip a card already updated (by a click or a refresh).
+    const used = await trx('outbox').where({ channel: 'update_card' }).andWhere('payload', 'like', `%${row.response_code}%`).first('id');
+    if (used) continue;
+    n++;
     await messenger.updateCard(
       {
         key: `refresh:${row.id}:${r.label}`,
@@ -60,5 +66,5 @@ export async function refreshCards(messenger: Messenger, trx: Knex.Transaction, 
       trx,
     );
   }
-  return rows.length;
+  return n;
 }

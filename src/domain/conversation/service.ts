@@ -604,6 +604,7 @@ export class ConversationService {
       await refreshCards(this.messenger, trx, { workOrderId: o.id, kind: 'review', replyId, label: `已处理：${result}`, exceptUserid: opts.responseCode ? a.userid : null });
       const unitLabel = kind === 'rectified' ? (decision === 'ok' ? '已办结' : '已退回重办') : kind === 'dispute' && decision === 'ok' ? '已撤销' : null;
       if (unitLabel) await refreshCards(this.messenger, trx, { workOrderId: o.id, kind: 'notify', label: unitLabel });
+      await this.sayText(a, doneText, o.id, trx);
       if (unitText) {
         for (const [userid, contactId] of to) {
           await this.messenger.send({ key: `review_result:${replyId}:${userid}`, touser: userid, purpose: 'review_result', workOrderId: o.id, contactId, message: unitText }, trx);
