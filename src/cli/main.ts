@@ -9,6 +9,7 @@ import { registerDeadline } from './commands/deadline';
 import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
 import { registerTick } from './commands/tick';
+import { registerUnderstand } from './commands/understand';
 import { registerUsers } from './commands/users';
 import type { Register } from './runner';
 
@@ -20,6 +21,7 @@ const COMMANDS: Register[] = [
   registerContacts,
   registerTick,
   registerUsers,
+  registerUnderstand,
 ];
 
 export function buildProgram(): Command {

@@ -83,7 +83,8 @@ export class UnderstoodReplies {
       case 'question':
         return this.question(a, text, u.resolution.order ?? (u.resolution.candidates.length === 1 ? u.resolution.candidates[0] : null));
       case 'other':
-        if (!open.length) return c.say(a, 'r', 'understood.other');
+        // A greeting or a word is not a reply to ask back about; a sentence may be.
+        if (!open.length || [...text.trim()].length < 6) return c.say(a, 'r', 'understood.other');
         return this.askBack(a, text, u.resolution.candidates.map((o) => o.id));
       default: {
         const act = u.intent as Act;

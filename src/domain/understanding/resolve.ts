@@ -34,28 +34,26 @@ export function codesIn(text: string): string[] {
   return [...t.matchAll(CODE)].map((m) => `${m[1]}-${m[2]}`);
 }
 
-function stripGeneric(s: string): string {
-  let t = s;
-  for (const w of GENERIC_TARGET_WORDS) t = t.split(w).join('\u0000');
-  return t;
+function isGeneric(piece: string): boolean {
+  let t = piece;
+  for (const w of GENERIC_TARGET_WORDS) t = t.split(w).join('');
+  return t.length === 0;
 }
 
-/** Length of the longest run of the target's distinctive characters that the text contains. */
+/**
+ * How much of the target's name the text holds: the longest run of it found in the text (the whole
+ * name scores highest), ignoring runs made only of generic words (政府, 公众号, 县…).
+ */
 function targetOverlap(text: string, target: string): number {
   const tgt = normalize(target);
   if (tgt.length >= 2 && text.includes(tgt)) return 100 + tgt.length;
-  let best = 0;
-  for (const piece of stripGeneric(tgt).split('\u0000')) {
-    for (let i = 0; i < piece.length; i++) {
-      for (let j = piece.length; j - i > best && j - i >= 2; j--) {
-        if (text.includes(piece.slice(i, j))) {
-          best = j - i;
-          break;
-        }
-      }
+  for (let len = tgt.length - 1; len >= 2; len--) {
+    for (let i = 0; i + len <= tgt.length; i++) {
+      const piece = tgt.slice(i, i + len);
+      if (text.includes(piece) && !isGeneric(piece)) return len;
     }
   }
-  return best;
+  return 0;
 }
 
 function platformGroups(text: string): string[] {
