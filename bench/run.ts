@@ -17,9 +17,10 @@ import { callbackSection } from './sections/callback';
 import { importSection } from './sections/import';
 import { outboxSection } from './sections/outbox';
 import { sweepSection } from './sections/sweep';
+import { understandingSection } from './sections/understanding';
 import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection];
+const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection, understandingSection];
 
 /** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
 const CASE_TIMEOUT_MS = 180_000;

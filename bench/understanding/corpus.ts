@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { INTENTS, understand, type Intent, type WorkingDays } from '../../src/domain/understanding';
+import { ACT_THRESHOLD, INTENTS, understand, type Intent, type WorkingDays } from '../../src/domain/understanding';
 
 export interface CorpusEntry {
   text: string;
@@ -34,6 +34,8 @@ export interface CorpusScore {
   perIntent: Record<string, { n: number; correct: number }>;
   dates: { n: number; exact: number };
   unsafeDone: number;
+  /** The same mistakes at any confidence (below the threshold the bot asks back instead of acting). */
+  asDoneAny: number;
   misses: string[];
 }
 
@@ -43,6 +45,7 @@ export function score(entries: CorpusEntry[], calendar: WorkingDays | null): Cor
   let datesN = 0;
   let datesExact = 0;
   let unsafeDone = 0;
+  let asDoneAny = 0;
   const misses: string[] = [];
   for (const e of entries) {
     const u = understand(e.text, { now: new Date(e.at ?? CORPUS_AT), zone: CORPUS_ZONE, calendar });
@@ -52,7 +55,9 @@ export function score(entries: CorpusEntry[], calendar: WorkingDays | null): Cor
       p.correct++;
       correct++;
     } else misses.push(`${e.intent} → ${u.intent} (${u.confidence}): ${e.text}`);
-    if (u.intent === 'done' && u.confidence >= 0.7 && ['ack', 'progress', 'question'].includes(e.intent)) unsafeDone++;
+    const notDone = ['ack', 'progress', 'question'].includes(e.intent);
+    if (u.intent === 'done' && notDone) asDoneAny++;
+    if (u.intent === 'done' && u.confidence >= ACT_THRESHOLD && notDone) unsafeDone++;
     const want = e.until ?? null;
     if (want !== null || (u.until !== null && u.intent === e.intent)) {
       datesN++;
@@ -60,5 +65,5 @@ export function score(entries: CorpusEntry[], calendar: WorkingDays | null): Cor
       else misses.push(`date ${want} → ${u.until}: ${e.text}`);
     }
   }
-  return { n: entries.length, intentAccuracy: correct / entries.length, perIntent, dates: { n: datesN, exact: datesExact }, unsafeDone, misses };
+  return { n: entries.length, intentAccuracy: correct / entries.length, perIntent, dates: { n: datesN, exact: datesExact }, unsafeDone, asDoneAny, misses };
 }
