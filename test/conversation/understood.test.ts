@@ -126,6 +126,16 @@ describeEachDb('replies understood as people write them', (get) => describe('wit
     expect(await ask('jia01', '2')).toBe(`已收到工单 ${c3} 的整改反馈，已提交督办人审核，审核结果将另行通知。`);
     expect(await states()).toEqual(['notified', 'replied', 'replied', 'notified']);
 
+    // A rejection with a long reason: the card cuts it, so the full reason follows as its own message.
+    const reason = '截图只显示了首页，未体现后台设置页面，请补充后台设置页面和历史消息页面的截图，并说明留言回复的时间。';
+    const rv2 = await waitFor('the review card of c2', async () => (await cards('dubanjia')).find((c) => c.body.main_title.title === `待审核 · 工单 ${c2} 整改反馈`));
+    await click('dubanjia', rv2.msgid, rv2.body.button_list[1].key);
+    await waitFor('the reason asked', async () => (await texts('dubanjia')).some((t) => t.includes(`退回工单 ${c2} 的理由`)));
+    expect(await ask('dubanjia', reason)).toBe(`已处理：工单 ${c2} 已退回，已通知整改单位。`);
+    const back = await waitFor('the rejection card', async () => (await cards('jia01')).find((c) => c.body.main_title.title === `整改退回 · 工单 ${c2}`));
+    expect(back.body.horizontal_content_list.find((f: any) => f.keyname === '退回理由').value).toMatch(/…$/);
+    expect(await waitFor('the full reason', async () => (await texts('jia01')).find((t) => t.includes('退回理由（全文）')))).toBe(`工单 ${c2} 的退回理由（全文）：${reason}`);
+
     // 同意延期 without a date: the unit asked for none, so the supervisor is asked plainly.
     expect(await ask('yi01', '来不及了，申请宽限几天')).toBe(`已收到工单 ${c4} 的延期申请，已提交督办人审核。`);
     const noDate = await waitFor('the card', async () => (await cards('dubanyi')).find((c) => c.body.main_title.title.includes(`${c4} 延期申请`)));
