@@ -131,6 +131,11 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     // In the simulator the console is this service: the evidence opens on the order's page.
     expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张（点击查看）', type: 1, url: `${svc.baseUrl}/admin/#/work-orders/${w1.id}` });
     expect(review1.body.button_list.map((b: any) => b.text)).toEqual(['通过', '退回']);
+    // It shows what the unit was told to fix, and the screenshot itself follows (uploaded to WeCom).
+    expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '问题', value: '多个栏目长期未更新' });
+    const shot = await waitFor('the screenshot to the supervisor', async () => (await inbox('dubanjia')).find((m) => m.msgtype === 'image'));
+    const uploaded = svc.wecom.fake!.media.get(shot.body.media_id);
+    expect(uploaded?.data.equals(png)).toBe(true);
     expect(await cards('dubanyi')).toHaveLength(0); // not 乙市's supervisor
 
     // yi01 (one open order) answers in free text: that is its rectification reply.

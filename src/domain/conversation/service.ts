@@ -22,6 +22,7 @@ import type { ConversationStates, MediaRef, PendingFlow } from './states';
 import { stateLabel, type OrderView, type OrderViews, type PendingReplyView } from './views';
 import type { UnderstoodReplies } from './understood';
 import { refreshCards } from './card-refresh';
+import { enqueueReviewExtras, problemsText, reviewFullText } from './review-extras';
 
 export interface Actor {
   userid: string;
@@ -159,7 +160,7 @@ export class ConversationService {
     const contact = this.contactFor(a, o.unitId);
     // Everything rendered and looked up before the transaction (SQLite has one connection).
     const ok = await this.templates.render('reply.submitted', { code: o.code, late: late ? await this.templates.render('reply.late') : '' });
-    const review = await this.prepareReview(o, 'rectified');
+    const review = await this.prepareReview(o, 'rectified', text);
     await this.db.transaction(async (trx) => {
       const id = await this.insertReply(trx, a, o, 'rectified', text, late, null, contact);
       await trx('evidence').where({ work_order_id: o.id }).whereNull('reply_id').update({ reply_id: id });
@@ -192,7 +193,7 @@ export class ConversationService {
     const requested = kind === 'extension' ? await this.dateIn(text) : null;
     const late = o.dueAt !== null && now > o.dueAt;
     const ok = await this.templates.render(kind === 'extension' ? 'extension.submitted' : 'dispute.submitted', { code: o.code });
-    const review = await this.prepareReview(o, kind);
+    const review = await this.prepareReview(o, kind, text);
     await this.db.transaction(async (trx) => {
       const id = await this.insertReply(trx, a, o, kind, text, late, requested, contact);
       await this.events.append(
@@ -223,16 +224,17 @@ export class ConversationService {
   }
 
   /** Who gets the review card and its title: looked up before the transaction. */
-  private async prepareReview(o: OrderView, kind: ReplyKind) {
+  private async prepareReview(o: OrderView, kind: ReplyKind, text?: string) {
     return {
       o,
       reviewers: await this.contacts.reviewersOf(o.unitId),
       title: await this.templates.render(`review.title.${kind}`, { code: o.code }),
+      full: await reviewFullText(this.templates, o, text),
     };
   }
 
   private async enqueueReview(
-    prep: { o: OrderView; reviewers: Contact[]; title: string },
+    prep: { o: OrderView; reviewers: Contact[]; title: string; full: string | null },
     replyId: number,
     r: { kind: ReplyKind; text: string; late: boolean; requestedDueOn: string | null; createdAt: Date },
     trx: Knex.Transaction,
@@ -256,6 +258,7 @@ export class ConversationService {
             title: prep.title,
             unit: o.unitName ?? '',
             target: o.target,
+            problems: problemsText(o),
             text: r.text,
             evidenceCount: Number(n),
             submittedAt: this.fmt(r.createdAt),
@@ -279,6 +282,8 @@ export class ConversationService {
           outbox_key: key,
           created_at: this.clock.now().getTime(),
         });
+        // The screenshots themselves, and what the card cuts, go with it.
+        await enqueueReviewExtras(this.messenger, trx, { replyId, workOrderId: o.id, userid: rv.userid, contactId: rv.id, full: prep.full });
       }
     }
   }

@@ -136,6 +136,8 @@ export interface ReviewCardInput {
   title: string;
   unit: string;
   target: string;
+  /** The problems the unit was told to fix. */
+  problems?: string;
   text: string;
   evidenceCount: number;
   submittedAt: string;
@@ -151,6 +153,7 @@ export function reviewCard(c: ReviewCardInput): OutgoingMessage {
   const fields: CardField[] = [
     { key: '单位', value: c.unit },
     { key: '对象', value: c.target },
+    ...(c.problems ? [{ key: '问题', value: c.problems }] : []),
     { key: '提交时间', value: c.submittedAt + (c.late ? '（逾期）' : '') },
     { key: '原期限', value: c.due },
   ];

@@ -98,6 +98,7 @@ def('dispute.submitted', '异议已提交', '已收到您对工单 {code} 的异
 def('review.title.rectified', '审核卡片标题：整改反馈', '待审核 · 工单 {code} 整改反馈');
 def('review.title.extension', '审核卡片标题：延期申请', '待审核 · 工单 {code} 延期申请');
 def('review.title.dispute', '审核卡片标题：异议', '待审核 · 工单 {code} 异议');
+def('review.full', '审核卡片显示不全时，另发问题和整改说明全文', '工单 {code}\n问题：{problems}\n单位答复：{text}');
 def('review.evidence_added', '告知督办人：整改单位补充了截图', '【补充材料】工单 {code}（{unit}）补充整改截图，现共 {count} 张，请一并审核。');
 def('ask.reject_reason', '点击“退回”后询问退回理由', '请直接回复退回工单 {code} 的理由，将转告整改单位。');
 def('ask.refuse_reason', '点击“不同意”后询问理由', '请直接回复不同意工单 {code} {what}的理由，将转告整改单位。');
