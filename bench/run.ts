@@ -19,9 +19,10 @@ import { outboxSection } from './sections/outbox';
 import { recheckSection } from './sections/recheck';
 import { signinSection } from './sections/signin';
 import { sweepSection } from './sections/sweep';
+import { understandingSection } from './sections/understanding';
 import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection, recheckSection, signinSection];
+const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection, recheckSection, signinSection, understandingSection];
 
 /** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
 const CASE_TIMEOUT_MS = 180_000;

@@ -7,6 +7,7 @@ import { registerFreeInput, registerReplies } from './replies';
 import { registerRecheck } from './recheck';
 import { registerReview } from './review';
 import { registerUnbound } from './unbound';
+import { registerUnderstood } from './understood';
 
 export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void {
   registerUnbound(chat, deps);
@@ -15,6 +16,7 @@ export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void 
   registerRecheck(chat, deps);
   registerReplies(chat, deps);
   registerReview(chat, deps);
+  registerUnderstood(chat, deps);
   registerFreeInput(chat, deps);
   registerFallback(chat, deps);
 }

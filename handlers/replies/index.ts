@@ -4,6 +4,7 @@
  */
 import { match, type ChatRouter, type InboundMessage } from '../../src/chat/router';
 import { parseButtonKey } from '../../src/domain/messages/cards';
+import { staleStatus } from '../../src/domain/conversation/card-refresh';
 import type { Actor } from '../../src/domain/conversation/service';
 import { actorOf, isText, splitCommand, type HandlerDeps } from '../deps';
 
@@ -28,7 +29,7 @@ export function registerReplies(chat: ChatRouter, deps: HandlerDeps): void {
       if (o) await run(a, flow, o, rest, null);
       return;
     }
-    if (flow === 'rectify' && rest) return c.freeText(a, rest);
+    if (flow === 'rectify' && rest) return c.freeText(a, m.content!.trim());
     const open = await c.openOrders(a, 'text');
     if (open.length === 1) return run(a, flow, open[0], rest, null);
     if (open.length === 0) return c.say(a, 'r', 'error.no_open');
@@ -46,7 +47,7 @@ export function registerReplies(chat: ChatRouter, deps: HandlerDeps): void {
     if (!o) return;
     const flow: Flow = k.action === 'done' ? 'rectify' : k.action === 'ext' ? 'extension' : 'dispute';
     if (o.state !== 'notified') {
-      await c.say(a, 'r', 'error.state', { code: o.code, state: o.state === 'replied' ? '待审核' : o.state === 'accepted' ? '已办结' : o.state === 'superseded' ? '已作废' : '待通知', action: WORDS[flow] }, o.id);
+      await c.say(a, 'r', 'card.stale', { code: o.code, status: staleStatus(o) }, o.id);
       return;
     }
     await c.ask(a, flow, o, m.responseCode);

@@ -22,7 +22,7 @@ export function registerReview(chat: ChatRouter, deps: HandlerDeps): void {
       const { code, rest } = splitCommand(m.content!, word);
       if (!code) return c.say(a, 'r', 'error.usage', { usage });
       if (kind === 'extension' && decision === 'ok') {
-        const date = rest ? c.parseDate(rest) : null;
+        const date = rest ? await c.parseDate(rest) : null;
         if (rest && !date) return c.say(a, 'r', 'error.bad_date', { example_date: c.exampleDate() });
         return c.reviewByCode(a, code, kind, decision, { date: date ?? undefined });
       }

@@ -10,6 +10,7 @@ import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
 import { registerRecheck } from './commands/recheck';
 import { registerTick } from './commands/tick';
+import { registerUnderstand } from './commands/understand';
 import { registerUsers } from './commands/users';
 import type { Register } from './runner';
 
@@ -22,6 +23,7 @@ const COMMANDS: Register[] = [
   registerTick,
   registerUsers,
   registerRecheck,
+  registerUnderstand,
 ];
 
 export function buildProgram(): Command {

@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import multer from 'multer';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { systemClock, type Clock } from '../clock';
 
@@ -76,6 +77,8 @@ export class FakeWecom {
   private idleWaiters: (() => void)[] = [];
   readonly messages: FakeMessage[] = [];
   readonly media = new Map<string, FakeMedia>();
+  /** How many files media/upload received. */
+  uploads = 0;
   readonly chats = new Map<string, { name: string; owner: string; userlist: string[] }>();
   /** Requests per path (all of them, faults included). */
   readonly calls: Record<string, number> = {};
@@ -327,6 +330,20 @@ export class FakeWecom {
       res.setHeader('Content-Type', m.mime);
       res.setHeader('Content-Disposition', `attachment; filename="${encodeURIComponent(m.name)}"`);
       res.end(m.data);
+    });
+
+    // media/upload: multipart/form-data with the file in the field "media"; type=image|file|voice|video.
+    const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 20 * 1024 * 1024 } });
+    r.post('/cgi-bin/media/upload', upload.single('media'), (req, res) => {
+      const bad = this.checkToken(req);
+      if (bad) return void res.json(bad);
+      const type = String(req.query.type ?? '');
+      if (!['image', 'file', 'voice', 'video'].includes(type)) return void res.json({ errcode: 40004, errmsg: 'invalid media type' });
+      const f = (req as unknown as { file?: { buffer: Buffer; mimetype: string; originalname: string } }).file;
+      if (!f || f.buffer.length < 5) return void res.json({ errcode: 40005, errmsg: 'invalid file' });
+      const id = this.putMedia(f.buffer, f.mimetype || 'application/octet-stream', f.originalname || 'upload');
+      this.uploads += 1;
+      res.json({ errcode: 0, errmsg: 'ok', type, media_id: id, created_at: String(Math.floor(this.clock.now().getTime() / 1000)) });
     });
 
     r.get('/cgi-bin/user/get', async (req, res) => {

@@ -18,6 +18,7 @@ export const ENDPOINTS = {
   messageSend: { method: 'POST', path: '/cgi-bin/message/send', auth: true },
   updateTemplateCard: { method: 'POST', path: '/cgi-bin/message/update_template_card', auth: true },
   mediaGet: { method: 'GET', path: '/cgi-bin/media/get', auth: true },
+  mediaUpload: { method: 'POST', path: '/cgi-bin/media/upload', auth: true },
   userGet: { method: 'GET', path: '/cgi-bin/user/get', auth: true },
   appchatCreate: { method: 'POST', path: '/cgi-bin/appchat/create', auth: true },
   appchatSend: { method: 'POST', path: '/cgi-bin/appchat/send', auth: true },
@@ -35,6 +36,7 @@ export interface TemplateCardButton {
 export type OutgoingMessage =
   | { msgtype: 'text'; text: { content: string } }
   | { msgtype: 'markdown'; markdown: { content: string } }
+  | { msgtype: 'image'; image: { media_id: string } }
   | { msgtype: 'textcard'; textcard: { title: string; description: string; url: string; btntxt?: string } }
   | {
       msgtype: 'template_card';
@@ -157,6 +159,18 @@ export class WecomClient {
 
   async sendAppChat(chatid: string, message: OutgoingMessage): Promise<Record<string, unknown>> {
     return this.call('appchatSend', {}, { chatid, ...message });
+  }
+
+  /**
+   * media/upload: a temporary media (valid 3 days) for image/file messages; returns its media_id.
+   * multipart/form-data with the file in the field "media".
+   */
+  async uploadMedia(type: 'image' | 'file', data: Buffer, fileName: string, contentType: string): Promise<string> {
+    const form = new FormData();
+    form.append('media', new Blob([data], { type: contentType }), fileName);
+    const res = await this.call('mediaUpload', { type }, form);
+    if (typeof res.media_id !== 'string' || !res.media_id) throw new WecomApiError(-1, 'media/upload returned no media_id', 'mediaUpload');
+    return res.media_id;
   }
 
   /** media/get: binary on success, JSON with errcode on failure. */

@@ -91,7 +91,7 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
   const contacts = new KnexContactDirectory(ctx.db);
   const chat = new ChatRouter();
   (options.registerHandlers ?? productHandlers)(chat, ctx);
-  const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger, { batch: LOOP_BATCH });
+  const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger, { batch: LOOP_BATCH, mediaDir: ctx.config.mediaDir });
   // A work order is notified when WeCom accepts its card (the deadline counts from then).
   sender.listeners.push({
     // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.

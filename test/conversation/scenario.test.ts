@@ -134,6 +134,11 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     // In the simulator the console is this service: the evidence opens on the order's page.
     expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张（点击查看）', type: 1, url: `${svc.baseUrl}/admin/#/work-orders/${w1.id}` });
     expect(review1.body.button_list.map((b: any) => b.text)).toEqual(['通过', '退回']);
+    // It shows what the unit was told to fix, and the screenshot itself follows (uploaded to WeCom).
+    expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '问题', value: '多个栏目长期未更新' });
+    const shot = await waitFor('the screenshot to the supervisor', async () => (await inbox('dubanjia')).find((m) => m.msgtype === 'image'));
+    const uploaded = svc.wecom.fake!.media.get(shot.body.media_id);
+    expect(uploaded?.data.equals(png)).toBe(true);
     expect(await cards('dubanyi')).toHaveLength(0); // not 乙市's supervisor
 
     // yi01 (one open order) answers in free text: that is its rectification reply.
@@ -171,12 +176,13 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     mine = await nextText('jia01', n);
     expect(mine).toContain(`${c1} 甲县教育发布（微信公众号）：待整改`);
 
-    // It answers again, by command this time; with two open orders, a bare text asks which.
+    // It answers again, by command this time; with two open orders and nothing naming one, a bare
+    // text lists both (code, notice number, target, problem) and asks which.
     n = (await texts('jia01')).length;
-    await say('jia01', '已补充更新');
+    await say('jia01', '都改好了');
     const choice = await nextText('jia01', n);
-    expect(choice).toContain('您有 2 张待办工单');
-    expect(choice).toContain(`1. ${c1}`);
+    expect(choice).toContain('可能涉及以下 2 张工单');
+    expect(choice).toContain(`1. ${c1}｜乙政办字〔2026〕7号｜甲县教育发布（微信公众号）｜多个栏目长期未更新`);
     n = (await texts('jia01')).length;
     await say('jia01', '0');
     expect(await nextText('jia01', n)).toBe('好的，已取消。');
@@ -326,6 +332,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     expect(w.state).toBe('replied');
     expect((await svc.ctx.events.list({ workOrderId: w.id, type: 'work_order.reply' }))).toHaveLength(1);
     expect(await svc.ctx.db('replies').where({ work_order_id: w.id })).toHaveLength(1);
-    expect((await texts('yi01')).at(-1)).toBe(`工单 ${w.code} 当前状态为“待审核”，暂不能已整改。`);
+    // The press on the stale card gets a plain sentence.
+    expect((await texts('yi01')).at(-1)).toBe(`工单 ${w.code} 已提交整改反馈，正在审核，这张卡片上的按钮已失效，无需再点。`);
   }, 30_000);
 }));

@@ -140,6 +140,19 @@ describe('WeCom client against the fake WeCom', () => {
     await expect(client.getMedia('nope')).rejects.toMatchObject({ errcode: 40007 });
   });
 
+  it('uploads an image (media/upload) and sends it by its media_id; a bad type is an API error', async () => {
+    const { client } = makeClient(f.url);
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex');
+    const id = await client.uploadMedia('image', png, 'shot.png', 'image/png');
+    expect(f.fake.uploads).toBe(1);
+    expect(f.fake.media.get(id)).toMatchObject({ mime: 'image/png', name: 'shot.png' });
+    expect(f.fake.media.get(id)!.data.equals(png)).toBe(true);
+    await client.sendMessage('zhangsan', { msgtype: 'image', image: { media_id: id } });
+    expect(f.fake.messagesFor('zhangsan').at(-1)).toMatchObject({ msgtype: 'image', body: { media_id: id } });
+    expect((await client.getMedia(id)).data.equals(png)).toBe(true);
+    await expect(client.uploadMedia('bogus' as 'image', png, 'a.bin', 'application/octet-stream')).rejects.toMatchObject({ errcode: 40004 });
+  });
+
   it('creates and sends to an app chat', async () => {
     const { client } = makeClient(f.url);
     const chatid = await client.createAppChat({ name: '整改群', owner: 'a', userlist: ['a', 'b'] });

@@ -16,6 +16,7 @@ import { NotificationService } from './notifications';
 import { ConversationService, type ConsoleLinks } from './service';
 import { ConversationStates } from './states';
 import { OrderViews } from './views';
+import { UnderstoodReplies } from './understood';
 
 export interface ConversationDeps {
   db: Knex;
@@ -39,6 +40,8 @@ export interface ConversationServices {
   messenger: Messenger;
   notifications: NotificationService;
   conversation: ConversationService;
+  /** Free text understood as people write it (intents, dates, which order). */
+  understood: UnderstoodReplies;
 }
 
 export function buildConversation(d: ConversationDeps): ConversationServices {
@@ -54,5 +57,10 @@ export function buildConversation(d: ConversationDeps): ConversationServices {
     d.db, views, contacts, templates, messenger, d.workOrders, new ConversationStates(d.db), notifications, d.events, d.clock,
     d.deadlineSettings.zone, d.deadlineSettings.cutoff, d.links,
   );
-  return { contacts, templates, messenger, notifications, conversation };
+  const understood = new UnderstoodReplies(conversation, d.calendar, contacts, templates, messenger, d.events, d.clock, {
+    zone: d.deadlineSettings.zone,
+    cards: d.cards,
+  });
+  conversation.useUnderstanding(understood);
+  return { contacts, templates, messenger, notifications, conversation, understood };
 }

@@ -13,7 +13,7 @@ import type { ContactsService, Contact } from '../contacts/service';
 import { decideDeadline, type DeadlineSettings, type DeadlineSpec } from '../deadlines/deadline';
 import type { DeadlineRuleStore } from '../deadlines/rules';
 import type { EventLog } from '../events/events';
-import { noticeCard, taskId } from '../messages/cards';
+import { CARD_FIELD_MAX, CARD_SUBTITLE_MAX, noticeCard, taskId } from '../messages/cards';
 import { formatDueZh, provisionalNote } from '../messages/due';
 import type { MessageTemplates } from '../messages/templates';
 import { outboxFromRow, type OutboxRow } from '../outbox/store';
@@ -39,7 +39,7 @@ export interface PreparedNotice {
   round: number;
   due: Date;
   provisional: boolean;
-  items: { key: string; userid: string; contactId: number; taskId: string; message: OutgoingMessage | string }[];
+  items: { key: string; userid: string; contactId: number; taskId: string; message: OutgoingMessage | string; followUp?: boolean }[];
 }
 
 export interface NotifyReport {
@@ -143,6 +143,7 @@ export class NotificationService {
     const seen = new Set<string>();
     const title = await this.templates.render(round > 0 ? 'notify.rejected_title' : 'notify.title', { code: o.code });
     const reasonLine = reason ? await this.templates.render('review.rejected.reason', { reason }) : '';
+    const full = await cardOverflow(this.templates, o.code, reason, problems);
     for (const c of to) {
       if (seen.has(c.userid)) continue;
       seen.add(c.userid);
@@ -161,6 +162,8 @@ export class NotificationService {
             reason: reasonLine,
           });
       items.push({ key, userid: c.userid, contactId: c.id, taskId: this.settings.cards ? tid : `text-${tid}`, message });
+      // What the card's fields cut (a long reason, a long list of problems) follows in full as a text.
+      if (this.settings.cards && full) items.push({ key: `${key}:full`, userid: c.userid, contactId: c.id, taskId: `full-${tid}`, message: full, followUp: true });
     }
     return { workOrderId: o.id, round, due, provisional, items };
   }
@@ -170,10 +173,10 @@ export class NotificationService {
     let n = 0;
     for (const it of p.items) {
       const sent = await this.messenger.send(
-        { key: it.key, touser: it.userid, purpose: NOTIFY_PURPOSE, workOrderId: p.workOrderId, contactId: it.contactId, message: it.message },
+        { key: it.key, touser: it.userid, purpose: it.followUp ? NOTIFY_FULL_PURPOSE : NOTIFY_PURPOSE, workOrderId: p.workOrderId, contactId: it.contactId, message: it.message },
         trx,
       );
-      if (!sent.created) continue;
+      if (!sent.created || it.followUp) continue;
       await (trx ?? this.db)('cards')
         .insert({
           task_id: it.taskId,
@@ -393,4 +396,13 @@ export class NotificationService {
       });
     }
   }
+}
+
+/** The full text of a notice card's follow-up (a reason or problems the card cuts), or null. */
+const NOTIFY_FULL_PURPOSE = 'work_order_notice_full';
+async function cardOverflow(templates: MessageTemplates, code: string, reason: string | null, problems: string): Promise<string | null> {
+  const parts: string[] = [];
+  if (reason && [...reason].length > CARD_FIELD_MAX) parts.push(await templates.render('notify.full_reason', { code, reason }));
+  if ([...`问题：${problems}`].length > CARD_SUBTITLE_MAX) parts.push(await templates.render('notify.full_problems', { code, problems }));
+  return parts.length ? parts.join('\n') : null;
 }

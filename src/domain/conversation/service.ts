@@ -21,6 +21,9 @@ import type { Messenger } from './messenger';
 import type { NotificationService } from './notifications';
 import type { ConversationStates, MediaRef, PendingFlow } from './states';
 import { stateLabel, type OrderView, type OrderViews, type PendingReplyView } from './views';
+import type { UnderstoodReplies } from './understood';
+import { refreshCards } from './card-refresh';
+import { enqueueReviewExtras, problemsText, reviewFullText } from './review-extras';
 
 export interface Actor {
   userid: string;
@@ -61,6 +64,20 @@ export class ConversationService {
 
   /** Set by the composition root when automatic re-checks are on. */
   reviewCheck: ReviewCheck | null = null;
+
+  /** Free text understood as people write it (see understood.ts); set by buildConversation. */
+  private understood: UnderstoodReplies | null = null;
+  useUnderstanding(u: UnderstoodReplies): void {
+    this.understood = u;
+  }
+  understoodReplies(): UnderstoodReplies | null {
+    return this.understood;
+  }
+
+  /** The date a text asks for: the understanding's reader (下周五, 3个工作日内…), else extractDate. */
+  private async dateIn(text: string): Promise<string | null> {
+    return this.understood ? this.understood.dateIn(text) : extractDate(text, this.clock.now(), this.zone);
+  }
 
   // ------------------------------------------------------------------------------------ helpers
 
@@ -150,7 +167,7 @@ export class ConversationService {
     const contact = this.contactFor(a, o.unitId);
     // Everything rendered and looked up before the transaction (SQLite has one connection).
     const ok = await this.templates.render('reply.submitted', { code: o.code, late: late ? await this.templates.render('reply.late') : '' });
-    const review = { ...(await this.prepareReview(o, 'rectified')), recheck: this.reviewCheck ? await this.reviewCheck(o) : null };
+    const review = { ...(await this.prepareReview(o, 'rectified', text)), recheck: this.reviewCheck ? await this.reviewCheck(o) : null };
     await this.db.transaction(async (trx) => {
       const id = await this.insertReply(trx, a, o, 'rectified', text, late, null, contact);
       await trx('evidence').where({ work_order_id: o.id }).whereNull('reply_id').update({ reply_id: id });
@@ -164,6 +181,7 @@ export class ConversationService {
       await this.states.clear(a.userid, trx);
       await this.sayText(a, ok, o.id, trx);
       await this.markCard(a, responseCode, '已提交整改反馈', o.id, trx);
+      await refreshCards(this.messenger, trx, { workOrderId: o.id, kind: 'notify', label: '已提交整改，待审核', exceptUserid: responseCode ? a.userid : null });
       await this.enqueueReview(review, id, { kind: 'rectified', text, late, requestedDueOn: null, createdAt: now }, trx);
     });
   }
@@ -179,10 +197,10 @@ export class ConversationService {
     }
     const now = this.clock.now();
     const contact = this.contactFor(a, o.unitId);
-    const requested = kind === 'extension' ? extractDate(text, now, this.zone) : null;
+    const requested = kind === 'extension' ? await this.dateIn(text) : null;
     const late = o.dueAt !== null && now > o.dueAt;
     const ok = await this.templates.render(kind === 'extension' ? 'extension.submitted' : 'dispute.submitted', { code: o.code });
-    const review = await this.prepareReview(o, kind);
+    const review = await this.prepareReview(o, kind, text);
     await this.db.transaction(async (trx) => {
       const id = await this.insertReply(trx, a, o, kind, text, late, requested, contact);
       await this.events.append(
@@ -213,16 +231,17 @@ export class ConversationService {
   }
 
   /** Who gets the review card and its title: looked up before the transaction. */
-  private async prepareReview(o: OrderView, kind: ReplyKind) {
+  private async prepareReview(o: OrderView, kind: ReplyKind, text?: string) {
     return {
       o,
       reviewers: await this.contacts.reviewersOf(o.unitId),
       title: await this.templates.render(`review.title.${kind}`, { code: o.code }),
+      full: await reviewFullText(this.templates, o, text),
     };
   }
 
   private async enqueueReview(
-    prep: { o: OrderView; reviewers: Contact[]; title: string; recheck?: { line: string } | null },
+    prep: { o: OrderView; reviewers: Contact[]; title: string; full: string | null; recheck?: { line: string } | null },
     replyId: number,
     r: { kind: ReplyKind; text: string; late: boolean; requestedDueOn: string | null; createdAt: Date },
     trx: Knex.Transaction,
@@ -246,6 +265,7 @@ export class ConversationService {
             title: prep.title,
             unit: o.unitName ?? '',
             target: o.target,
+            problems: problemsText(o),
             text: r.text,
             evidenceCount: Number(n),
             submittedAt: this.fmt(r.createdAt),
@@ -270,6 +290,8 @@ export class ConversationService {
           outbox_key: key,
           created_at: this.clock.now().getTime(),
         });
+        // The screenshots themselves, and what the card cuts, go with it.
+        await enqueueReviewExtras(this.messenger, trx, { replyId, workOrderId: o.id, userid: rv.userid, contactId: rv.id, full: prep.full });
       }
     }
   }
@@ -366,6 +388,7 @@ export class ConversationService {
 
   /** Free text from a unit contact: the rectification reply of its one open order, or a numbered choice. */
   async freeText(a: Actor, text: string): Promise<void> {
+    if (this.understood) return this.understood.handle(a, text);
     const open = await this.openOrders(a, 'text');
     if (open.length === 0) return this.say(a, 'r', 'error.no_open');
     if (open.length === 1) return this.submitRectification(a, open[0], text);
@@ -393,7 +416,7 @@ export class ConversationService {
   }
 
   private async askChoice(a: Actor, open: OrderView[], what: string): Promise<void> {
-    const options = open.map((o, i) => `${i + 1}. ${o.code} ${o.target}（${stateLabel(o)}）`).join('\n');
+    const options = open.map((o, i) => `${i + 1}. ${o.code} ${o.docNo} ${o.target}：${stateLabel(o)}`).join('\n');
     await this.say(a, 'r', 'choose.order', { count: open.length, what, options });
   }
 
@@ -402,6 +425,11 @@ export class ConversationService {
     const p = await this.states.get(a.userid, this.clock.now());
     if (!p) return false;
     const t = text.trim();
+    if (p.kind === 'understood') {
+      if (this.understood) return this.understood.answer(a, p, t);
+      await this.states.clear(a.userid);
+      return false;
+    }
     if (p.kind === 'choose_order') {
       if (!/^\d{1,3}$/.test(t)) {
         // Not a number: the question is dropped and the text is a new message.
@@ -450,7 +478,7 @@ export class ConversationService {
       case 'refuse':
         return this.review(a, replyId!, 'no', { reason: text, responseCode });
       case 'ext_date': {
-        const date = extractDate(text, this.clock.now(), this.zone);
+        const date = await this.dateIn(text);
         if (!date) return this.say(a, 'r', 'error.bad_date', { example_date: this.exampleDate() });
         return this.review(a, replyId!, 'ok', { date, responseCode });
       }
@@ -461,17 +489,19 @@ export class ConversationService {
   async ask(a: Actor, flow: PendingFlow, o: OrderView, responseCode: string | null, replyId?: number, what?: string): Promise<void> {
     await this.states.set(a.userid, { kind: 'reason', flow, workOrderId: o.id, replyId, responseCode }, this.clock.now());
     const key =
-      flow === 'rectify' ? 'ask.rectify' : flow === 'extension' ? 'ask.extension' : flow === 'dispute' ? 'ask.dispute' : flow === 'reject' ? 'ask.reject_reason' : flow === 'refuse' ? 'ask.refuse_reason' : 'error.bad_date';
+      flow === 'rectify' ? 'ask.rectify' : flow === 'extension' ? 'ask.extension' : flow === 'dispute' ? 'ask.dispute' : flow === 'reject' ? 'ask.reject_reason' : flow === 'refuse' ? 'ask.refuse_reason' : 'ask.ext_date';
     await this.say(a, 'r', key, { code: o.code, what: what ?? '', example_date: this.exampleDate() }, o.id);
   }
 
-  /** A date in a user's text (see extractDate), in business time. */
-  parseDate(text: string): string | null {
-    return extractDate(text, this.clock.now(), this.zone);
+  /** A date in a user's text (下周五, 12月10日, 3个工作日内…), in business time. */
+  parseDate(text: string): Promise<string | null> {
+    return this.dateIn(text);
   }
 
+  /** An example date a week ahead, as people write it: 12月9日. */
   exampleDate(): string {
-    return addDays(businessDate(this.clock.now(), this.zone), 7);
+    const [, m, d] = addDays(businessDate(this.clock.now(), this.zone), 7).split('-').map(Number);
+    return `${m}月${d}日`;
   }
 
   // ---------------------------------------------------------------------------------- review
@@ -512,8 +542,8 @@ export class ConversationService {
     if (kind === 'extension' && decision === 'ok') {
       date ??= row.requested_due_on ?? null;
       if (!date) {
-        if (opts.fromClick) return this.ask(a, 'ext_date', o, opts.responseCode ?? null, replyId);
-        return this.say(a, 'r', 'error.usage', { usage: `同意延期 ${o.code} YYYY-MM-DD` }, o.id);
+        // No date asked for and none given: ask plainly (a click or a command alike).
+        return this.ask(a, 'ext_date', o, opts.responseCode ?? null, replyId);
       }
       if (date <= businessDate(this.clock.now(), this.zone)) return this.say(a, 'r', 'error.bad_date', { example_date: this.exampleDate() }, o.id);
     }
@@ -583,6 +613,10 @@ export class ConversationService {
       }
       await this.states.clear(a.userid, trx);
       await this.markCard(a, opts.responseCode, result, o.id, trx);
+      // Earlier cards go stale: other reviewers' cards of this reply, and the unit's cards when the order moved.
+      await refreshCards(this.messenger, trx, { workOrderId: o.id, kind: 'review', replyId, label: `已处理：${result}`, exceptUserid: opts.responseCode ? a.userid : null });
+      const unitLabel = kind === 'rectified' ? (decision === 'ok' ? '已办结' : '已退回重办') : kind === 'dispute' && decision === 'ok' ? '已撤销' : null;
+      if (unitLabel) await refreshCards(this.messenger, trx, { workOrderId: o.id, kind: 'notify', label: unitLabel });
       await this.sayText(a, doneText, o.id, trx);
       if (unitText) {
         for (const [userid, contactId] of to) {

@@ -14,7 +14,9 @@ export interface MediaRef {
 
 export type PendingState =
   | { kind: 'choose_order'; what: 'text' | 'image'; options: number[]; text?: string; media?: MediaRef[] }
-  | { kind: 'reason'; flow: PendingFlow; workOrderId: number; replyId?: number; responseCode?: string | null };
+  | { kind: 'reason'; flow: PendingFlow; workOrderId: number; replyId?: number; responseCode?: string | null }
+  /** A reply the bot did not act on yet: which intent (asked back) and/or which order (candidates). */
+  | { kind: 'understood'; text: string; intent: 'done' | 'extension' | 'dispute' | null; options: number[] };
 
 /** Questions expire: an answer a day later is taken as a new message. */
 export const PENDING_TTL_MS = 24 * 3600_000;

@@ -16,6 +16,8 @@ export const MESSAGE_PURPOSES: Record<string, string> = {
   reply: '对用户消息的答复',
   card_update: '点击后更新卡片按钮',
   work_order_notice: '整改通知卡片',
+  work_order_notice_full: '整改通知卡片显示不全的内容（退回理由、问题全文）',
+  review_media: '随审核卡片发送的整改截图',
   notice_summary: '整改通知汇总',
   due_corrected: '整改期限更正',
   review_card: '督办人审核卡片',

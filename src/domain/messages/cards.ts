@@ -5,6 +5,7 @@
  * at most 128 bytes of [0-9a-zA-Z_-@].
  */
 import type { OutgoingMessage } from '../../wecom/client';
+import { tidy } from './tidy';
 
 export const WO_ACTIONS = ['done', 'ext', 'obj', 'view'] as const;
 export type WoAction = (typeof WO_ACTIONS)[number];
@@ -13,6 +14,9 @@ export type RvAction = (typeof RV_ACTIONS)[number];
 
 export const TASK_ID = /^[0-9a-zA-Z_\-@]{1,128}$/;
 const MAX_BUTTONS = 6;
+/** What WeCom shows of a card field's value and of the subtitle; longer texts are cut. */
+export const CARD_FIELD_MAX = 30;
+export const CARD_SUBTITLE_MAX = 120;
 
 export function woKey(action: WoAction, workOrderId: number): string {
   return `wo:${action}:${workOrderId}`;
@@ -81,10 +85,10 @@ export function buildCard(spec: CardSpec): OutgoingMessage {
     task_id: spec.taskId,
     horizontal_content_list: spec.fields
       .slice(0, 6)
-      .map((f) => ({ keyname: clip(f.key, 5), value: clip(f.value || '—', 30), ...(f.url ? { type: 1, url: f.url } : {}) })),
+      .map((f) => ({ keyname: clip(f.key, 5), value: clip(tidy(f.value) || '—', CARD_FIELD_MAX), ...(f.url ? { type: 1, url: f.url } : {}) })),
     button_list: spec.buttons.map((b) => ({ text: clip(b.text, 10), style: b.style ?? 1, key: b.key })),
   };
-  if (spec.subtitle) card.sub_title_text = clip(spec.subtitle, 120);
+  if (spec.subtitle) card.sub_title_text = clip(tidy(spec.subtitle), CARD_SUBTITLE_MAX);
   return { msgtype: 'template_card', template_card: card } as unknown as OutgoingMessage;
 }
 
@@ -135,6 +139,8 @@ export interface ReviewCardInput {
   title: string;
   unit: string;
   target: string;
+  /** The problems the unit was told to fix. */
+  problems?: string;
   text: string;
   evidenceCount: number;
   submittedAt: string;
@@ -152,6 +158,7 @@ export function reviewCard(c: ReviewCardInput): OutgoingMessage {
   const fields: CardField[] = [
     { key: '单位', value: c.unit },
     { key: '对象', value: c.target },
+    ...(c.problems ? [{ key: '问题', value: c.problems }] : []),
     { key: '提交时间', value: c.submittedAt + (c.late ? '（逾期）' : '') },
     { key: '原期限', value: c.due },
   ];

@@ -25,7 +25,7 @@ def(
     '· 已整改 工单编号 整改说明：提交整改反馈（可另附截图）\n' +
     '· 申请延期 工单编号 理由\n' +
     '· 有异议 工单编号 理由\n' +
-    '也可直接点击整改通知卡片上的按钮办理。',
+    '也可直接点击整改通知卡片上的按钮，或用自己的话回复，如“改好了，请审核”“申请延期到下周五”“这个账号不是我们单位的”。',
 );
 def(
   'help.supervisor',
@@ -71,6 +71,8 @@ def(
   '【整改通知汇总】通报《{notice_title}》（{doc_no}）涉及贵单位 {count} 张工单：\n{lines}\n请逐项整改，并在期限内通过各工单卡片反馈。',
 );
 
+def('notify.full_reason', '整改退回卡片显示不全时，另发退回理由全文', '工单 {code} 的退回理由（全文）：{reason}');
+def('notify.full_problems', '整改通知卡片显示不全时，另发问题全文', '工单 {code} 的问题（全文）：{problems}');
 def('notify.due_corrected', '通知送达时间跨过截止时刻后，更正卡片上的期限', '工单 {code} 的整改期限以送达时间起算，为 {due}，请以此为准。');
 
 // ---------------------------------------------------------------------------- unit replies
@@ -96,6 +98,7 @@ def('dispute.submitted', '异议已提交', '已收到您对工单 {code} 的异
 def('review.title.rectified', '审核卡片标题：整改反馈', '待审核 · 工单 {code} 整改反馈');
 def('review.title.extension', '审核卡片标题：延期申请', '待审核 · 工单 {code} 延期申请');
 def('review.title.dispute', '审核卡片标题：异议', '待审核 · 工单 {code} 异议');
+def('review.full', '审核卡片显示不全时，另发问题和整改说明全文', '工单 {code}\n问题：{problems}\n单位答复：{text}');
 def('review.evidence_added', '告知督办人：整改单位补充了截图', '【补充材料】工单 {code}（{unit}）补充整改截图，现共 {count} 张，请一并审核。');
 def('ask.reject_reason', '点击“退回”后询问退回理由', '请直接回复退回工单 {code} 的理由，将转告整改单位。');
 def('ask.refuse_reason', '点击“不同意”后询问理由', '请直接回复不同意工单 {code} {what}的理由，将转告整改单位。');
@@ -199,6 +202,20 @@ def('recheck.address_saved', '已记下对象的网址', '已记下工单 {code}
 def('recheck.running', '“复查”指令：已开始复查', '正在复查工单 {code}（{target}），结果稍后发送。');
 def('recheck.no_address', '“复查”指令：对象没有网址', '工单 {code}（{target}）没有登记网址，无法复查。请发送“网址 {code} https://网站地址”补充。');
 def('recheck.bad_address', '“网址”指令：网址无效', '工单 {code}：网址无效，须为 http:// 或 https:// 开头的网站地址，例如 https://www.example.gov.cn/。');
+// ------------------------------------------------------------------- replies in people's words
+def('understood.ack', '单位回复“收到”“好的”等：不当作已整改', '好的。整改完成后，直接回复整改情况（如“已更新栏目，请审核”）并附截图即可提交审核。');
+def('understood.progress', '单位回复“正在整改”：不提交审核', '好的，工单 {code} 仍在整改中{until}。改好后回复整改情况并附截图，即提交审核。');
+def('understood.progress_until', '“正在整改”回复中注明的预计完成日期', '，预计 {date} 完成');
+def('understood.progress_plain', '单位回复“正在整改”但未指明工单', '好的。改好后回复整改情况并附截图，即提交审核。');
+def('understood.question', '单位的提问已转督办人', '您的问题已转给督办人，请留意答复。');
+def('understood.question.reviewer', '转给督办人的单位提问', '【单位提问】{unit}（{name}）就工单 {code} 提问：{text}');
+def('understood.other', '没读懂单位的回复', '没太明白您的意思。发送“帮助”可查看可以怎么回复。');
+def('understood.ask', '读不准单位的意图时反问（文字版）', '没太明白您的意思，您是要：\n1. 提交整改\n2. 申请延期\n3. 提出异议\n请回复序号，回复 0 取消。');
+def('understood.ask.title', '读不准单位的意图时反问（卡片标题）', '您是要：提交整改 / 申请延期 / 提出异议');
+def('understood.choose', '单位的回复可能属于几张工单时请其选择', '您的回复可能涉及以下 {count} 张工单，请{how}：\n{lines}');
+def('understood.choose.title', '选择工单卡片的标题', '请选择工单');
+def('understood.expired', '点击的问题已过期或已处理', '这个问题已处理或已过期，请重新发送您的回复。');
+def('card.stale', '点击了状态已变化的工单卡片', '工单 {code} {status}，这张卡片上的按钮已失效，无需再点。');
 
 // ----------------------------------------------------------------------------------------- errors
 def('error.no_order', '找不到工单编号', '未找到工单 {code}，请核对编号（发送“我的工单”可查看）。');
@@ -208,7 +225,8 @@ def('error.state', '工单状态不允许该操作', '工单 {code} 当前状态
 def('error.usage', '指令格式不对', '格式：{usage}');
 def('error.no_open', '没有可办理的工单', '本单位目前没有待整改的工单。发送“我的工单”可查看全部工单。');
 def('error.not_supervisor', '非督办人使用督办指令', '该指令仅供督办人使用。发送“帮助”可查看可用指令。');
-def('error.bad_date', '日期无效', '日期格式应为 YYYY-MM-DD，且须晚于今天，例如 {example_date}。');
+def('error.bad_date', '日期无效', '没能读出日期，或日期不晚于今天。请回复新的期限，如“{example_date}”。');
+def('ask.ext_date', '同意延期但申请中没有日期：询问新期限', '请回复工单 {code} 新的期限，如“{example_date}”。');
 def('error.nothing_pending', '工单没有待审核的事项', '工单 {code} 目前没有待审核的{what}。');
 
 export const TEMPLATE_DEFS: readonly TemplateDef[] = defs;

@@ -2,6 +2,7 @@
  * The message templates service: renders a registry key with values, and lets admins override
  * the wording (stored in message_templates; the registry keeps the default and the placeholders).
  */
+import { tidy } from './tidy';
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
 import type { EventLog } from '../events/events';
@@ -81,7 +82,7 @@ export class MessageTemplates {
     const d = TEMPLATE_BY_KEY.get(key);
     if (!d) throw new TemplateError(`没有这个消息模板：${key}`);
     const text = (await this.overrides()).get(key) ?? d.default;
-    return renderText(text, vars);
+    return tidy(renderText(text, vars));
   }
 
   async list(): Promise<TemplateInfo[]> {

@@ -7,6 +7,8 @@
  * earlier attempt has an unknown outcome (crash, timeout, reset) is resent with WeCom's
  * duplicate check as a second line of defence.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
@@ -17,7 +19,15 @@ import { nextSendAt, pacingHorizonMs, WECOM_LIMITS, type PacingLimit } from '../
 import type { ContactDirectory } from './contacts';
 import type { ClaimedRow, OutboxRow, OutboxStore } from './store';
 
+/** An image message whose file is one of ours (MEDIA_DIR-relative), uploaded when sent. */
+export interface LocalImage {
+  msgtype: 'image';
+  image: { local: { path: string; mime: string | null } };
+}
+
 export interface OutboxSenderOptions {
+  /** Where local images (evidence) live: MEDIA_DIR. */
+  mediaDir?: string;
   workerId?: string;
   /** Lease of a claimed row (default 60 s; longer than the client timeout). */
   leaseMs?: number;
@@ -170,9 +180,24 @@ export class OutboxSender {
       await this.client.sendAppChat(row.touser, row.payload as unknown as OutgoingMessage);
       return { msgid: null, responseCode: null, invalidUsers: [] };
     }
-    const r = await this.client.sendMessage(row.touser, row.payload as unknown as OutgoingMessage, dup);
+    const r = await this.client.sendMessage(row.touser, await this.withMedia(row.payload as unknown as OutgoingMessage | LocalImage), dup);
     // The one recipient invalid is the 81013 case, but a server may report it as invaliduser only.
     return r;
+  }
+
+  /**
+   * An image stored by us (evidence) is uploaded at send time (media/upload: a media_id lives 3
+   * days, so it is never stored in the outbox) and sent by its media_id.
+   */
+  private async withMedia(m: OutgoingMessage | LocalImage): Promise<OutgoingMessage> {
+    if (m.msgtype !== 'image' || !('local' in m.image)) return m as OutgoingMessage;
+    const dir = this.options.mediaDir;
+    if (!dir) throw new Error('OutboxSender: no mediaDir for a local image');
+    const file = path.resolve(dir, m.image.local.path);
+    if (!file.startsWith(path.resolve(dir) + path.sep)) throw new Error(`image outside MEDIA_DIR: ${m.image.local.path}`);
+    const data = await fs.promises.readFile(file);
+    const id = await this.client.uploadMedia('image', data, path.basename(file), m.image.local.mime ?? 'image/png');
+    return { msgtype: 'image', image: { media_id: id } };
   }
 
   private async handleFailure(row: ClaimedRow, attempt: number, err: unknown): Promise<SendOutcome> {

@@ -138,6 +138,11 @@
         a.href = m.body.url; a.target = '_blank'; a.rel = 'noopener';
         c.appendChild(a);
         box.appendChild(c);
+      } else if (m.msgtype === 'image') {
+        var shot = el('img');
+        shot.src = '/simulator/page/media/' + encodeURIComponent((m.body && m.body.media_id) || '');
+        shot.alt = '截图';
+        box.appendChild(shot);
       } else if (m.msgtype === 'template_card') {
         renderCard(m, box);
       } else {
