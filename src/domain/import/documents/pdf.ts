@@ -101,7 +101,8 @@ function pageLines(items: Array<{ str?: string; transform?: number[]; width?: nu
       const prev = merged[merged.length - 1];
       const gap = prev ? f.x0 - prev.x1 : Infinity;
       if (prev && gap < 0.6 * Math.min(prev.s, f.s)) {
-        prev.text = gap > 0.15 * f.s && isAscii(prev.text[prev.text.length - 1]) && isAscii(f.text.trimStart()[0]) ? `${prev.text.trimEnd()} ${f.text.trimStart()}` : prev.text + f.text;
+        // A visible gap is a space (kept: it may separate two problems in one cell).
+        prev.text = gap > 0.2 * f.s ? `${prev.text.trimEnd()} ${f.text.trimStart()}` : prev.text + f.text;
         prev.x1 = Math.max(prev.x1, f.x1);
       } else merged.push({ ...f });
     }
