@@ -92,10 +92,10 @@ async function docxHtml(bytes: Buffer): Promise<string> {
 
 async function docText(bytes: Buffer): Promise<string> {
   const mod = await import('word-extractor');
-  const WordExtractor = ((mod as unknown as { default?: typeof mod }).default ?? mod) as unknown as new () => { extract(b: Buffer): Promise<{ getBody(): string }> };
+  const WordExtractor = ((mod as unknown as { default?: typeof mod }).default ?? mod) as unknown as new () => { extract(b: Buffer): Promise<{ getBody(o?: { filterUnicode?: boolean }): string }> };
   try {
     const doc = await new WordExtractor().extract(bytes);
-    return doc.getBody();
+    return doc.getBody({ filterUnicode: false });
   } catch (e) {
     throw new DocumentReadError(`无法读取 Word 97-2003 文件（.doc 损坏或格式不受支持）：${(e as Error).message}；可在 Word/WPS 中另存为 .docx 或 PDF 后再导入`);
   }

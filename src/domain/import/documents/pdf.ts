@@ -69,10 +69,13 @@ function pdfjsDir(): string {
 
 const isAscii = (ch: string | undefined) => !!ch && /[A-Za-z0-9.@:/_-]/.test(ch);
 
-/** Joins two pieces of one cell or line: a space only between Latin words. */
+/**
+ * Joins the wrapped lines of one cell: directly between Chinese characters, with a space next to
+ * a Latin word (a line breaks at the space before a word that does not fit: "蒙阴旅游 mengyintour").
+ */
 function joinText(a: string, b: string): string {
   if (!a) return b;
-  return isAscii(a[a.length - 1]) && isAscii(b[0]) ? `${a} ${b}` : `${a}${b}`;
+  return isAscii(a[a.length - 1]) || isAscii(b[0]) ? `${a} ${b}` : `${a}${b}`;
 }
 
 /** The visual lines of one page, top to bottom, fragments left to right. */
@@ -122,9 +125,11 @@ function isTabular(l: VLine): boolean {
 }
 
 /** A single line that ends a table: a title, a label, a note. */
-function endsTable(l: VLine): boolean {
+function endsTable(l: VLine, cols?: Column[]): boolean {
   const t = lineText(l);
-  return /^(附件|注[:：]|说明[:：]|备注[:：])/u.test(t) || /(名单|清单|一览表|情况表|统计表|汇总表|信息表|检查表|情况|通报)$/u.test(t) || t.length > 30;
+  if (/^(附件|注[:：]|说明[:：]|备注[:：])/u.test(t) || /(名单|清单|一览表|情况表|统计表|汇总表|信息表|检查表|情况|通报)$/u.test(t)) return true;
+  // A long line is prose, unless it sits inside a column right of the first (a long cell).
+  return t.length > 30 && !(cols && cols.length > 1 && l.frags[0].x0 > cols[0].x1);
 }
 
 interface Region {
@@ -283,17 +288,18 @@ function pageBlocks(lines: VLine[]): (VLine | Region)[] {
         j++;
         continue;
       }
-      if (endsTable(l)) break;
+      if (endsTable(l, columnsOf(region))) break;
       // Short lines between rows (wrapped cells, section rows) belong to the table if a row follows.
       let k = j;
-      while (k < lines.length && !isTabular(lines[k]) && !endsTable(lines[k]) && region[region.length - 1].y - lines[k].y <= 4 * lines[k].s) k++;
+      const cols = columnsOf(region);
+      while (k < lines.length && !isTabular(lines[k]) && !endsTable(lines[k], cols) && lines[k - 1].y - lines[k].y <= 4 * lines[k].s) k++;
       const last = region[region.length - 1];
       const nearEnd = k >= lines.length || !isTabular(lines[k]);
       if (nearEnd) {
         // Trailing short lines: keep those that sit right under the table (wrapped last cells).
         let m = j;
         let y = last.y;
-        while (m < k && y - lines[m].y <= 2.3 * lines[m].s && lines[m].frags.every((f) => columnsOf(region).some((c) => f.x0 >= c.x0 - f.s && f.x1 <= c.x1 + 4 * f.s))) {
+        while (m < k && y - lines[m].y <= 3 * lines[m].s && lines[m].frags.every((f) => columnsOf(region).some((c) => f.x0 >= c.x0 - f.s && f.x1 <= c.x1 + 4 * f.s))) {
           y = lines[m].y;
           region.push(lines[m]);
           m++;
