@@ -181,7 +181,8 @@ class TableParser {
 
   endSheet(): void {
     if (!this.sheet) return;
-    if (!this.layout) this.detectHeader();
+    // A sub-table's header met while reading leaves its rows buffered: read them too.
+    while (!this.layout) this.detectHeader();
     this.sheets.push(this.sheet);
     this.sheet = null;
   }
@@ -248,10 +249,11 @@ class TableParser {
       sheet.headerLine = rows[best.at].line;
       sheet.headers = best.layout.headers;
     }
-    sheet.kind = sheet.kind && switching ? sheet.kind : this.options.kind ?? best.layout.kind;
-    this.kind = sheet.kind;
+    this.kind = this.options.kind ?? best.layout.kind;
+    if (!(sheet.kind && switching)) sheet.kind = this.kind;
     this.noteMapUse(best.layout);
-    for (const r of rows.slice(best.at + best.layout.rowCount)) this.dataRow(r);
+    // Through row(): a sub-table's header among these rows buffers the rows after it.
+    for (const r of rows.slice(best.at + best.layout.rowCount)) this.row(r);
   }
 
   private noteMapUse(layout: HeaderLayout): void {
