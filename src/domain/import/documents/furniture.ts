@@ -5,7 +5,7 @@
  * facts are looked for; 印发 lines are kept aside because their date is not the date of issue.
  */
 
-const PAGE_NUMBER = /^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*\/\s*\d{1,4}|\d{1,4})$/u;
+const PAGE_NUMBER = /^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*\/\s*\d{1,4})$/u;
 
 const FURNITURE: RegExp[] = [
   /扫一扫在手机上查看当前页面/u,
@@ -15,11 +15,14 @@ const FURNITURE: RegExp[] = [
   /^抄送[:：]/u,
 ];
 
-/** Whether a line is page furniture (never a fact, never a table row). */
-export function isFurniture(line: string): boolean {
+/**
+ * Whether a line is page furniture (never a fact, never a table row). `bareNumbers`: a number
+ * alone is a page number (a PDF's footer line), not a cell of a one-cell-per-line table.
+ */
+export function isFurniture(line: string, bareNumbers = false): boolean {
   const t = line.trim();
   if (!t) return false;
-  if (PAGE_NUMBER.test(t)) return true;
+  if (PAGE_NUMBER.test(t) || (bareNumbers && /^\d{1,4}$/.test(t))) return true;
   return FURNITURE.some((re) => re.test(t.replace(/\s+/g, '')) || re.test(t));
 }
 

@@ -359,10 +359,11 @@ export async function pdfBlocks(bytes: Buffer, limits: ReadLimits): Promise<{ bl
     for (let p = 1; p <= pages; p++) {
       const page = await doc.getPage(p);
       const content = await page.getTextContent();
+      const pageHeight = (page as unknown as { view?: number[] }).view?.[3] ?? 842;
       page.cleanup();
       const lines: VLine[] = pageLines(content.items, p)
         .map((l) => ({ ...l, line: 0 }))
-        .filter((l) => !(l.frags.length === 1 && isFurniture(l.frags[0].text)));
+        .filter((l) => !(l.frags.length === 1 && isFurniture(l.frags[0].text, l.y < 72 || l.y > pageHeight - 72)));
       for (const l of lines) {
         l.line = ++lineNo;
         for (const f of l.frags) f.text = stripTags(f.text);

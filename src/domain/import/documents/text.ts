@@ -56,7 +56,7 @@ export function textToLines(text: string): Line[] {
   const out: Line[] = [];
   const raw = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   for (let i = 0; i < raw.length; i++) {
-    const t = stripTags(raw[i]).replace(/\u00a0/g, ' ').replace(/\s+$/u, '');
+    const t = stripTags(raw[i]).replace(/\u00a0/g, ' ').replace(/\s+$/u, '').replace(/^#{1,6}\s+/u, '');
     if (isFurniture(t)) continue;
     out.push({ text: t, at: { line: i + 1 } });
   }
