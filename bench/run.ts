@@ -15,11 +15,12 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { callbackSection } from './sections/callback';
 import { importSection } from './sections/import';
+import { noticePdfSection } from './sections/notice-pdf';
 import { outboxSection } from './sections/outbox';
 import { sweepSection } from './sections/sweep';
 import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection];
+const SECTIONS: Section[] = [importSection, noticePdfSection, callbackSection, sweepSection, outboxSection];
 
 /** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
 const CASE_TIMEOUT_MS = 180_000;

@@ -11,6 +11,7 @@ import { ImportRejectedError } from '../../src/domain/import/service';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 import { fixture, tmpDir } from './fixtures';
+import { cjkFont, pdfRow, writeNoticePdf } from '../../bench/generate-pdf';
 
 const layout = (name: string) => path.join(fixture('layouts'), name);
 
@@ -99,5 +100,22 @@ describeEachDb('notice layouts', (get) => {
     expect(err).toBeInstanceOf(ImportRejectedError);
     expect(err.result.rejected[0].reason).toMatch(/没有列出被通报对象的表格.*附件1（表1）“各县区抽查情况统计表”（表头：县（区）、抽查网站数、合格率；汇总表）/);
     expect(Number((await get().db('notices').count({ n: '*' }))[0].n)).toBe(0);
+  });
+
+  (cjkFont() ? test : test.skip)('a table drawn in a PDF: long cells wrap onto the next line, the header repeats on each page', async () => {
+    const file = path.join(tmpDir(), 'drawn.pdf');
+    await writeNoticePdf(file, 60);
+    const r = await ctx.imports.importFile(file);
+    expect(r.rejected).toEqual([]);
+    expect(r.notice).toMatchObject({ issuer: '某市人民政府办公室', issued_on: '2026-03-20', report_due_on: '2026-04-10', pages: 4 });
+    expect(r).toMatchObject({ rows: 60, work_orders: 60 });
+    const got = (await get()
+      .db('work_orders as w')
+      .join('targets as t', 't.id', 'w.target_id')
+      .join('units as u', 'u.id', 'w.unit_id')
+      .where('w.notice_id', r.notice_id)
+      .orderBy('w.id')
+      .select('t.name', 'u.name as unit', 'u.jurisdiction')) as Array<{ name: string; unit: string; jurisdiction: string }>;
+    expect(got).toEqual(Array.from({ length: 60 }, (_, i) => pdfRow(i)).map((c) => ({ name: c[2], unit: c[4], jurisdiction: c[1] })));
   });
 });
