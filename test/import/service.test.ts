@@ -253,6 +253,16 @@ describeEachDb('ImportService', (get) => {
     expect(j[0].text).toBe('严重表述错误：“中华人民共和国”误写为“中华人民共和”');
   });
 
+  test('a combined header over unit names (县（区）/市直部门: 临沧市民政局) gives each row its unit, not the site as its own unit', async () => {
+    const r = await ctx.imports.importFile(fixture('lincang-combined-unit.csv'), { issuedOn: '2026-05-01' });
+    expect(r).toMatchObject({ rows: 2, work_orders: 2, units_new: 2, rejected: [] });
+    const rows = await get().db('work_orders as w').join('units as u', 'u.id', 'w.unit_id').join('targets as t', 't.id', 'w.target_id').orderBy('w.id').select('t.name', 'u.name as unit', 'u.jurisdiction');
+    expect(rows).toEqual([
+      { name: '临沧市民政局网站', unit: '临沧市民政局', jurisdiction: null },
+      { name: '临沧教育网', unit: '临沧市教育体育局', jurisdiction: null },
+    ]);
+  });
+
   test('websites are matched by address across notices even under another name', async () => {
     await ctx.imports.importFile(fixture('linyi-2021q3-websites.csv'), { docNo: 'A', issuedOn: '2021-06-01' });
     const file = path.join(tmpDir(), 'renamed.csv');
