@@ -35,36 +35,110 @@ interface VLine {
   frags: Frag[];
 }
 
-type PdfJs = {
-  getDocument(src: Record<string, unknown>): { promise: Promise<PdfDoc>; destroy(): Promise<void> };
-};
-interface PdfDoc {
-  numPages: number;
-  getPage(n: number): Promise<PdfPage>;
-  destroy(): Promise<void>;
-}
-interface PdfPage {
-  getTextContent(): Promise<{ items: Array<{ str?: string; transform?: number[]; width?: number; height?: number }> }>;
-  cleanup(): void;
-}
-
-let pdfjs: PdfJs | null = null;
+type TextItem = { str?: string; transform?: number[]; width?: number; height?: number };
 
 /**
- * pdfjs-dist is an ES module. Node ≥ 20.19 loads it with require(); Node's own require is used
- * (not a bundler's or a test runner's), so this works the same under tsx, jest and plain node.
+ * pdf.js runs in a worker thread of plain Node (no loader hooks: under tsx, pdf.js's 3 MB of
+ * modules would otherwise be transpiled on every start), with its own heap limit; pages come
+ * back one at a time, so neither thread holds the whole document's text at once.
  */
-function loadPdfJs(): PdfJs {
-  if (!pdfjs) {
-    const nodeModule = (process as unknown as { getBuiltinModule(id: string): typeof import('node:module') }).getBuiltinModule('module');
-    pdfjs = nodeModule.createRequire(__filename)('pdfjs-dist/legacy/build/pdf.mjs') as PdfJs;
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { pathToFileURL } = require('node:url');
+(async () => {
+  const pdfjs = await import(pathToFileURL(workerData.pdfjs).href);
+  const worker = await import(pathToFileURL(workerData.worker).href);
+  globalThis.pdfjsWorker = worker;
+  let doc;
+  try {
+    doc = await pdfjs.getDocument({
+      data: workerData.data,
+      isEvalSupported: false,
+      disableFontFace: true,
+      useSystemFonts: false,
+      verbosity: 0,
+      cMapUrl: workerData.cMapUrl,
+      cMapPacked: true,
+      standardFontDataUrl: workerData.standardFontDataUrl,
+    }).promise;
+  } catch (e) {
+    parentPort.postMessage({ error: { name: e && e.name, message: String(e && e.message) } });
+    return;
   }
-  return pdfjs;
-}
+  const pages = Math.min(doc.numPages, workerData.maxPages);
+  parentPort.postMessage({ numPages: doc.numPages });
+  for (let p = 1; p <= pages; p++) {
+    const page = await doc.getPage(p);
+    const content = await page.getTextContent();
+    const items = content.items.filter((it) => typeof it.str === 'string').map((it) => ({ str: it.str, transform: it.transform, width: it.width, height: it.height }));
+    parentPort.postMessage({ page: p, height: page.view[3], items });
+    page.cleanup();
+  }
+  await doc.destroy();
+  parentPort.postMessage({ done: true });
+})().catch((e) => parentPort.postMessage({ error: { name: e && e.name, message: String(e && e.message) } }));
+`;
 
-function pdfjsDir(): string {
+type WorkerMessage =
+  | { numPages: number }
+  | { page: number; height: number; items: TextItem[] }
+  | { done: true }
+  | { error: { name: string; message: string } };
+
+/** The text items of each page, in page order, from pdf.js in a worker thread. */
+export async function* pdfPages(bytes: Buffer, maxPages: number): AsyncGenerator<WorkerMessage> {
   const nodeModule = (process as unknown as { getBuiltinModule(id: string): typeof import('node:module') }).getBuiltinModule('module');
-  return path.dirname(nodeModule.createRequire(__filename).resolve('pdfjs-dist/package.json'));
+  const req = nodeModule.createRequire(__filename);
+  const dir = path.dirname(req.resolve('pdfjs-dist/package.json'));
+  const { Worker } = (process as unknown as { getBuiltinModule(id: string): typeof import('node:worker_threads') }).getBuiltinModule('worker_threads');
+  const data = new Uint8Array(bytes.byteLength);
+  data.set(bytes);
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    execArgv: [],
+    resourceLimits: { maxOldGenerationSizeMb: 512 },
+    workerData: {
+      data,
+      maxPages,
+      pdfjs: path.join(dir, 'legacy', 'build', 'pdf.mjs'),
+      worker: path.join(dir, 'legacy', 'build', 'pdf.worker.mjs'),
+      cMapUrl: path.join(dir, 'cmaps') + path.sep,
+      standardFontDataUrl: path.join(dir, 'standard_fonts') + path.sep,
+    },
+    transferList: [data.buffer],
+  });
+  const queue: WorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  let failed: Error | null = null;
+  let ended = false;
+  worker.on('message', (m: WorkerMessage) => {
+    queue.push(m);
+    wake?.();
+  });
+  worker.on('error', (e) => {
+    failed = e;
+    wake?.();
+  });
+  worker.on('exit', () => {
+    ended = true;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      if (queue.length) {
+        const m = queue.shift()!;
+        yield m;
+        if ('done' in m || 'error' in m) return;
+        continue;
+      }
+      if (failed) throw new DocumentReadError(`无法读取 PDF 文件：${(failed as Error).message}`);
+      if (ended) throw new DocumentReadError('读取 PDF 文件时解析进程意外退出（文件可能过大或已损坏）');
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+  } finally {
+    await worker.terminate();
+  }
 }
 
 const isAscii = (ch: string | undefined) => !!ch && /[A-Za-z0-9.@:/_-]/.test(ch);
@@ -79,7 +153,7 @@ function joinText(a: string, b: string): string {
 }
 
 /** The visual lines of one page, top to bottom, fragments left to right. */
-function pageLines(items: Array<{ str?: string; transform?: number[]; width?: number; height?: number }>, page: number): Omit<VLine, 'line'>[] {
+function pageLines(items: TextItem[], page: number): Omit<VLine, 'line'>[] {
   const runs: Frag[] = [];
   for (const it of items) {
     if (typeof it.str !== 'string' || !it.transform) continue;
@@ -324,74 +398,57 @@ function sameColumns(a: Column[], b: Column[]): boolean {
 
 /** Reads a PDF's text layer into prose lines and tables. */
 export async function pdfBlocks(bytes: Buffer, limits: ReadLimits): Promise<{ blocks: Block[]; pages: number; diagnostics: string[] }> {
-  const lib = loadPdfJs();
-  const dir = pdfjsDir();
-  const task = lib.getDocument({
-    data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    verbosity: 0,
-    cMapUrl: path.join(dir, 'cmaps') + path.sep,
-    cMapPacked: true,
-    standardFontDataUrl: path.join(dir, 'standard_fonts') + path.sep,
-  });
-  let doc: PdfDoc;
-  try {
-    doc = await task.promise;
-  } catch (e) {
-    const name = (e as Error).name;
-    if (name === 'PasswordException') throw new DocumentReadError('PDF 文件已加密（需要密码），无法读取；请导出未加密的 PDF 或另存为 Word 后再导入');
-    throw new DocumentReadError(`无法读取 PDF 文件（文件损坏或不是 PDF）：${(e as Error).message}`);
-  }
   const diagnostics: string[] = [];
   const blocks: Block[] = [];
   let lineNo = 0;
   let textChars = 0;
+  let numPages = 0;
   let pending: { rows: string[][]; at: SourceRef[]; cols: Column[] } | null = null;
   const flushTable = () => {
     if (pending && pending.rows.length) blocks.push({ kind: 'table', rows: pending.rows, at: pending.at });
     pending = null;
   };
-  try {
-    const pages = Math.min(doc.numPages, limits.maxPages);
-    if (doc.numPages > limits.maxPages) diagnostics.push(`PDF 共 ${doc.numPages} 页，只读取了前 ${limits.maxPages} 页`);
-    for (let p = 1; p <= pages; p++) {
-      const page = await doc.getPage(p);
-      const content = await page.getTextContent();
-      const pageHeight = (page as unknown as { view?: number[] }).view?.[3] ?? 842;
-      page.cleanup();
-      const lines: VLine[] = pageLines(content.items, p)
-        .map((l) => ({ ...l, line: 0 }))
-        .filter((l) => !(l.frags.length === 1 && isFurniture(l.frags[0].text, l.y < 72 || l.y > pageHeight - 72)));
-      for (const l of lines) {
-        l.line = ++lineNo;
-        for (const f of l.frags) f.text = stripTags(f.text);
-        textChars += l.frags.reduce((n, f) => n + f.text.length, 0);
-      }
-      const parts = pageBlocks(lines);
-      parts.forEach((b, idx) => {
-        if (isRegion(b)) {
-          const t = regionRows(b.lines);
-          if (idx === 0 && pending && sameColumns(pending.cols, t.cols)) {
-            pending.rows.push(...t.rows);
-            pending.at.push(...t.at);
-          } else {
-            flushTable();
-            pending = t;
-          }
+  for await (const m of pdfPages(bytes, limits.maxPages)) {
+    if ('error' in m) {
+      if (m.error.name === 'PasswordException') throw new DocumentReadError('PDF 文件已加密（需要密码），无法读取；请导出未加密的 PDF 或另存为 Word 后再导入');
+      throw new DocumentReadError(`无法读取 PDF 文件（文件损坏或不是 PDF）：${m.error.message}`);
+    }
+    if ('numPages' in m) {
+      numPages = m.numPages;
+      if (numPages > limits.maxPages) diagnostics.push(`PDF 共 ${numPages} 页，只读取了前 ${limits.maxPages} 页`);
+      continue;
+    }
+    if ('done' in m) break;
+    const p = m.page;
+    const pageHeight = m.height || 842;
+    const lines: VLine[] = pageLines(m.items, p)
+      .map((l) => ({ ...l, line: 0 }))
+      .filter((l) => !(l.frags.length === 1 && isFurniture(l.frags[0].text, l.y < 72 || l.y > pageHeight - 72)));
+    for (const l of lines) {
+      l.line = ++lineNo;
+      for (const f of l.frags) f.text = stripTags(f.text);
+      textChars += l.frags.reduce((n, f) => n + f.text.length, 0);
+    }
+    const parts = pageBlocks(lines);
+    parts.forEach((b, idx) => {
+      if (isRegion(b)) {
+        const t = regionRows(b.lines);
+        if (idx === 0 && pending && sameColumns(pending.cols, t.cols)) {
+          pending.rows.push(...t.rows);
+          pending.at.push(...t.at);
         } else {
           flushTable();
-          blocks.push({ kind: 'text', text: lineText(b), at: { page: p, line: b.line } });
+          pending = t;
         }
-      });
-    }
-    flushTable();
-  } finally {
-    await doc.destroy();
+      } else {
+        flushTable();
+        blocks.push({ kind: 'text', text: lineText(b), at: { page: p, line: b.line } });
+      }
+    });
   }
+  flushTable();
   if (textChars === 0) {
     throw new DocumentReadError('PDF 中没有可提取的文字（可能是扫描件或图片）：请使用带文字层的 PDF，或先用 OCR 转换后再导入');
   }
-  return { blocks, pages: doc.numPages, diagnostics };
+  return { blocks, pages: numPages, diagnostics };
 }
