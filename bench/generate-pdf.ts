@@ -51,7 +51,7 @@ export async function writeNoticePdf(file: string, rows: number): Promise<void> 
   const xs = widths.map((_, i) => 50 + widths.slice(0, i).reduce((a, b) => a + b, 0));
   const header = ['序号', '县（区）', '账号名称', '平台', '开设主体', '存在问题'];
   doc.fontSize(9);
-  const pad = 3;
+  const pad = 3.6;
   const drawRow = (cells: string[], y: number): number => {
     const h = Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: widths[i] - 2 * pad }))) + 2 * pad;
     cells.forEach((c, i) => {
