@@ -15,6 +15,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { callbackSection } from './sections/callback';
 import { importSection } from './sections/import';
+import { noticePdfSection } from './sections/notice-pdf';
 import { outboxSection } from './sections/outbox';
 import { recheckSection } from './sections/recheck';
 import { signinSection } from './sections/signin';
@@ -22,7 +23,7 @@ import { sweepSection } from './sections/sweep';
 import { understandingSection } from './sections/understanding';
 import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection, callbackSection, sweepSection, outboxSection, recheckSection, signinSection, understandingSection];
+const SECTIONS: Section[] = [importSection, noticePdfSection, callbackSection, sweepSection, outboxSection, recheckSection, signinSection, understandingSection];
 
 /** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
 const CASE_TIMEOUT_MS = 180_000;

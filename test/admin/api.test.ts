@@ -171,6 +171,33 @@ describeEachDb('admin API: notices upload, preview, confirm, export', (get) => {
   });
   afterEach(() => s.close());
 
+  it('a published notice (PDF): the preview shows the facts and each table with its source; a corrected fact and a column mapping are used on confirm', async () => {
+    const pdf = path.join(FIX, 'import', 'notices', 'xianning-2022q4.lo.pdf');
+    const p = await admin.post('/notices/uploads', fileForm(pdf));
+    expect(p.status).toBe(200);
+    expect(p.body).toMatchObject({
+      can_confirm: true,
+      items_total: 13,
+      found: { docNo: null, issuedOn: '2022-11-21', reportDueOn: '2022-11-25', issuer: '咸宁市政务公开领导小组办公室' },
+      notice: { title: '2022年第四季度政府网站及政务新媒体抽查情况的通报', issued_on: '2022-11-21' },
+    });
+    const [a1] = p.body.notice.attachments;
+    expect(a1.tables[0]).toMatchObject({ kind: 'summary', skipped: expect.stringContaining('汇总表') });
+    expect(a1.tables[0].source[1]).toMatch(/^市直 \| 34/);
+    expect(p.body.source_text.map((t: { text: string }) => t.text).join('').replace(/\s+/g, '')).toContain('于11月25日前报市政务服务和大数据管理局');
+
+    // The admin corrects the 文号 and maps 单位名称 to the name column; the preview follows.
+    const fixed = { doc_no: '咸政公开办〔2022〕9号', map: ['单位名称=name'] };
+    const again = await admin.post(`/notices/uploads/${p.body.upload_id}/preview`, fixed);
+    expect(again.status).toBe(200);
+    expect(again.body.notice.doc_no).toBe('咸政公开办〔2022〕9号');
+    expect(again.body.items.find((i: { name: string }) => i.name === '市林业局')).toMatchObject({ unit: '市林业局' });
+    const c = await admin.post(`/notices/uploads/${p.body.upload_id}/confirm`, fixed);
+    expect(c.status).toBe(200);
+    expect(c.body).toMatchObject({ doc_no: '咸政公开办〔2022〕9号', work_orders: 13 });
+    expect(await s.ctx.db('notices').first()).toMatchObject({ doc_no: '咸政公开办〔2022〕9号', issued_on: '2022-11-21', report_due_on: '2022-11-25', issuer: '咸宁市政务公开领导小组办公室' });
+  });
+
   it('previews without writing, then imports the same upload on confirm', async () => {
     const p = await admin.post('/notices/uploads', fileForm(NOTICE, { doc_no: 'X〔2026〕1号', issued_on: '2026-11-20' }));
     expect(p.status).toBe(200);

@@ -89,7 +89,7 @@ describeBrowser('admin console in chromium', () => {
 
     // Upload the example notice, see the preview, confirm.
     await page.getByRole('link', { name: '通报' }).click();
-    await page.getByLabel('附件表文件（CSV / XLSX / JSON）', { exact: true }).setInputFiles(NOTICE);
+    await page.getByLabel('通报文件（PDF / Word / 网页 / 文本）或附件表（CSV / XLSX / JSON）', { exact: true }).setInputFiles(NOTICE);
     await page.getByLabel('文号', { exact: true }).fill('咸政网办〔2022〕5号');
     await page.getByLabel('印发日期', { exact: true }).fill('2026-11-20');
     await page.getByRole('button', { name: '上传并预览' }).click();

@@ -61,3 +61,22 @@ describe('cli import', () => {
     expect(m.stderr).toMatch(/^错误：--map 的格式应为/);
   });
 });
+
+describe('cli import of a published notice', () => {
+  test('one command, no other flag: the facts and the attachment tables of a Word file', () => {
+    const db = path.join(tmpDir(), 'doc.db');
+    const r = cli(db, 'import', fixture('notices/xianning-2022q4.docx'), '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ rows: 13, work_orders: 13, rejected: [], notice: { doc_no: null, issued_on: '2022-11-21', report_due_on: '2022-11-25', issuer: '咸宁市政务公开领导小组办公室' } });
+    expect(doc.notice.attachments.map((a: { title: string; rows: number; kind: string }) => [a.title, a.rows, a.kind])).toEqual([
+      ['2022年咸宁市政府网站第四季度抽查监测情况表', 3, 'website'],
+      ['2022年咸宁市政务新媒体第四季度抽查监测情况表', 10, 'newmedia'],
+    ]);
+    // The same notice again, as a web page: refused, nothing written.
+    const again = cli(db, 'import', fixture('notices/xianning-2022q4.html'), '--json');
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/^错误：文号为“FILE-[0-9a-f]{12}”的通报已导入/);
+  });
+});

@@ -132,3 +132,21 @@ describe('identity', () => {
     expect(normalizeAddress('HTTP://www.Example.gov.cn/index.html')).toBe('example.gov.cn');
   });
 });
+
+describe('combined headers decided by content', () => {
+  const { decideByContent, layoutOf } = jest.requireActual('../../src/domain/import/headers') as typeof import('../../src/domain/import/headers');
+  test('县（区）/市直部门 over unit names is the unit column; 市直/县(市、区) over 市直, 嘉鱼县 is the jurisdiction', () => {
+    const units = decideByContent(layoutOf([['序号', '县（区）/市直部门', '网站名称', '存在问题']]), [
+      ['1', '临沧市民政局', '临沧市民政局网站', '空白栏目'],
+      ['2', '临翔区人民政府', '临翔区人民政府网', '栏目更新不及时'],
+      ['3', '临沧市教育体育局', '临沧教育网', '错别字'],
+    ]);
+    expect(units.fields).toMatchObject({ unit: 1, name: 2 });
+    expect(units.fields.jurisdiction).toBeUndefined();
+    const places = decideByContent(layoutOf([['市直/县(市、区)', '新媒体名称', '主办单位', '存在的问题']]), [
+      ['市直', '咸宁交通', '咸宁市交通运输局', '严重表述错误'],
+      ['嘉鱼县', '嘉鱼县教育局', '嘉鱼县教育局', '严重表述错误'],
+    ]);
+    expect(places.fields).toMatchObject({ jurisdiction: 0, unit: 2 });
+  });
+});

@@ -84,9 +84,11 @@ describe('encodings and formats', () => {
     const [portal, edu] = p.items;
     expect(portal.address).toBe('http://www.example.gov.cn/');
     expect(portal.problems.map((x) => x.category)).toEqual(['empty_column', 'poor_interaction']);
-    expect(edu.sources).toEqual([{ line: 4 }, { line: 5 }]);
-    expect(edu.problems.map((x) => x.text)).toEqual(['首页、通知公告栏目更新不及时', '存在错别字', '信息发布日期不实']);
-    expect(edu.extra).toEqual({ 整改结果: '已整改' });
+    // Line 4 says 整改结果 已整改: it makes no work order, and is listed as rectified.
+    expect(edu.sources).toEqual([{ line: 5 }]);
+    expect(edu.problems.map((x) => x.text)).toEqual(['信息发布日期不实']);
+    expect(edu.extra).toEqual({});
+    expect(p.rectified).toEqual([{ line: 4, sheet: undefined, name: '某市教育局网站', result: '已整改' }]);
   });
 
   test('tab-separated text (Excel "text" export) in UTF-16 with BOM', async () => {

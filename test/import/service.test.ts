@@ -198,7 +198,9 @@ describeEachDb('ImportService', (get) => {
     const json = await ctx.imports.importFile(fixture('other-city-newmedia.json'), { issuedOn: '2026-04-02' });
     expect(json).toMatchObject({ rows: 3, work_orders: 3, problems: 4, targets_new: 3 });
     const bom = await ctx.imports.importFile(fixture('other-city-websites-bom.csv'), { issuedOn: '2026-04-03' });
-    expect(bom).toMatchObject({ rows: 3, work_orders: 2, problems: 5 });
+    // One of the school site's two rows says 整改结果 已整改: only the other row's problem remains.
+    expect(bom).toMatchObject({ rows: 3, work_orders: 2, problems: 3 });
+    expect(bom.rectified.map((x) => [x.line, x.name, x.result])).toEqual([[4, '某市教育局网站', '已整改']]);
   });
 
   test('three more cities, spellings found nowhere else: XLSX with title rows and merged cells, GBK CSV, two-row header', async () => {
@@ -215,10 +217,12 @@ describeEachDb('ImportService', (get) => {
 
     // 序次 / 所属旗区 / 网站全称 / 首页链接地址 / 网站主办者 / 检查发现的主要表现 / 问题页面链接 / 整改完成情况
     const ordos = await ctx.imports.importFile(fixture('ordos-2026q3-websites.xlsx'), { issuedOn: '2026-10-10' });
-    expect(ordos).toMatchObject({ rows: 5, work_orders: 5, problems: 9, targets_new: 5, units_new: 5, kind: 'website', rejected: [] });
+    // Row 4 says 整改完成情况 已整改: no work order for it, and the result says so.
+    expect(ordos).toMatchObject({ rows: 5, work_orders: 4, problems: 7, targets_new: 4, units_new: 4, kind: 'website', rejected: [] });
+    expect(ordos.rectified).toEqual([{ line: 7, sheet: expect.any(String), name: '康巴什区人民政府网', result: '已整改' }]);
     const o = await problemsOf(ordos.notice_id!);
     expect(o.map((p) => p.category)).toEqual([
-      'not_updated', 'empty_column', 'poor_interaction', 'lax_review', 'lax_review', 'wording_error', 'security', 'no_policy_interpretation', 'not_updated',
+      'not_updated', 'empty_column', 'poor_interaction', 'lax_review', 'lax_review', 'wording_error', 'not_updated',
     ]);
     expect(o[0]).toMatchObject({ name: '东胜区人民政府网', unit: '东胜区人民政府办公室', jurisdiction: '东胜区', text: '“通知公告”栏目超过3个月未更新' });
     // The jurisdiction merged down over three sites.
@@ -247,6 +251,16 @@ describeEachDb('ImportService', (get) => {
       ['吉安水利', 'douyin', '吉安市水利局', '吉安市', 'not_updated'],
     ]);
     expect(j[0].text).toBe('严重表述错误：“中华人民共和国”误写为“中华人民共和”');
+  });
+
+  test('a combined header over unit names (县（区）/市直部门: 临沧市民政局) gives each row its unit, not the site as its own unit', async () => {
+    const r = await ctx.imports.importFile(fixture('lincang-combined-unit.csv'), { issuedOn: '2026-05-01' });
+    expect(r).toMatchObject({ rows: 2, work_orders: 2, units_new: 2, rejected: [] });
+    const rows = await get().db('work_orders as w').join('units as u', 'u.id', 'w.unit_id').join('targets as t', 't.id', 'w.target_id').orderBy('w.id').select('t.name', 'u.name as unit', 'u.jurisdiction');
+    expect(rows).toEqual([
+      { name: '临沧市民政局网站', unit: '临沧市民政局', jurisdiction: null },
+      { name: '临沧教育网', unit: '临沧市教育体育局', jurisdiction: null },
+    ]);
   });
 
   test('websites are matched by address across notices even under another name', async () => {

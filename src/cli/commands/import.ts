@@ -37,6 +37,8 @@ function document(r: ImportResult) {
     format: r.format,
     encoding: r.encoding,
     sheets_skipped: r.sheets_skipped,
+    rectified: r.rectified,
+    ...(r.notice ? { notice: r.notice } : {}),
   };
 }
 
@@ -47,7 +49,15 @@ function summary(r: ImportResult): string[] {
     `新增对象 ${r.targets_new} 个，新增单位 ${r.units_new} 个；本年度此前已被通报的对象 ${r.repeat_targets} 个，新建升级事项 ${r.escalations} 项。`,
   ];
   if (r.replaced_notice_id) lines.push(`已替换原通报 #${r.replaced_notice_id}，其未办结工单已作废（历史保留）。`);
+  if (r.notice) {
+    const n = r.notice;
+    lines.unshift(
+      `通报：${n.title ?? '（未找到标题）'}；文号 ${n.doc_no ?? '无'}；发文机关 ${n.issuer ?? '未找到'}；成文日期 ${n.issued_on ?? '未找到'}；报送截止 ${n.report_due_on ?? '未写明'}`,
+    );
+    for (const a of n.attachments) lines.push(`附件${a.number}“${a.title ?? ''}”：导入 ${a.rows} 行${a.skipped ? `；已跳过 ${a.skipped}` : ''}`);
+  }
   for (const s of r.sheets_skipped) lines.push(`已跳过：${s.reason}`);
+  if (r.rectified.length) lines.push(`表中注明已整改、未生成工单的 ${r.rectified.length} 行：${r.rectified.map((x) => x.name).join('、')}`);
   return lines;
 }
 
@@ -58,13 +68,14 @@ function rejectedLines(r: ImportResult): string[] {
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('导入通报附件表格（CSV / Excel .xlsx / JSON），每个被通报对象生成一张工单，并识别年内重复通报')
-    .argument('<FILE>', '通报附件表格文件')
+    .description('导入通报：发布的通报文件（PDF / Word .docx .doc / 网页 .html / 文本 .txt .md）或附件表格（CSV / Excel .xlsx / JSON），每个被通报对象生成一张工单，并识别年内重复通报')
+    .argument('<FILE>', '通报文件或附件表格文件')
     .option('--json', '以 JSON 输出')
-    .option('--doc-no <X>', '通报文号，例如 临政办字〔2022〕49号；默认取文件内容的哈希')
-    .option('--title <T>', '通报标题；默认取文件名')
-    .option('--issued-on <YYYY-MM-DD>', '通报印发日期，默认今天', isoDateArg)
-    .option('--report-due-on <YYYY-MM-DD>', '通报要求的整改情况报送日期', isoDateArg)
+    .option('--doc-no <X>', '通报文号，例如 临政办字〔2022〕49号；默认取通报中的文号，没有文号时取内容的哈希')
+    .option('--title <T>', '通报标题；默认取通报中的标题，表格文件取文件名')
+    .option('--issuer <ORG>', '发文机关；默认取通报中的署名')
+    .option('--issued-on <YYYY-MM-DD>', '成文日期；默认取通报落款日期，表格文件默认今天', isoDateArg)
+    .option('--report-due-on <YYYY-MM-DD>', '整改情况报送截止日期；默认取通报中“请于…前报送”的日期', isoDateArg)
     .addOption(new Option('--kind <KIND>', '对象类型 website / column / newmedia；默认按表头判断').argParser(kindArg))
     .option('--source <S>', '通报来源，例如 quarterly（季度通报）、monitoring（监测平台工单）')
     .option('--sheet <NAME>', '只导入 Excel 中的这个工作表（默认全部工作表）')
@@ -85,6 +96,7 @@ export function registerImport(program: Command): void {
           result = await ctx.imports.importFile(file, {
             docNo: opts.docNo,
             title: opts.title,
+            issuer: opts.issuer,
             issuedOn: opts.issuedOn,
             reportDueOn: opts.reportDueOn,
             kind: opts.kind,
@@ -122,6 +134,7 @@ export function registerImport(program: Command): void {
               format: '',
               encoding: null,
               sheets_skipped: [],
+              rectified: [],
             };
             throw new CliPartialFailure(`导入被拒绝：${e.message}`, () => (opts.json ? stdout.json(document(r)) : undefined));
           }

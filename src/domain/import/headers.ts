@@ -269,3 +269,35 @@ export function missingColumnsMessage(headers: string[], l: HeaderLayout | null,
     `可用 --map '表头=字段' 指定，例如 --map '责任主体=unit' --map '情况说明=problem'`
   );
 }
+
+const JURISDICTION_CELL = /^(市直|县直|区直|省直|市本级|本级|市级|县级|区级)|^[\u4e00-\u9fa5]{1,8}(省|市|县|区|旗|州|盟|镇|乡|街道|新区|开发区|高新区)$/u;
+const UNIT_CELL = /(局|委|办|院|中心|政府|室|处|所|队|站|会|部|厅|社|馆|行|司|校|署|台|团|协会|联合会|集团|公司|党校|医院|学校|法院|检察院|委员会|办公室|管委会|人民政府)$/u;
+
+/** Whether a cell reads as a unit (临沧市民政局) rather than a jurisdiction (市直, 嘉鱼县). */
+export function looksLikeUnit(cell: string): boolean {
+  const t = cleanText(cell).normalize('NFKC');
+  if (!t) return false;
+  if (JURISDICTION_CELL.test(t) && !/(人民政府|政府|委员会|管委会)$/u.test(t)) return false;
+  return UNIT_CELL.test(t);
+}
+
+/**
+ * Decides by content a column whose header could name the jurisdiction or the unit
+ * ("县（区）/市直部门", "市直部门"): when most of its cells are units (临沧市民政局) and the table
+ * has no other unit column, it is the unit column; cells like 市直, 嘉鱼县 keep it the
+ * jurisdiction. Returns the layout unchanged when there is nothing to decide.
+ */
+export function decideByContent(layout: HeaderLayout, rows: string[][], map?: Map<string, ColumnRole>): HeaderLayout {
+  const j = layout.fields.jurisdiction;
+  if (j === undefined || layout.fields.unit !== undefined) return layout;
+  const header = layout.headers[j] ?? '';
+  if (map?.has(normalizeHeader(header))) return layout;
+  const cells = rows.map((r) => cleanText(r[j] ?? '')).filter(Boolean).slice(0, 100);
+  if (cells.length === 0) return layout;
+  const units = cells.filter(looksLikeUnit).length;
+  if (units * 2 <= cells.length) return layout;
+  const columns = layout.columns.map((c) => (c.index === j ? { ...c, role: 'unit' as ColumnRole } : c));
+  const fields = { ...layout.fields, unit: j };
+  delete fields.jurisdiction;
+  return { ...layout, columns, fields };
+}

@@ -11,6 +11,7 @@ import type { FileFormat, TextEncoding } from './encoding';
 import {
   EXACT_HEADERS,
   KNOWN_HEADERS,
+  decideByContent,
   isUsable,
   layoutOf,
   missingColumnsMessage,
@@ -20,8 +21,9 @@ import {
   type HeaderLayout,
 } from './headers';
 import { cleanText, normalizeAddress, normalizeName, platformFamilies, targetIdentity, type TargetFields } from './identity';
-import { splitProblems, type ProblemPart } from './problems';
+import { classifyProblem, splitProblems, type ProblemPart } from './problems';
 import { openTable, sha256File, type RawRow } from './readers';
+import type { DocumentFormat } from './documents/model';
 
 export interface Rejection {
   line: number;
@@ -50,6 +52,8 @@ export interface ParsedItem extends TargetFields {
 
 export interface SheetInfo {
   name: string | null;
+  /** Rows not imported because the table says they are already rectified (整改结果: 已整改). */
+  rectified?: number;
   headerLine: number | null;
   headers: string[];
   kind: TargetKind | null;
@@ -60,8 +64,10 @@ export interface SheetInfo {
 
 export interface ParsedNotice {
   fileName: string;
+  /** Rows already rectified (整改结果 says so): not made into work orders. */
+  rectified: { line: number; sheet?: string; name: string; result: string }[];
   sha256: string;
-  format: FileFormat;
+  format: FileFormat | DocumentFormat;
   encoding: TextEncoding | null;
   sheets: SheetInfo[];
   rows: number;
@@ -111,6 +117,24 @@ export async function parseNoticeFile(file: string, options: ParseOptions): Prom
   return parser.finish(path.basename(file), sha256, source.format, source.encoding);
 }
 
+/** One table of a document, fed to the same parser as a sheet of a workbook. */
+export interface TableInput {
+  name: string;
+  rows: RawRow[];
+  context?: SheetContext;
+}
+
+/** Parses the tables a document reader found (each one like a sheet of a workbook). */
+export function parseTables(tables: TableInput[], meta: { fileName: string; sha256: string; format: DocumentFormat }, options: ParseOptions): ParsedNotice {
+  const parser = new TableParser(options);
+  for (const t of tables) {
+    parser.startSheet(t.name, t.context);
+    for (const row of t.rows) parser.row(row);
+    parser.endSheet();
+  }
+  return parser.finish(meta.fileName, meta.sha256, meta.format, null);
+}
+
 class TableParser {
   private readonly sheets: SheetInfo[] = [];
   private readonly items = new Map<string, ParsedItem>();
@@ -126,15 +150,24 @@ class TableParser {
   private buffer: RawRow[] = [];
   private layout: HeaderLayout | null = null;
   private lastJurisdiction = '';
+  /** Set by a section row holding only a platform ("微信公众号"): the platform of the rows below. */
+  private sectionPlatform = '';
+  /** A second header was met: its rows are buffered so its columns are decided by content. */
+  private switching = false;
+  private context: SheetContext = {};
+  private readonly rectified: ParsedNotice['rectified'] = [];
   private kind: TargetKind = 'website';
 
   constructor(private readonly options: ParseOptions) {}
 
-  startSheet(name: string | null): void {
+  startSheet(name: string | null, context: SheetContext = {}): void {
     this.sheet = { name, headerLine: null, headers: [], kind: null, rows: 0 };
     this.buffer = [];
     this.layout = null;
     this.lastJurisdiction = '';
+    this.sectionPlatform = '';
+    this.switching = false;
+    this.context = context;
   }
 
   row(row: RawRow): void {
@@ -148,15 +181,25 @@ class TableParser {
 
   endSheet(): void {
     if (!this.sheet) return;
-    if (!this.layout) this.detectHeader();
+    // A sub-table's header met while reading leaves its rows buffered: read them too.
+    while (!this.layout) this.detectHeader();
     this.sheets.push(this.sheet);
     this.sheet = null;
+  }
+
+  /** A layout is usable with a problem column, or without one when the table's title says the problem. */
+  private usable(layout: HeaderLayout): boolean {
+    if (isUsable(layout)) return true;
+    return Boolean(this.context.titleProblem) && layout.problemColumns.length === 0 &&
+      (layout.fields.name !== undefined || layout.fields.unit !== undefined || layout.fields.column !== undefined);
   }
 
   /** Chooses the header among the buffered rows: the best usable single row or pair of rows. */
   private detectHeader(): void {
     const rows = this.buffer;
     this.buffer = [];
+    const switching = this.switching;
+    this.switching = false;
     let best: { layout: HeaderLayout; at: number; score: number } | null = null;
     let firstStrong: { layout: HeaderLayout; at: number; score: number } | null = null;
     let bestUnusable: { layout: HeaderLayout; at: number; score: number } | null = null;
@@ -171,7 +214,7 @@ class TableParser {
       const strongRow = this.isHeaderRow(rows[i].cells);
       for (const layout of candidates) {
         const score = scoreLayout(layout);
-        if (isUsable(layout)) {
+        if (this.usable(layout)) {
           if (!best || score > best.score) best = { layout, at: i, score };
           // The first table of the sheet whose header uses known spellings wins, so that a
           // sheet holding two tables imports both (the second one's header switches layout).
@@ -199,13 +242,18 @@ class TableParser {
       this.layout = NO_LAYOUT;
       return;
     }
-    this.layout = best.layout;
-    sheet.headerLine = rows[best.at].line;
-    sheet.headers = best.layout.headers;
-    sheet.kind = this.options.kind ?? best.layout.kind;
-    this.kind = sheet.kind;
+    this.layout = decideByContent(best.layout, rows.slice(best.at + best.layout.rowCount).map((r) => r.cells), this.options.map);
+    if (switching) {
+      sheet.headers = [...sheet.headers, ...best.layout.headers.filter((h) => !sheet.headers.includes(h))];
+    } else {
+      sheet.headerLine = rows[best.at].line;
+      sheet.headers = best.layout.headers;
+    }
+    this.kind = this.options.kind ?? best.layout.kind;
+    if (!(sheet.kind && switching)) sheet.kind = this.kind;
     this.noteMapUse(best.layout);
-    for (const r of rows.slice(best.at + best.layout.rowCount)) this.dataRow(r);
+    // Through row(): a sub-table's header among these rows buffers the rows after it.
+    for (const r of rows.slice(best.at + best.layout.rowCount)) this.row(r);
   }
 
   private noteMapUse(layout: HeaderLayout): void {
@@ -227,25 +275,32 @@ class TableParser {
     // table with other columns replaces the current one.
     if (this.isHeaderRow(cells)) {
       const next = layoutOf([row.cells], this.options.map);
-      if (isUsable(next) && next.headers.join('|') !== layout.headers.join('|')) {
-        this.layout = next;
-        this.kind = this.options.kind ?? next.kind;
+      if (this.usable(next) && next.headers.join('|') !== layout.headers.join('|')) {
+        // A sub-table with its own header: its rows are read once its columns are decided.
+        this.layout = null;
+        this.switching = true;
         this.lastJurisdiction = '';
-        this.noteMapUse(next);
-        this.sheet!.headers = [...this.sheet!.headers, ...next.headers.filter((h) => !this.sheet!.headers.includes(h))];
+        this.sectionPlatform = '';
+        this.buffer = [row];
       }
       return;
     }
     const f = layout.fields;
     const get = (i: number | undefined) => (i === undefined ? '' : cells[i] ?? '');
-    const problemText = layout.problemColumns.map((i) => cells[i] ?? '').filter(Boolean).join('：');
+    const titleProblem = layout.problemColumns.length === 0 ? this.context.titleProblem ?? '' : '';
+    const problemText = titleProblem || layout.problemColumns.map((i) => cells[i] ?? '').filter(Boolean).join('：');
     // A title merged across the table reads the same text in every cell.
     if (filled.length > 2 && filled.length === cells.length && filled.every((c) => c === filled[0])) return;
     if (filled.length === 1) {
       const only = filled[0];
       const at = cells.indexOf(only);
-      // Footnotes, totals and section titles ("一、市直单位") are not data rows.
+      // Footnotes, totals and section titles ("一、市直单位") are not data rows; a row holding
+      // only a platform ("微信公众号", "抖音号") names the platform of the rows below it.
       if (FOOTNOTE.test(only)) return;
+      if (isPlatformSection(only)) {
+        this.sectionPlatform = cleanText(only);
+        return;
+      }
       if (at !== f.name && at !== f.unit && at !== f.column && !layout.problemColumns.includes(at)) return;
     }
     this.rows++;
@@ -308,14 +363,22 @@ class TableParser {
 
     // A new-media sheet without a platform column may be named after its platform ("微信公众号").
     const sheetHint = kind === 'newmedia' && f.platform === undefined && row.sheet && platformFamilies(row.sheet)[0].family.match(/^(?!other:|unknown)/) ? row.sheet : '';
-    const platformCell = cleanText(get(f.platform)) || sheetHint;
+    const platformCell = cleanText(get(f.platform)) || this.sectionPlatform || sheetHint;
+    if (kind === 'website' && f.platform === undefined && this.sectionPlatform) kind = 'newmedia';
     const families = kind === 'newmedia' ? platformFamilies(platformCell) : [{ family: 'website', label: platformCell }];
-    const problems = this.problemsOf(problemText);
+    const problems = titleProblem ? [{ text: titleProblem, category: classifyProblem(titleProblem) }] : this.problemsOf(problemText);
     const extra: Record<string, string> = {};
     for (const col of layout.columns) {
       if (col.role !== 'extra') continue;
       const v = cells[col.index];
       if (v) extra[col.header || `第${col.index + 1}列`] = v;
+    }
+    // A result column saying the row is already rectified: no work order for it.
+    const done = layout.columns.find((c) => c.role === 'extra' && RESULT_HEADER.test(normalizeHeader(c.header)) && RECTIFIED.test(cleanText(cells[c.index] ?? '')));
+    if (done) {
+      this.rectified.push({ line: row.line, sheet: row.sheet, name, result: cleanText(cells[done.index]) });
+      this.sheet!.rectified = (this.sheet!.rectified ?? 0) + 1;
+      return;
     }
     const unit: ParsedUnit = { name: unitDisplay, normalizedName: normalizeName(unitDisplay), jurisdiction };
 
@@ -395,7 +458,7 @@ class TableParser {
     if (this.rejected.length < max) this.rejected.push(r);
   }
 
-  finish(fileName: string, sha256: string, format: FileFormat, encoding: TextEncoding | null): ParsedNotice {
+  finish(fileName: string, sha256: string, format: FileFormat | DocumentFormat, encoding: TextEncoding | null): ParsedNotice {
     const rejected = [...this.rejected];
     const usable = this.sheets.filter((s) => !s.skipped);
     if (usable.length === 0) {
@@ -421,6 +484,7 @@ class TableParser {
     }
     return {
       fileName,
+      rectified: this.rectified,
       sha256,
       format,
       encoding,
@@ -431,6 +495,23 @@ class TableParser {
       kinds: [...this.kinds],
     };
   }
+}
+
+/** What a table's surroundings tell about its rows. */
+export interface SheetContext {
+  /** The problem of every row, for a table without a problem column ("待注销政务新媒体账号名单"). */
+  titleProblem?: string | null;
+}
+
+const RESULT_HEADER = /(整改(结果|情况|进展|完成情况)|是否整改|处理结果|办理结果)/;
+const RECTIFIED = /^(已整改|已完成整改|已整改完成|整改完成|已完成|已注销|已关停|已处理|已修改|已更正|已删除|已下线)/u;
+
+/** A short cell naming a platform only ("微信公众号", "抖音号", "新浪微博"). */
+export function isPlatformSection(text: string): boolean {
+  const t = cleanText(text);
+  if (!t || t.length > 12 || /\d/.test(t)) return false;
+  const fams = platformFamilies(t);
+  return fams.every((p) => !p.family.startsWith('other:') && p.family !== 'unknown' && p.family !== 'website');
 }
 
 const NO_LAYOUT: HeaderLayout = { headers: [], columns: [], fields: {}, problemColumns: [], rowCount: 0, kind: 'website' };

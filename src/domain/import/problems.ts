@@ -106,7 +106,7 @@ function tidy(t: string): string {
 const RULES: [Category, RegExp][] = [
   ['work_order_timeout', /(监测工单|工单.*(超时|逾期|未及时|未按时)|(超时|逾期|未及时|未按时).*工单)/],
   ['security', /(隐私|泄露|泄密|安全漏洞|漏洞|密码|篡改|挂马|暗链|弱口令|网络安全|安全隐患|被攻击)/],
-  ['closure', /(未及时注销|应注销未注销|应关未关|应关停未关停|(未|没有?|尚未)[^，,；;]{0,24}(注销|关停)|注销后|私开|违规开设)/],
+  ['closure', /(待注销|应予注销|予以注销|需注销|拟注销|未及时注销|应注销未注销|应关未关|应关停未关停|(未|没有?|尚未)[^，,；;]{0,24}(注销|关停)|注销后|私开|违规开设)/],
   ['filing', /(备案|报送系统|未补报|补报|未报备|未纳入|信息不一致|数据不一致|登记信息|未录入)/],
   ['empty_column', /(空白栏目|空栏目|栏目为空|栏目.{0,6}空白|空白页|空白频道|无内容)/],
   ['no_policy_interpretation', /政策解读/],
@@ -129,9 +129,56 @@ export function classifyProblem(text: string): Category {
 /** Words that make a fragment a problem statement even when no category matches it. */
 const NEGATIVE = /(未|不|无|缺|错|漏|少|低|差|失|违|泄|过期|失效|断|空白|超|慢|弱|乱|假)/;
 
+const HAN = /[\p{Script=Han}，。：；、）)」』〕”]/u;
+const HAN_START = /[\p{Script=Han}（(「『〔“]/u;
+
+/**
+ * Whitespace between Chinese characters is where a PDF or a web page wrapped the cell
+ * ("备案类型错误：应 为服务号 严重表述错误"): it joins, unless the text before it and the text
+ * after it are each a problem of a different category, when it separates two problems.
+ */
+function resolveStraySpaces(cell: string): string {
+  if (!/\s/.test(cell)) return cell;
+  const segments: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (let i = 0; i < cell.length; i++) {
+    const ch = cell[i];
+    if (OPEN.includes(ch)) depth++;
+    else if (CLOSE.includes(ch)) depth = Math.max(0, depth - 1);
+    if (depth === 0 && /[ \t\u3000]/.test(ch) && HAN.test(cell[i - 1] ?? '') ) {
+      let j = i;
+      while (j < cell.length && /[ \t\u3000]/.test(cell[j])) j++;
+      if (HAN_START.test(cell[j] ?? '')) {
+        segments.push(cur);
+        cur = '';
+        i = j - 1;
+        continue;
+      }
+    }
+    cur += ch;
+  }
+  segments.push(cur);
+  if (segments.length === 1) return cell;
+  let out = segments[0];
+  let piece = segments[0];
+  for (const seg of segments.slice(1)) {
+    const a = classifyProblem(piece);
+    const b = classifyProblem(seg);
+    if (a !== 'other' && b !== 'other' && a !== b) {
+      out += `；${seg}`;
+      piece = seg;
+    } else {
+      out += seg;
+      piece += seg;
+    }
+  }
+  return out;
+}
+
 /** Splits a problem cell into problems, each classified. Empty cells give no problems. */
 export function splitProblems(cell: string): ProblemPart[] {
-  const pieces = tokenize(cell);
+  const pieces = tokenize(resolveStraySpaces(cell));
   const out: ProblemPart[] = [];
   let pending: string | null = null; // a context fragment waiting for the problem it belongs to
   let pendingSep = '，';

@@ -18,6 +18,7 @@ import { businessDate, parseIsoDate } from '../calendar/dates';
 import type { ColumnRole } from './headers';
 import { normalizeAddress } from './identity';
 import { parseNoticeFile, type ParsedNotice, type Rejection } from './parse';
+import { parseNoticeDocument, readNoticeDocument, type NoticeSummary } from './notice';
 import type { EscalationInput, ImportStore, ImportTx } from './store';
 
 export interface ImportOptions {
@@ -34,6 +35,8 @@ export interface ImportOptions {
   actor?: string;
   /** Force the streaming XLSX reader. */
   xlsxStreaming?: boolean;
+  /** Issuing office (found in a notice document when not given). */
+  issuer?: string;
 }
 
 export interface ImportResult {
@@ -55,6 +58,10 @@ export interface ImportResult {
   format: string;
   encoding: string | null;
   sheets_skipped: { sheet: string | null; reason: string }[];
+  /** Rows the notice lists as already rectified (整改结果): no work order was made for them. */
+  rectified: ParsedNotice['rectified'];
+  /** A notice document (PDF, DOCX, web page, text): the facts and tables found in it. */
+  notice?: NoticeSummary;
 }
 
 /** The file was refused: nothing was written. `result.rejected` says why. */
@@ -108,18 +115,36 @@ export class ImportService {
 
   async importFile(file: string, options: ImportOptions = {}): Promise<ImportResult> {
     const now = this.clock.now();
-    const issuedOn = options.issuedOn ? parseIsoDate(options.issuedOn) : businessDate(now, this.settings.zone);
-    const reportDueOn = options.reportDueOn ? parseIsoDate(options.reportDueOn) : null;
+    // A published notice (PDF, DOCX, web page, text) says its own facts; flags override them.
+    const doc = await readNoticeDocument(file);
+    const facts = doc?.reading.facts;
+    const issuedOn = options.issuedOn ? parseIsoDate(options.issuedOn) : facts?.issuedOn ?? businessDate(now, this.settings.zone);
+    const reportDueOn = options.reportDueOn ? parseIsoDate(options.reportDueOn) : facts?.reportDueOn ?? null;
     const year = Number(issuedOn.slice(0, 4));
-    const parsed = await parseNoticeFile(file, {
-      sheet: options.sheet,
-      map: options.map,
-      kind: options.kind,
-      defaultYear: year,
-      xlsxStreaming: options.xlsxStreaming,
-    });
-    const docNo = options.docNo?.trim() || `FILE-${parsed.sha256.slice(0, 12)}`;
+    const parseOptions = { sheet: options.sheet, map: options.map, kind: options.kind, defaultYear: year, xlsxStreaming: options.xlsxStreaming };
+    const fromDoc = doc ? parseNoticeDocument(doc, parseOptions) : null;
+    const parsed = fromDoc ? fromDoc.parsed : await parseNoticeFile(file, parseOptions);
+    // Without a 文号 the notice is known by what it says, so the same notice is refused twice
+    // whichever file it comes in.
+    const docNo = options.docNo?.trim() || facts?.docNo || `FILE-${(fromDoc?.contentSha256 ?? parsed.sha256).slice(0, 12)}`;
+    if (fromDoc) {
+      options = {
+        ...options,
+        title: options.title ?? facts?.title ?? undefined,
+        issuer: options.issuer ?? facts?.issuer ?? undefined,
+      };
+    }
     const base = this.baseResult(parsed, docNo, options);
+    if (fromDoc) {
+      base.notice = {
+        ...fromDoc.notice,
+        doc_no: options.docNo?.trim() || fromDoc.notice.doc_no,
+        title: options.title ?? null,
+        issuer: options.issuer ?? null,
+        issued_on: issuedOn,
+        report_due_on: reportDueOn,
+      };
+    }
     if (parsed.rejected.length) throw new ImportRejectedError(base);
 
     try {
@@ -155,6 +180,7 @@ export class ImportService {
       format: parsed.format,
       encoding: parsed.encoding,
       sheets_skipped: parsed.sheets.filter((s) => s.skipped).map((s) => ({ sheet: s.name, reason: s.skipped! })),
+      rectified: parsed.rectified,
     };
   }
 
@@ -180,6 +206,8 @@ export class ImportService {
     const noticeId = await tx.insertNotice({
       docNo: o.docNo,
       title: o.title?.trim() || path.parse(parsed.fileName).name,
+      issuer: o.issuer ?? null,
+      period: base.notice?.period ? `${base.notice.period.from}~${base.notice.period.to}` : null,
       issuedOn: o.issuedOn,
       reportDueOn: o.reportDueOn,
       source: o.source ?? null,

@@ -23,6 +23,9 @@ export interface ExistingNotice {
 export interface NewNotice {
   docNo: string;
   title: string | null;
+  issuer?: string | null;
+  /** Inspection period, "YYYY-MM-DD~YYYY-MM-DD". */
+  period?: string | null;
   issuedOn: string;
   reportDueOn: string | null;
   source: string | null;
@@ -157,6 +160,8 @@ class KnexImportTx implements ImportTx {
       .insert({
         doc_no: n.docNo,
         title: n.title,
+        issuer: n.issuer?.slice(0, 200) ?? null,
+        period: n.period ?? null,
         issued_on: n.issuedOn,
         report_due_on: n.reportDueOn,
         source: n.source,

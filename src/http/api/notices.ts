@@ -13,7 +13,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../../clock';
 import { businessDate } from '../../domain/calendar/dates';
+import { HeaderMapError, parseHeaderMap } from '../../domain/import/headers';
+import { parseNoticeDocument, readNoticeDocument } from '../../domain/import/notice';
 import { parseNoticeFile } from '../../domain/import/parse';
+import { InputFormatError } from '../../domain/import/readers';
 import { DuplicateNoticeError, ImportRejectedError, type ImportOptions } from '../../domain/import/service';
 import { CATEGORIES, TARGET_KINDS, isCategory } from '../../domain/problems/taxonomy';
 import { STATE_LABELS, type WorkOrderState } from '../../domain/workorders/states';
@@ -79,6 +82,12 @@ export class UploadRegistry {
 const importOptions = z.object({
   doc_no: z.string().trim().max(120).optional().describe('文号；不填则按文件内容生成'),
   title: z.string().trim().max(300).optional(),
+  issuer: z.string().trim().max(200).optional().describe('发文机关；不填则取通报中的署名'),
+  map: z
+    .union([z.string().max(200), z.array(z.string().max(200)).max(30)])
+    .optional()
+    .transform((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((x) => x.trim())))
+    .describe("列的对应关系，'表头=字段'，可多个，例如 责任主体=unit"),
   issued_on: isoDate.optional().describe('印发日期，默认今天'),
   report_due_on: isoDate.optional().describe('报送整改情况的截止日期'),
   kind: z.enum(Object.keys(TARGET_KINDS) as [string, ...string[]], { message: '对象类型须为 website、column 或 newmedia' }).optional(),
@@ -91,9 +100,18 @@ type ImportOptionsInput = z.infer<typeof importOptions>;
 const empty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
 
 function toImportOptions(o: ImportOptionsInput, actor: string): ImportOptions {
+  let map;
+  try {
+    map = parseHeaderMap(o.map ?? []);
+  } catch (e) {
+    if (e instanceof HeaderMapError) throw new ApiError(400, 'invalid_map', e.message.replace('--map', '列对应'));
+    throw e;
+  }
   return {
     docNo: empty(o.doc_no),
     title: empty(o.title),
+    issuer: empty(o.issuer),
+    map: map.size ? map : undefined,
     issuedOn: empty(o.issued_on),
     reportDueOn: empty(o.report_due_on),
     kind: empty(o.kind) as ImportOptions['kind'],
@@ -186,7 +204,7 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
       method: 'post',
       path: '/notices/uploads',
       tag: '通报',
-      summary: '上传通报附件表（CSV/XLSX/JSON）并预览：将创建的工单、被拒绝的行（含行号）；不写入数据',
+      summary: '上传通报（PDF/DOCX/DOC/HTML/TXT，或附件表 CSV/XLSX/JSON）并预览：找到的文号、标题、日期和各附件表格（含原文），将创建的工单、被拒绝的行；不写入数据',
       roles: ADMIN,
       upload: true,
       body: importOptions,
@@ -281,12 +299,16 @@ async function preview(deps: ApiDeps, uploadId: string, body: ImportOptionsInput
   const upload = deps.uploads.get(uploadId);
   if (!upload) throw new ApiError(404, 'upload_expired', '上传的文件已过期或不存在，请重新上传');
   const options = toImportOptions(body, actor);
-  const issuedOn = options.issuedOn ?? businessDate(ctx.clock.now(), ctx.config.businessTz);
-  const parsed = await parseNoticeFile(upload.file, {
-    sheet: options.sheet,
-    kind: options.kind,
-    defaultYear: Number(issuedOn.slice(0, 4)),
-  });
+  let doc;
+  try {
+    doc = await readNoticeDocument(upload.file);
+  } catch (e) {
+    if (e instanceof InputFormatError) throw new ApiError(400, 'invalid_upload', e.message);
+    throw e;
+  }
+  const issuedOn = options.issuedOn ?? doc?.reading.facts.issuedOn ?? businessDate(ctx.clock.now(), ctx.config.businessTz);
+  const parseOptions = { sheet: options.sheet, kind: options.kind, map: options.map, defaultYear: Number(issuedOn.slice(0, 4)) };
+  const parsed = doc ? parseNoticeDocument(doc, parseOptions).parsed : await parseNoticeFile(upload.file, parseOptions);
   let result = null;
   let duplicate = null;
   try {
@@ -320,5 +342,9 @@ async function preview(deps: ApiDeps, uploadId: string, body: ImportOptionsInput
     items,
     items_total: parsed.items.length,
     sheets: parsed.sheets,
+    /** A notice document: the facts found (before the admin's corrections) and each table with its source text. */
+    notice: result?.notice ?? null,
+    found: doc ? { ...doc.reading.facts } : null,
+    source_text: doc ? doc.reading.text.slice(0, 400).map((t) => ({ ...t.at, text: t.text })) : [],
   };
 }

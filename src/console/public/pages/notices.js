@@ -3,7 +3,60 @@ import { api, append, attempt, el, field, flash, hashQuery, isAdmin, pager, qs, 
 
 const KINDS = [['', '自动识别'], ['website', '政府网站'], ['column', '网站栏目'], ['newmedia', '政务新媒体']];
 
-function previewView(p, options, onDone) {
+// What was found in a notice document (facts, each attachment's tables with their source text),
+// with the facts and the column mapping editable: "按修改重新预览" previews again with them.
+function noticeView(p, options, onRepreview) {
+  const n = p.notice;
+  const f = p.found || {};
+  const input = (name, value, attrs = {}) => el('input', { name, value: value ?? '', ...attrs });
+  const form = el(
+    'form',
+    {
+      class: 'grid',
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        const next = { ...options };
+        for (const [k, v] of new FormData(form).entries()) {
+          if (k === 'map') next.map = String(v).split('\n').map((x) => x.trim()).filter(Boolean);
+          else if (v === '') delete next[k];
+          else next[k] = v;
+        }
+        await onRepreview(next);
+      },
+    },
+    field(`文号（找到：${f.docNo || '无'}）`, input('doc_no', options.doc_no ?? n.doc_no ?? '')),
+    field(`标题（找到：${f.title || '无'}）`, input('title', options.title ?? n.title ?? '')),
+    field(`发文机关（找到：${f.issuer || '无'}）`, input('issuer', options.issuer ?? n.issuer ?? '')),
+    field(`成文日期（找到：${f.issuedOn || '无'}）`, input('issued_on', options.issued_on ?? n.issued_on ?? '', { type: 'date' })),
+    field(`报送截止（找到：${f.reportDueOn || '无'}）`, input('report_due_on', options.report_due_on ?? n.report_due_on ?? '', { type: 'date' })),
+    field("列对应（每行一个 '表头=字段'，字段：name unit platform address problem jurisdiction due column extra ignore）", el('textarea', { name: 'map', rows: 2 }, (options.map || []).join('\n'))),
+    el('button', { type: 'submit', class: 'secondary' }, '按修改重新预览'),
+  );
+  const tables = [...n.attachments.flatMap((a) => a.tables.map((t) => ({ ...t, attachment: `附件${a.number}${a.title ? `“${a.title}”` : ''}` }))), ...n.body_tables.map((t) => ({ ...t, attachment: '正文' }))];
+  return el(
+    'section',
+    { class: 'card', 'aria-labelledby': 'found-title' },
+    el('h2', { id: 'found-title' }, `在通报中找到（${n.format.toUpperCase()}${n.pages ? `，${n.pages} 页` : ''}）`),
+    n.period ? el('p', { class: 'muted' }, `检查时段：${n.period.from} 至 ${n.period.to}`) : null,
+    form,
+    ...tables.map((t) =>
+      el(
+        'div',
+        { class: 'two' },
+        el(
+          'div',
+          {},
+          el('h3', {}, `${t.attachment} · ${t.name}${t.caption ? `：${t.caption}` : ''}`),
+          el('p', {}, t.skipped ? `未导入：${t.skipped}` : `导入 ${t.rows} 行（${t.kind === 'newmedia' ? '政务新媒体' : t.kind === 'column' ? '网站栏目' : '政府网站'}）`),
+          el('p', { class: 'muted' }, `表头：${t.headers.join('、') || '无'}`),
+        ),
+        el('pre', { class: 'data', 'aria-label': `${t.name} 原文` }, t.source.join('\n')),
+      ),
+    ),
+  );
+}
+
+function previewView(p, options, onDone, onRepreview) {
   const r = p.result;
   const box = el('section', { class: 'card', 'aria-labelledby': 'preview-title' });
   const summary = r
@@ -42,6 +95,7 @@ function previewView(p, options, onDone) {
     box,
     el('h2', { id: 'preview-title' }, `预览：${p.file_name}`),
     el('p', { class: 'muted' }, '以下是导入后将创建的内容，尚未写入任何数据。'),
+    p.notice ? noticeView(p, options, onRepreview) : null,
     p.duplicate ? el('div', { class: 'msg err', role: 'alert' }, p.duplicate.message) : null,
     p.rejected.length ? el('div', { class: 'msg err', role: 'alert' }, `有 ${p.rejected.length} 行被拒绝，请修改文件后重新上传；整个文件不会导入。`) : null,
     summary,
@@ -95,17 +149,23 @@ function uploadForm(reload) {
         const p = await attempt(() => api('POST', '/notices/uploads', fd));
         submit.disabled = false;
         if (!p) return;
-        slot.replaceChildren(
-          previewView(p, options, (res) => {
-            slot.replaceChildren();
-            form.reset();
-            if (res) reload(res);
-          }),
-        );
+        const done = (res) => {
+          slot.replaceChildren();
+          form.reset();
+          if (res) reload(res);
+        };
+        const show = (preview, opts) => {
+          const repreview = async (next) => {
+            const again = await attempt(() => api('POST', `/notices/uploads/${preview.upload_id}/preview`, next));
+            if (again) show(again, next);
+          };
+          slot.replaceChildren(previewView(preview, opts, done, repreview));
+        };
+        show(p, options);
         slot.querySelector('h2').scrollIntoView();
       },
     },
-    field('附件表文件（CSV / XLSX / JSON）', el('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,.json,.txt', required: true })),
+    field('通报文件（PDF / Word / 网页 / 文本）或附件表（CSV / XLSX / JSON）', el('input', { type: 'file', name: 'file', accept: '.pdf,.docx,.doc,.html,.htm,.txt,.md,.csv,.xlsx,.json', required: true })),
     field('文号', el('input', { name: 'doc_no', placeholder: '如 咸政网办〔2022〕5号' })),
     field('标题', el('input', { name: 'title' })),
     field('印发日期', el('input', { name: 'issued_on', type: 'date' })),
