@@ -8,6 +8,7 @@ const EXPECTED_TABLES = [
   'evidence', 'escalations', 'deadline_rules', 'calendar_overrides', 'calendar_years', 'calendar_days', 'events',
   'outbox', 'inbound_messages', 'media_files', 'job_runs', 'job_locks',
   'conversation_states', 'message_templates', 'cards', 'reply_sources',
+  'monitoring_sources', 'monitoring_drafts',
 ];
 
 describe('migrations', () => {

@@ -71,6 +71,8 @@ export class NotificationService {
 
   /** The deadline an order notified at `at` would get. */
   async deadline(o: OrderView, at: Date): Promise<Date> {
+    // A due instant fixed at creation (a monitoring order's, counted from its receipt) stands.
+    if (o.state === 'new' && o.dueAt) return o.dueAt;
     const rejected = o.state === 'rejected';
     const decide = async (dueOnOverride: string | null) =>
       decideDeadline(
