@@ -24,6 +24,7 @@ import { FollowupService } from '../domain/followup/service';
 import { KnexFollowupStore } from '../domain/followup/store';
 import { SettingsService } from '../domain/followup/settings';
 import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
+import { createMonitoringService } from '../domain/monitoring';
 
 export interface AppContext {
   config: Config;
@@ -45,6 +46,8 @@ export interface AppContext {
   settings: SettingsService;
   /** Reminders, the overdue ladder, digests, repeat-offender delivery (issue 7). */
   followup: FollowupService;
+  /** Monitoring work orders entered one at a time (console form, pasted text, API, chat, CLI). */
+  monitoring: ReturnType<typeof createMonitoringService>;
   /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
   links: ConsoleLinks;
   close(): Promise<void>;
@@ -126,6 +129,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     chat,
     settings,
     followup,
+    monitoring: createMonitoringService({ db, events, workOrders, deadlineRules, deadlineSettings, calendar, clock, logger, config }),
     async close() {
       if (ownsDb) await db.destroy();
     },
