@@ -22,6 +22,7 @@ import { authRoutes } from './auth';
 import { usersRoutes } from './users';
 import { noticeRoutes, UploadRegistry } from './notices';
 import { workOrderRoutes } from './workorders';
+import { monitoringRoutes } from './monitoring';
 import { ruleRoutes } from './rules';
 import { calendarRoutes } from './calendar';
 import { contactRoutes, KnexContactsAdminStore, type ContactsAdminStore, type ContactsImporter } from './contacts';
@@ -76,6 +77,7 @@ export function allRoutes(deps: ApiDeps): RouteDef[] {
     ...usersRoutes(deps),
     ...noticeRoutes(deps),
     ...workOrderRoutes(),
+    ...monitoringRoutes(),
     ...ruleRoutes(),
     ...calendarRoutes(),
     ...contactRoutes(deps),
