@@ -8,6 +8,7 @@ import { registerContacts } from './commands/contacts';
 import { registerDeadline } from './commands/deadline';
 import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
+import { registerOrders } from './commands/orders';
 import { registerTick } from './commands/tick';
 import { registerUsers } from './commands/users';
 import type { Register } from './runner';
@@ -18,6 +19,7 @@ const COMMANDS: Register[] = [
   registerDeadline,
   registerImport,
   registerContacts,
+  registerOrders,
   registerTick,
   registerUsers,
 ];
