@@ -1,9 +1,12 @@
 /** What chat handlers get: the conversation services (no SQL, no HTTP in handlers). */
 import type { InboundMessage } from '../src/chat/router';
 import type { ConversationService, Actor } from '../src/domain/conversation/service';
+import type { MonitoringChat } from '../src/domain/monitoring/chat';
 
 export interface HandlerDeps {
   conversation: ConversationService;
+  /** Monitoring orders from the chat (转工单); absent: those handlers are not registered. */
+  monitoring?: MonitoringChat;
 }
 
 export function actorOf(deps: HandlerDeps, m: InboundMessage): Promise<Actor> {

@@ -3,6 +3,7 @@ import type { ChatRouter } from '../src/chat/router';
 import type { HandlerDeps } from './deps';
 import { registerFallback, registerHelp } from './help';
 import { registerOrders } from './orders';
+import { registerMonitoring } from './monitoring';
 import { registerFreeInput, registerReplies } from './replies';
 import { registerReview } from './review';
 import { registerUnbound } from './unbound';
@@ -11,6 +12,7 @@ export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void 
   registerUnbound(chat, deps);
   registerHelp(chat, deps);
   registerOrders(chat, deps);
+  registerMonitoring(chat, deps);
   registerReplies(chat, deps);
   registerReview(chat, deps);
   registerFreeInput(chat, deps);

@@ -8,6 +8,7 @@ import type { AppContext } from '../app/context';
 import type { WecomCredentials } from '../config';
 import { ChatRouter } from '../chat/router';
 import { registerChatHandlers } from '../../handlers';
+import { MonitoringChat } from '../domain/monitoring/chat';
 import { InboundProcessor } from '../domain/inbound/processor';
 import { KnexContactDirectory } from '../domain/outbox/contacts';
 import { OutboxSender } from '../domain/outbox/sender';
@@ -68,7 +69,7 @@ export interface TransportOptions {
 
 /** The product's conversation (handlers/) on the router. */
 export function productHandlers(chat: ChatRouter, ctx: AppContext): void {
-  registerChatHandlers(chat, { conversation: ctx.chat.conversation });
+  registerChatHandlers(chat, { conversation: ctx.chat.conversation, monitoring: new MonitoringChat(ctx.monitoring) });
 }
 
 export function createWecomTransport(ctx: AppContext, options: TransportOptions = {}): WecomTransport {
