@@ -73,7 +73,7 @@ export function lightNormalize(s: string): string {
     .replace(/\u3000/g, ' ');
 }
 const LABEL_RE: { field: Field; re: RegExp }[] = LABELS.flatMap(([field, labels]) =>
-  labels.map((l) => ({ field, re: new RegExp(`^\\s*(?:[-*•·]\\s*)?[【\\[]?${l}[】\\]]?\\s*${SEP}\\s*(.*)$`) })),
+  labels.map((l) => ({ field, re: new RegExp(`^\\s*(?:[-*•·]\\s*)?(?:【${l}】\\s*[:：\\t]?|\\[${l}\\]\\s*[:：\\t]?|${l}\\s*${SEP})\\s*(.*)$`) })),
 );
 
 /** A line "label：value": its field and value, or null. */
@@ -111,11 +111,11 @@ export function splitMessages(text: string): string[] {
     const f = labelled(line);
     if (f && (f.field === 'external_no' || f.field === 'target') && seen.has(f.field)) {
       // A second number (or account) starts the next message: the heading lines just before it go with it.
-      const carried = cur.splice(lastFieldIndex + 1).filter((l) => !l.trim() || !labelled(l));
-      const keep = carried.filter((l) => l.trim() && !isHeadingLike(l)).length === 0;
-      if (!keep) cur.push(...carried);
+      let from = cur.length;
+      while (from - 1 > lastFieldIndex && (!cur[from - 1].trim() || isHeadingLike(cur[from - 1]))) from--;
+      const carried = cur.splice(from);
       flush();
-      if (keep) cur.push(...carried);
+      cur.push(...carried);
     } else if (!f && HEADING.test(line) && seen.size >= 2) {
       flush();
     }
@@ -144,8 +144,10 @@ export function splitMessages(text: string): string[] {
   return out;
 }
 
+/** A title line of a message: a numbered heading, a line naming the kind of notice, or a short line without punctuation. */
 function isHeadingLike(line: string): boolean {
-  return HEADING.test(line) || /(工单|通知|提醒|监测|派单)/.test(line);
+  const t = line.trim();
+  return HEADING.test(t) || /(工单|通知|提醒|监测|派单|转办|交办|督办|留言)/.test(t) || ([...t].length <= 20 && !/[。；，,;：:]/.test(t));
 }
 
 /** Text that reads like a platform's work order: a number plus an account or a problem, or two of the usual fields. */
