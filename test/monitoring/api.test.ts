@@ -118,6 +118,8 @@ describeEachDb('monitoring orders over the API', (get) => {
     const one = (await admin.get('/work-orders?external_no=SJC2026-1128-07')).body;
     expect(one.items.map((o: any) => [o.source, o.target.name, o.unit.name])).toEqual([['市级监测', '甲县文旅', '甲县文化和旅游局']]);
     expect((await admin.get('/work-orders?external_no=NOPE')).body.total).toBe(0);
+    // Their one-order notices stay off the notices list.
+    expect((await admin.get('/notices')).body.total).toBe(0);
 
     // The export lists each order with its received, answered and closed instants.
     const csv = (await admin.get('/work-orders/export?format=csv&source=省监管平台')).raw.toString('utf8');
