@@ -2,6 +2,7 @@
 import { ManualClock } from '../../src/clock';
 import { createContext, type AppContext } from '../../src/app/context';
 import { MonitoringInputError } from '../../src/domain/monitoring/service';
+import { overdueSweepJob } from '../../src/jobs/overdue';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 
@@ -44,6 +45,16 @@ describeEachDb('monitoring orders (service)', (get) => {
     // The business date decides: 23:30 on Sunday in Shanghai is still Sunday, 00:30 is Monday.
     expect(await due('2026-11-29T15:30:00Z', 'sun-late')).toBe('2026-11-30T18:00:00+08:00');
     expect(await due('2026-11-29T16:30:00Z', 'mon-early')).toBe('2026-12-01T18:00:00+08:00');
+  });
+
+  it('goes overdue at its deadline counted from receipt, before anyone was notified', async () => {
+    const r = await ctx.monitoring.create({ ...base, source: '省监管平台', receivedAt: at('2026-11-25T02:00:00Z') }, 'test');
+    const sweep = overdueSweepJob('* * * * *');
+    const calendar = await ctx.calendar.get();
+    const run = (iso: string) => sweep.run({ at: at(iso), slot: at(iso), ctx, calendar });
+    expect(await run('2026-11-26T09:59:00Z')).toEqual({ flagged: 0 });
+    expect(await run('2026-11-26T10:00:00Z')).toEqual({ flagged: 1 });
+    expect(await ctx.workOrders.get(r.id)).toMatchObject({ state: 'new', overdue: true });
   });
 
   it('applies a rule by source, and a deadline stated on the order over any rule', async () => {
