@@ -246,7 +246,8 @@ const PLATFORM_WORDS =
 function platformIn(text: string): string | null {
   const m = PLATFORM_WORDS.exec(text);
   if (!m) return null;
-  return m[1].replace(/号$/, (s) => (m[1] === '抖音号' || m[1] === '快手号' ? '' : s));
+  // "抖音号" names the platform 抖音; "头条号", "百家号" are the platforms' own names.
+  return m[1] === '抖音号' || m[1] === '快手号' ? m[1].slice(0, -1) : m[1];
 }
 
 function sourceIn(text: string): string | null {

@@ -420,7 +420,7 @@ export class MonitoringService {
       name,
       normalizedName,
       platform,
-      family: kind === 'newmedia' ? family : kind === 'website' ? 'website' : family,
+      family: kind === 'website' ? 'website' : family,
       identity,
       address: input.address?.trim() || null,
       knownTarget,
