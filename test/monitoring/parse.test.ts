@@ -92,3 +92,20 @@ describe('pasted platform messages', () => {
     for (const chat of ['帮助', '请大家注意公众号内容整改', '明天上午开会，讨论网站改版', '工单 2026-0001']) expect(looksLikeOrder(chat)).toBe(false);
   });
 });
+
+describe('one-line messages', () => {
+  it('reads several "label：value" pairs on one line, as chat forwards often are', () => {
+    const [d] = parsePlatformText('【交办单】单号：JB-88，账号：己县融媒，平台：今日头条，问题：11月28日发布的文章标题中“副县长”写为“付县长”；派单时间：2026-11-30 16:40', {
+      zone: 'Asia/Shanghai',
+      cutoff: '18:00',
+      now: new Date('2026-12-01T02:00:00Z'),
+    });
+    expect(d).toMatchObject({
+      external_no: 'JB-88',
+      target: '己县融媒',
+      platform: '今日头条',
+      problem: '11月28日发布的文章标题中“副县长”写为“付县长”',
+      received_at: '2026-11-30T16:40:00+08:00',
+    });
+  });
+});

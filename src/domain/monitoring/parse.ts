@@ -76,6 +76,19 @@ const LABEL_RE: { field: Field; re: RegExp }[] = LABELS.flatMap(([field, labels]
   labels.map((l) => ({ field, re: new RegExp(`^\\s*(?:[-*•·]\\s*)?(?:【${l}】\\s*[:：\\t]?|\\[${l}\\]\\s*[:：\\t]?|${l}\\s*${SEP})\\s*(.*)$`) })),
 );
 
+const ALL_LABELS = LABELS.flatMap(([, labels]) => labels).sort((a, b) => b.length - a.length);
+/** Where a second "label：" starts within one line ("账号：某某发布，平台：抖音，问题：…"). */
+const INLINE_LABEL = new RegExp(`(?<=[，,；;。】\\]])\\s*(?=(?:${ALL_LABELS.join('|')})\\s*[:：])`, 'g');
+
+/** Lines of a message, a line holding several "label：value" pairs cut before each label. */
+function messageLines(text: string): string[] {
+  return text.split('\n').flatMap((line) => {
+    const parts = line.split(INLINE_LABEL);
+    // The separator before each label belongs to neither value.
+    return parts.map((p, i) => (i < parts.length - 1 ? p.replace(/[，,；;。]\s*$/, '') : p));
+  });
+}
+
 /** A line "label：value": its field and value, or null. */
 function labelled(line: string): { field: Field; value: string } | null {
   for (const { field, re } of LABEL_RE) {
@@ -153,7 +166,7 @@ function isHeadingLike(line: string): boolean {
 /** Text that reads like a platform's work order: a number plus an account or a problem, or two of the usual fields. */
 export function looksLikeOrder(text: string): boolean {
   const t = lightNormalize(text);
-  const fields = new Set(t.split('\n').map(labelled).filter(Boolean).map((f) => f!.field));
+  const fields = new Set(messageLines(t).map(labelled).filter(Boolean).map((f) => f!.field));
   if (fields.size >= 3) return true;
   if (fields.has('external_no') && (fields.has('target') || fields.has('problem'))) return true;
   const prose = /(账号|帐号|公众号|微博|抖音|快手|网站|头条号|视频号)/.test(t) && /(存在|问题|未更新|错别字|不更新|断更|表述|整改)/.test(t);
@@ -172,7 +185,7 @@ export function parseMessage(message: string, o: ParseTextOptions): ParsedDraft 
   const text = message.trim();
   const norm = lightNormalize(text);
   const got: Partial<Record<Field, string>> = {};
-  const lines = norm.split('\n');
+  const lines = messageLines(norm);
   for (let i = 0; i < lines.length; i++) {
     const f = labelled(lines[i]);
     if (!f) continue;
@@ -236,7 +249,8 @@ export function parseMessage(message: string, o: ParseTextOptions): ParsedDraft 
 
 function cleanField(v: string | undefined): string | null {
   if (v === undefined) return null;
-  const t = cleanText(v.replace(/^[“"「]|[”"」]$/g, ''));
+  // Quotes around the whole value go; quotes inside it stay.
+  const t = cleanText(v.replace(/^[“"「]([^“”"「」]*)[”"」]$/, '$1'));
   return t ? t : null;
 }
 
