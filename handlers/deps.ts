@@ -2,11 +2,14 @@
 import type { InboundMessage } from '../src/chat/router';
 import type { ConversationService, Actor } from '../src/domain/conversation/service';
 import type { RecheckService } from '../src/domain/recheck/service';
+import type { MonitoringChat } from '../src/domain/monitoring/chat';
 
 export interface HandlerDeps {
   conversation: ConversationService;
   /** Automatic re-checks (null: turned off). */
   recheck?: RecheckService | null;
+  /** Monitoring orders from the chat (转工单); absent: those handlers are not registered. */
+  monitoring?: MonitoringChat;
 }
 
 export function actorOf(deps: HandlerDeps, m: InboundMessage): Promise<Actor> {

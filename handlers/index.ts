@@ -3,6 +3,7 @@ import type { ChatRouter } from '../src/chat/router';
 import type { HandlerDeps } from './deps';
 import { registerFallback, registerHelp } from './help';
 import { registerOrders } from './orders';
+import { registerMonitoring } from './monitoring';
 import { registerFreeInput, registerReplies } from './replies';
 import { registerRecheck } from './recheck';
 import { registerReview } from './review';
@@ -14,6 +15,7 @@ export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void 
   registerHelp(chat, deps);
   registerOrders(chat, deps);
   registerRecheck(chat, deps);
+  registerMonitoring(chat, deps);
   registerReplies(chat, deps);
   registerReview(chat, deps);
   registerUnderstood(chat, deps);

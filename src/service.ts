@@ -67,6 +67,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const notifyLoop = new BackgroundLoop('notify', () => ctx.chat.notifications.notifyPending(), 5 * 60_000, ctx.logger);
   const kickNotify = () => notifyLoop.kick();
   ctx.imports.onImported.push(kickNotify);
+  ctx.monitoring.onCreated.push(kickNotify);
   notifyLoop.start();
   const scheduler = config.jobs.enabled
     ? new Scheduler(new JobRunner(ctx, buildJobs(ctx)), ctx.clock, config.businessTz, ctx.logger)
@@ -90,6 +91,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         server.closeIdleConnections?.();
         await scheduler?.stop();
         ctx.imports.onImported.splice(ctx.imports.onImported.indexOf(kickNotify), 1);
+        ctx.monitoring.onCreated.splice(ctx.monitoring.onCreated.indexOf(kickNotify), 1);
         await notifyLoop.stop();
         await wecom.stop();
         server.closeAllConnections?.();

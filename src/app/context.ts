@@ -27,6 +27,7 @@ import { SettingsService } from '../domain/followup/settings';
 import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
 import { ProvisionalDeadlines } from '../domain/deadlines/provisional';
 import { buildRecheck, type RecheckModule } from '../domain/recheck';
+import { createMonitoringService } from '../domain/monitoring';
 
 export interface AppContext {
   config: Config;
@@ -48,6 +49,8 @@ export interface AppContext {
   settings: SettingsService;
   /** Reminders, the overdue ladder, digests, repeat-offender delivery (issue 7). */
   followup: FollowupService;
+  /** Monitoring work orders entered one at a time (console form, pasted text, API, chat, CLI). */
+  monitoring: ReturnType<typeof createMonitoringService>;
   /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
   links: ConsoleLinks;
   /** Recomputes provisional deadlines when a year's arrangement is loaded. */
@@ -164,6 +167,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       logger,
       settings: deadlineSettings,
     }),
+    monitoring: createMonitoringService({ db, events, workOrders, deadlineRules, deadlineSettings, calendar, clock, logger, config }),
     async close() {
       await recheck.close();
       if (ownsDb) await db.destroy();

@@ -9,6 +9,7 @@ import { registerDeadline } from './commands/deadline';
 import { registerImport } from './commands/import';
 import { registerMigrate } from './commands/migrate';
 import { registerRecheck } from './commands/recheck';
+import { registerOrders } from './commands/orders';
 import { registerTick } from './commands/tick';
 import { registerUnderstand } from './commands/understand';
 import { registerUsers } from './commands/users';
@@ -20,6 +21,7 @@ const COMMANDS: Register[] = [
   registerDeadline,
   registerImport,
   registerContacts,
+  registerOrders,
   registerTick,
   registerUsers,
   registerRecheck,

@@ -8,6 +8,7 @@ import type { AppContext } from '../app/context';
 import type { WecomCredentials } from '../config';
 import { ChatRouter } from '../chat/router';
 import { registerChatHandlers } from '../../handlers';
+import { MonitoringChat } from '../domain/monitoring/chat';
 import { InboundProcessor } from '../domain/inbound/processor';
 import { KnexContactDirectory } from '../domain/outbox/contacts';
 import { OutboxSender } from '../domain/outbox/sender';
@@ -72,7 +73,11 @@ export interface TransportOptions {
 
 /** The product's conversation (handlers/) on the router. */
 export function productHandlers(chat: ChatRouter, ctx: AppContext): void {
-  registerChatHandlers(chat, { conversation: ctx.chat.conversation, recheck: ctx.config.recheck.enabled ? ctx.recheck.service : null });
+  registerChatHandlers(chat, {
+    conversation: ctx.chat.conversation,
+    recheck: ctx.config.recheck.enabled ? ctx.recheck.service : null,
+    monitoring: new MonitoringChat(ctx.monitoring),
+  });
 }
 
 export function createWecomTransport(ctx: AppContext, options: TransportOptions = {}): WecomTransport {

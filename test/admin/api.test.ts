@@ -289,7 +289,7 @@ describeEachDb('admin API: notices upload, preview, confirm, export', (get) => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.raw.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const lines = csv.raw.toString('utf8').slice(1).split('\r\n');
-    expect(lines[0]).toBe('序号,辖区,名称,平台,主办单位,存在问题,整改情况,工单编号,截止时间');
+    expect(lines[0]).toBe('序号,辖区,名称,平台,主办单位,存在问题,整改情况,工单编号,截止时间,来源,平台工单编号,接收时间,反馈时间,办结时间');
     expect(lines[2]).toContain('2,市直,咸宁交通,微信订阅号,咸宁市交通运输局,严重表述错误,已整改（2026-11-23 审核通过）：已删除错误表述,2026-0002');
     expect(decodeURIComponent(csv.headers.get('content-disposition')!.split("UTF-8''")[1])).toBe('整改情况-咸政网办〔2022〕5号.csv');
 

@@ -121,7 +121,7 @@ describeBrowser('admin console in chromium', () => {
     await page.getByText(/已保存规则 #\d+/).waitFor();
     await page.locator('#effective tr[data-category="wording_error"]', { hasText: '2026年11月25日（周三）18:00' }).waitFor();
     await shot(page, '06-rules');
-    await page.getByRole('link', { name: '工单' }).click();
+    await page.getByRole('link', { name: '工单', exact: true }).click();
     await expect(page.locator('tr', { hasText: '咸宁交通' }).locator('td').last().textContent()).resolves.toContain('预计 2026/11/25 18:00');
 
     // Mark Saturday 2026-11-28 as a make-up working day.
@@ -154,7 +154,7 @@ describeBrowser('admin console in chromium', () => {
       workOrderId: order.id,
       data: { outboxId: 1, touser: 'unit21', msgtype: 'template_card', purpose: 'work_order_notice', msgid: 'm1', attempts: 1 },
     });
-    await page.getByRole('link', { name: '工单' }).click();
+    await page.getByRole('link', { name: '工单', exact: true }).click();
     await page.getByRole('link', { name: '2026-0002' }).click();
     await page.getByRole('heading', { name: '工单 2026-0002：咸宁交通' }).waitFor();
     await page.locator('.timeline li', { hasText: '工单创建' }).waitFor();
@@ -202,7 +202,7 @@ describeBrowser('admin console in chromium', () => {
     const page = await newPage();
     await signIn(page, 'lisi', 'supervisor-pass');
     await expect(page.locator('#nav').getByRole('link', { name: '用户' }).isVisible()).resolves.toBe(false);
-    await page.getByRole('link', { name: '工单' }).click();
+    await page.getByRole('link', { name: '工单', exact: true }).click();
     const rows = page.locator('table:has(caption:text("工单列表")) tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);

@@ -9,6 +9,7 @@ const EXPECTED_TABLES = [
   'outbox', 'inbound_messages', 'media_files', 'job_runs', 'job_locks',
   'conversation_states', 'message_templates', 'cards', 'reply_sources', 'login_throttle',
   'recheck_runs', 'recheck_checks',
+  'monitoring_sources', 'monitoring_drafts',
 ];
 
 describe('migrations', () => {

@@ -10,12 +10,14 @@ import { templatesPage } from './pages/templates.js';
 import { escalationsPage } from './pages/escalations.js';
 import { usersPage } from './pages/users.js';
 import { eventsPage } from './pages/events.js';
+import { monitoringPage, newOrderPage } from './pages/monitoring.js';
 
 const ROUTES = [
   [/^\/$/, dashboardPage, '统计概览'],
   [/^\/notices$/, noticesPage, '通报'],
   [/^\/work-orders$/, workOrdersPage, '工单'],
   [/^\/work-orders\/(\d+)$/, workOrderPage, '工单详情'],
+  [/^\/new-order$/, newOrderPage, '新建工单'], [/^\/monitoring$/, monitoringPage, '监测工单统计'],
   [/^\/rules$/, rulesPage, '期限规则'],
   [/^\/calendar$/, calendarPage, '工作日日历'],
   [/^\/contacts$/, contactsPage, '单位与联系人'],

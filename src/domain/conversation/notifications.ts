@@ -84,6 +84,8 @@ export class NotificationService {
     o: OrderView,
     at: Date,
   ): Promise<{ due: Date; provisional: boolean; spec: DeadlineSpec | null; notBefore: Date | null }> {
+    // A due instant fixed at creation (a monitoring order's, counted from its receipt) stands.
+    if (o.state === 'new' && o.dueAt) return { due: o.dueAt, provisional: o.dueProvisional, spec: null, notBefore: null };
     const rejected = o.state === 'rejected';
     const decide = async (dueOnOverride: string | null) =>
       decideDeadline(

@@ -295,60 +295,17 @@ export class ImportService {
     }
 
     // Repeat offenders within the calendar year of the issue date.
-    const from = `${o.year}-01-01`;
-    const to = `${o.year}-12-31`;
-    const threshold = this.settings.repeatThreshold;
-    const targetIds = orders.map((wo) => wo.targetId);
-    const targetCounts = await tx.noticeCountsByTarget(targetIds, from, to);
-    const unitIds = [...new Set(orders.map((wo) => wo.unitId))];
-    const unitCounts = await tx.noticeCountsByUnit(unitIds, from, to);
-    const escalations: EscalationInput[] = [];
-    let repeatTargets = 0;
-    for (const wo of orders) {
-      const count = targetCounts.get(wo.targetId) ?? 1;
-      if (count >= 2) repeatTargets++;
-      if (count >= threshold) {
-        escalations.push({
-          kind: 'repeat_target',
-          dedupeKey: `repeat_target:${wo.targetId}:${o.year}`,
-          targetId: wo.targetId,
-          unitId: wo.unitId,
-          noticeId,
-          year: o.year,
-          count,
-          proposedAction: wo.item.kind === 'newmedia' ? PROPOSED_ACTIONS.newmedia : PROPOSED_ACTIONS.website,
-        });
-      }
-    }
-    for (const unitId of unitIds) {
-      const count = unitCounts.get(unitId) ?? 1;
-      if (count >= threshold) {
-        escalations.push({
-          kind: 'repeat_unit',
-          dedupeKey: `repeat_unit:${unitId}:${o.year}`,
-          targetId: null,
-          unitId,
-          noticeId,
-          year: o.year,
-          count,
-          proposedAction: PROPOSED_ACTIONS.unit,
-        });
-      }
-    }
-    const stored = await tx.upsertEscalations(escalations, at);
-    let created = 0;
-    for (const e of escalations) {
-      const s = stored.get(e.dedupeKey)!;
-      if (s.created) created++;
-      events.push({
-        type: s.created ? 'escalation.created' : 'escalation.updated',
-        actor,
-        at,
-        noticeId,
-        unitId: e.unitId,
-        data: { escalation_id: s.id, kind: e.kind, target_id: e.targetId, year: e.year, count: e.count, proposed_action: e.proposedAction },
-      });
-    }
+    const repeats = await recordRepeatOffenders(tx, {
+      orders: orders.map((wo) => ({ targetId: wo.targetId, unitId: wo.unitId, kind: wo.item.kind })),
+      noticeId,
+      year: o.year,
+      threshold: this.settings.repeatThreshold,
+      actor,
+      at,
+    });
+    events.push(...repeats.events);
+    const repeatTargets = repeats.repeatTargets;
+    const created = repeats.created;
 
     const result: ImportResult = {
       ...base,
@@ -385,6 +342,82 @@ export class ImportService {
     this.logger?.info({ noticeId, docNo: o.docNo, workOrders: orders.length, dryRun: Boolean(o.dryRun) }, '通报已导入 (notice imported)');
     return result;
   }
+}
+
+export interface RepeatInput {
+  orders: { targetId: number; unitId: number; kind: TargetKind }[];
+  noticeId: number;
+  year: number;
+  threshold: number;
+  actor: string;
+  at: Date;
+}
+
+/**
+ * Repeat offenders after new orders were written (in the same transaction): each target and
+ * unit at or above the threshold of notices in the year gets its escalation (created once,
+ * its count kept up to date). Returns the events to append and what was found.
+ */
+export async function recordRepeatOffenders(
+  tx: ImportTx,
+  r: RepeatInput,
+): Promise<{ events: NewEvent[]; repeatTargets: number; created: number }> {
+  const { year, threshold, noticeId, actor, at } = r;
+  const from = `${year}-01-01`;
+  const to = `${year}-12-31`;
+  const targetCounts = await tx.noticeCountsByTarget(r.orders.map((wo) => wo.targetId), from, to);
+  const unitIds = [...new Set(r.orders.map((wo) => wo.unitId))];
+  const unitCounts = await tx.noticeCountsByUnit(unitIds, from, to);
+  const escalations: EscalationInput[] = [];
+  let repeatTargets = 0;
+  for (const wo of r.orders) {
+    // A monitoring order whose source does not count is not among the counted notices: 0.
+    const count = targetCounts.get(wo.targetId) ?? 0;
+    if (count >= 2) repeatTargets++;
+    if (count >= threshold) {
+      escalations.push({
+        kind: 'repeat_target',
+        dedupeKey: `repeat_target:${wo.targetId}:${year}`,
+        targetId: wo.targetId,
+        unitId: wo.unitId,
+        noticeId,
+        year,
+        count,
+        proposedAction: wo.kind === 'newmedia' ? PROPOSED_ACTIONS.newmedia : PROPOSED_ACTIONS.website,
+      });
+    }
+  }
+  for (const unitId of unitIds) {
+    const count = unitCounts.get(unitId) ?? 0;
+    if (count >= threshold) {
+      escalations.push({
+        kind: 'repeat_unit',
+        dedupeKey: `repeat_unit:${unitId}:${year}`,
+        targetId: null,
+        unitId,
+        noticeId,
+        year,
+        count,
+        proposedAction: PROPOSED_ACTIONS.unit,
+      });
+    }
+  }
+  const stored = await tx.upsertEscalations(escalations, at);
+  const events: NewEvent[] = [];
+  let created = 0;
+  for (const e of escalations) {
+    const s = stored.get(e.dedupeKey)!;
+    if (s.created) created++;
+    events.push({
+      type: s.created ? 'escalation.created' : 'escalation.updated',
+      actor,
+      at,
+      noticeId,
+      unitId: e.unitId,
+      data: { escalation_id: s.id, kind: e.kind, target_id: e.targetId, year: e.year, count: e.count, proposed_action: e.proposedAction },
+    });
+  }
+  return { events, repeatTargets, created };
 }
 
 function noticeKind(kinds: TargetKind[]): string | null {

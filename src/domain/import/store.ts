@@ -30,8 +30,9 @@ export interface NewNotice {
   reportDueOn: string | null;
   source: string | null;
   kind: string | null;
-  fileName: string;
-  fileSha256: string;
+  /** Null for a notice that is no file (a monitoring order entered on its own). */
+  fileName: string | null;
+  fileSha256: string | null;
   extra: Record<string, unknown>;
   createdAt: Date;
 }
@@ -126,7 +127,7 @@ export class KnexImportStore implements ImportStore {
   }
 }
 
-class KnexImportTx implements ImportTx {
+export class KnexImportTx implements ImportTx {
   constructor(
     private readonly trx: Knex.Transaction,
     private readonly db: Knex,
@@ -339,6 +340,8 @@ class KnexImportTx implements ImportTx {
         .join('notices as n', 'n.id', 'w.notice_id')
         .where('n.status', 'active')
         .whereBetween('n.issued_on', [from, to])
+        // Monitoring orders count as notices only where the admins' source setting says so.
+        .where((q) => q.whereNull('w.source').orWhereIn('w.source', this.trx('monitoring_sources').where('counts_repeats', true).select('name')))
         .whereIn(`w.${column}`, part)
         .groupBy(`w.${column}`)
         .select({ key: `w.${column}` })

@@ -7,7 +7,10 @@ import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import type { WorkOrderRow } from './workorders';
 
-export const EXPORT_HEADERS = ['序号', '辖区', '名称', '平台', '主办单位', '存在问题', '整改情况', '工单编号', '截止时间'] as const;
+export const EXPORT_HEADERS = [
+  '序号', '辖区', '名称', '平台', '主办单位', '存在问题', '整改情况', '工单编号', '截止时间',
+  '来源', '平台工单编号', '接收时间', '反馈时间', '办结时间',
+] as const;
 
 export interface LatestReply {
   kind: string;
@@ -52,8 +55,17 @@ export function exportRows(orders: WorkOrderRow[], replies: Map<number, LatestRe
     o.problems.map((p, n) => (o.problems.length > 1 ? `${n + 1}. ${p}` : p)).join('\n'),
     rectificationStatus(o, replies.get(o.id), zone),
     o.code,
-    o.due_at ? DateTime.fromISO(o.due_at).setZone(zone).toFormat('yyyy-MM-dd HH:mm') : '',
+    at(o.due_at, zone),
+    o.source ?? o.notice.source ?? '',
+    o.external_no ?? '',
+    at(o.received_at, zone),
+    at(o.replied_at, zone),
+    at(o.closed_at, zone),
   ]);
+}
+
+function at(isoString: string | null, zone: string): string {
+  return isoString ? DateTime.fromISO(isoString).setZone(zone).toFormat('yyyy-MM-dd HH:mm') : '';
 }
 
 /**
@@ -82,6 +94,11 @@ export async function toXlsx(title: string, rows: string[][]): Promise<Buffer> {
     { width: 40 },
     { width: 36 },
     { width: 12 },
+    { width: 17 },
+    { width: 12 },
+    { width: 20 },
+    { width: 17 },
+    { width: 17 },
     { width: 17 },
   ];
   ws.mergeCells(1, 1, 1, EXPORT_HEADERS.length);

@@ -32,6 +32,10 @@ export interface WorkOrderFilter {
   category?: string;
   jurisdiction?: string;
   q?: string;
+  /** Monitoring orders of this source. */
+  source?: string;
+  /** The platform's own work-order number (exact). */
+  externalNo?: string;
 }
 
 /** Unit ids the caller may read; null means every unit. */
@@ -62,6 +66,11 @@ export interface WorkOrderRow {
   escalation_step: number;
   categories: { id: string; label: string }[];
   problems: string[];
+  /** Monitoring orders: source, the platform's number and link, when it was received (null for a notice's orders). */
+  source: string | null;
+  external_no: string | null;
+  external_url: string | null;
+  received_at: string | null;
 }
 
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)).toISOString());
@@ -86,6 +95,8 @@ export class ReportStore {
     if (filter.overdue !== undefined) q.where('wo.overdue', filter.overdue);
     if (filter.kind) q.where('t.kind', filter.kind);
     if (filter.jurisdiction) q.where('u.jurisdiction', filter.jurisdiction);
+    if (filter.source) q.where('wo.source', filter.source);
+    if (filter.externalNo) q.where('wo.external_no', filter.externalNo.trim());
     if (filter.category) {
       q.whereExists(this.db('problems as p').whereRaw('p.work_order_id = wo.id').where('p.category', filter.category).select(this.db.raw('1')));
     }
@@ -158,6 +169,10 @@ export class ReportStore {
       escalation_step: Number(r.escalation_step),
       categories: cats.map((id) => ({ id, label: isCategory(id) ? CATEGORIES[id] : id })),
       problems: problems.map((p) => p.text),
+      source: r.source ?? null,
+      external_no: r.external_no ?? null,
+      external_url: r.external_url ?? null,
+      received_at: iso(r.received_at),
     };
   }
 

@@ -22,6 +22,11 @@ export interface WorkOrder {
   overdueAt: Date | null;
   repliedLate: boolean;
   escalationStep: number;
+  /** Monitoring orders: where the order came from (null for a notice's orders). */
+  source: string | null;
+  externalNo: string | null;
+  externalUrl: string | null;
+  receivedAt: Date | null;
   extra: Record<string, unknown>;
   version: number;
   createdAt: Date;
@@ -48,6 +53,10 @@ export function workOrderFromRow(r: any): WorkOrder {
     overdueAt: ms(r.overdue_at),
     repliedLate: toBool(r.replied_late),
     escalationStep: Number(r.escalation_step),
+    source: r.source ?? null,
+    externalNo: r.external_no ?? null,
+    externalUrl: r.external_url ?? null,
+    receivedAt: ms(r.received_at),
     extra: parseJson(r.extra, {}),
     version: Number(r.version),
     createdAt: new Date(Number(r.created_at)),
@@ -82,6 +91,23 @@ export class ConcurrentUpdateError extends Error {
   }
 }
 
+/** A monitoring work order, received one at a time (its notice row and problems are written beside it). */
+export interface NewMonitoringOrder {
+  code: string;
+  noticeId: number;
+  targetId: number;
+  unitId: number;
+  source: string;
+  externalNo: string | null;
+  externalUrl: string | null;
+  receivedAt: Date;
+  /** Fixed when the order is created: counted from its receipt, not from when it is notified. */
+  dueAt: Date;
+  /** The due instant rests on a provisional (holiday-law) calendar year. */
+  dueProvisional: boolean;
+  extra: Record<string, unknown>;
+}
+
 export interface WorkOrderStore {
   get(id: number): Promise<WorkOrder | null>;
   getByCode(code: string): Promise<WorkOrder | null>;
@@ -91,6 +117,10 @@ export interface WorkOrderStore {
   markOverdueMany(ids: number[], actor: string, at: Date): Promise<number[]>;
   /** Ids of orders in `states`, not yet flagged overdue, due at or before `at` (oldest due first). */
   listOverdueCandidates(states: WorkOrderState[], at: Date, limit: number): Promise<number[]>;
+  /** The order a platform's work order became (by source and the platform's number), if any. */
+  findByExternal(source: string, externalNo: string, trx?: Knex.Transaction): Promise<WorkOrder | null>;
+  /** Inserts a monitoring order (state new) in the caller's transaction; returns its id. */
+  insertMonitoring(o: NewMonitoringOrder, at: Date, trx: Knex.Transaction): Promise<number>;
 }
 
 export class KnexWorkOrderStore implements WorkOrderStore {
@@ -150,6 +180,35 @@ export class KnexWorkOrderStore implements WorkOrderStore {
       return workOrderFromRow(await trx('work_orders').where({ id }).first());
     };
     return options.trx ? run(options.trx) : this.db.transaction(run);
+  }
+
+  async findByExternal(source: string, externalNo: string, trx?: Knex.Transaction): Promise<WorkOrder | null> {
+    const row = await (trx ?? this.db)('work_orders').where({ source, external_no: externalNo }).first();
+    return row ? workOrderFromRow(row) : null;
+  }
+
+  async insertMonitoring(o: NewMonitoringOrder, at: Date, trx: Knex.Transaction): Promise<number> {
+    const [row] = await trx('work_orders')
+      .insert({
+        code: o.code,
+        notice_id: o.noticeId,
+        target_id: o.targetId,
+        unit_id: o.unitId,
+        state: 'new',
+        due_on_override: null,
+        due_at: o.dueAt.getTime(),
+        due_provisional: o.dueProvisional,
+        source: o.source,
+        external_no: o.externalNo,
+        external_url: o.externalUrl,
+        received_at: o.receivedAt.getTime(),
+        extra: JSON.stringify(o.extra),
+        version: 0,
+        created_at: at.getTime(),
+        updated_at: at.getTime(),
+      })
+      .returning('id');
+    return typeof row === 'object' ? Number(row.id) : Number(row);
   }
 
   async listOverdueCandidates(states: WorkOrderState[], at: Date, limit: number): Promise<number[]> {

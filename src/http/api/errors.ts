@@ -10,6 +10,7 @@ import { IllegalTransitionError } from '../../domain/workorders/states';
 import { ConcurrentUpdateError, WorkOrderNotFoundError } from '../../domain/workorders/store';
 import { UserError } from '../auth/users';
 import { ContactsError } from './contacts';
+import { MonitoringInputError } from '../../domain/monitoring/service';
 
 export function mapDomainError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
@@ -17,6 +18,7 @@ export function mapDomainError(err: unknown): ApiError | null {
   if (err instanceof RuleValidationError || err instanceof ArrangementFileError || err instanceof InvalidDateError) {
     return new ApiError(400, 'invalid_input', err.message);
   }
+  if (err instanceof MonitoringInputError) return new ApiError(400, 'invalid_input', err.message);
   if (err instanceof InputFormatError) return new ApiError(400, 'invalid_file', err.message);
   if (err instanceof ImportRejectedError) return new ApiError(422, 'import_rejected', err.message, err.result);
   if (err instanceof DuplicateNoticeError) {

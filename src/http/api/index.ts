@@ -23,6 +23,7 @@ import { noticeRoutes, UPLOAD_TTL_MS, UploadRegistry } from './notices';
 import { preparePrivateDir } from '../private-dir';
 import { workOrderRoutes } from './workorders';
 import { recheckRoutes } from './recheck';
+import { monitoringRoutes } from './monitoring';
 import { ruleRoutes } from './rules';
 import { calendarRoutes } from './calendar';
 import { contactRoutes, KnexContactsAdminStore, type ContactsAdminStore, type ContactsImporter } from './contacts';
@@ -81,6 +82,7 @@ export function allRoutes(deps: ApiDeps): RouteDef[] {
     ...noticeRoutes(deps),
     ...workOrderRoutes(),
     ...recheckRoutes(),
+    ...monitoringRoutes(),
     ...ruleRoutes(),
     ...calendarRoutes(),
     ...contactRoutes(deps),

@@ -155,6 +155,8 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
         const base = () => {
           const q = ctx.db('notices as n');
           if (query.status) q.where('n.status', query.status);
+          // A monitoring order's one-order notice is listed with the work orders, not here.
+          q.whereNotExists(ctx.db('work_orders as mw').whereRaw('mw.notice_id = n.id').whereNotNull('mw.source').select(ctx.db.raw('1')));
           if (query.q) q.where((w) => w.where('n.doc_no', 'like', `%${query.q}%`).orWhere('n.title', 'like', `%${query.q}%`));
           if (!scope.all) {
             q.whereExists(ctx.db('work_orders as w').whereRaw('w.notice_id = n.id').whereIn('w.unit_id', scope.unitIds.length ? scope.unitIds : [-1]).select(ctx.db.raw('1')));

@@ -27,6 +27,8 @@ const filterShape = {
   category: z.enum(CATEGORY_IDS as [string, ...string[]], { message: `问题类别须为 ${CATEGORY_IDS.join('、')} 之一` }).optional(),
   jurisdiction: z.string().trim().max(100).optional(),
   q: z.string().trim().max(100).optional().describe('按工单编号、名称或单位搜索'),
+  source: z.string().trim().max(60).optional().describe('监测工单来源，如 省监管平台'),
+  external_no: z.string().trim().max(120).optional().describe('平台工单编号（精确匹配）'),
 };
 const filterSchema = z.object(filterShape);
 
@@ -40,12 +42,15 @@ function toFilter(q: z.infer<typeof filterSchema>): WorkOrderFilter {
     category: q.category,
     jurisdiction: q.jurisdiction || undefined,
     q: q.q || undefined,
+    source: q.source || undefined,
+    externalNo: q.external_no || undefined,
   };
 }
 
 /** Orders not yet notified get the due instant they would have if notified now. */
 async function withExpectedDue<T extends WorkOrderRow>(ctx: AppContext, orders: T[]): Promise<T[]> {
-  const pending = orders.filter((o) => o.state === 'new');
+  // A monitoring order's deadline was fixed when it was received.
+  const pending = orders.filter((o) => o.state === 'new' && !(o.source && o.due_at));
   if (!pending.length) return orders;
   const [rules, calendar] = await Promise.all([ctx.deadlineRules.list(), ctx.calendar.get()]);
   const now = ctx.clock.now();

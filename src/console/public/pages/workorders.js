@@ -3,7 +3,7 @@ import { api, attempt, canReview, el, field, isAdmin, flash, fmtDue, fmtTime, ha
 
 const STATES = [['', '全部'], ['new', '待通知'], ['notified', '待整改'], ['replied', '待审核'], ['rejected', '已退回'], ['accepted', '已办结'], ['superseded', '已作废']];
 const KINDS = [['', '全部'], ['website', '政府网站'], ['column', '网站栏目'], ['newmedia', '政务新媒体']];
-const FILTERS = ['notice_id', 'unit_id', 'state', 'overdue', 'kind', 'category', 'jurisdiction', 'q'];
+const FILTERS = ['notice_id', 'unit_id', 'state', 'overdue', 'kind', 'category', 'jurisdiction', 'q', 'source', 'external_no'];
 
 export function statePill(o) {
   return el('span', {}, el('span', { class: `pill ${o.state}` }, o.state_label), o.overdue ? el('span', { class: 'pill overdue' }, '逾期') : null);
@@ -38,6 +38,7 @@ export async function workOrdersPage() {
     field('问题类别', select('category', [['', '全部'], ...categories], filters.category)),
     field('辖区', el('input', { name: 'jurisdiction', value: filters.jurisdiction })),
     field('搜索编号、名称或单位', el('input', { name: 'q', type: 'search', value: filters.q })),
+    field('监测工单来源', el('input', { name: 'source', value: filters.source })), field('平台工单编号', el('input', { name: 'external_no', value: filters.external_no })),
     el('div', { class: 'actions' }, el('button', { type: 'submit' }, '筛选'), el('a', { href: '#/work-orders' }, '清除')),
   );
   const exportQs = (format) => `/api/work-orders/export${qs({ ...filters, format })}`;
@@ -275,6 +276,7 @@ export async function workOrderPage(id) {
           ['截止时间', o.due_at ? fmtDue(o.due_at, o.provisional) : o.expected_due_at ? `预计 ${fmtDue(o.expected_due_at, o.provisional)}（若现在通知）` : '—'],
           ['反馈时间', `${fmtTime(o.replied_at)}${o.replied_late ? '（逾期反馈）' : ''}`],
           ['办结时间', fmtTime(o.closed_at)],
+          ...(o.source ? [['监测工单', el('span', {}, `${o.source} · 接收于 ${fmtTime(o.received_at)} · `, o.external_url ? el('a', { href: o.external_url, target: '_blank', rel: 'noopener noreferrer' }, o.external_no || '平台链接') : o.external_no || '无平台编号')]] : []),
         ].flatMap(([k, v]) => [el('dt', { class: 'muted' }, k), el('dd', {}, v)]),
       ),
     ),
