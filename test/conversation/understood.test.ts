@@ -6,15 +6,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { DateTime } from 'luxon';
 import { startService, type RunningService } from '../../src/service';
+import { simulatorClient } from '../support/sim-session';
 import { postAction } from '../../src/simulator/callback-client';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'conversation');
-const http = axios.create({ validateStatus: () => true, proxy: false });
+let http: AxiosInstance = axios.create({ validateStatus: () => true, proxy: false });
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
   const end = Date.now() + limitMs;
@@ -33,6 +34,7 @@ describeEachDb('replies understood as people write them', (get) => describe('wit
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-und-'));
     svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir, JOBS_ENABLED: 'false' }), { db: get().db, migrate: false, pollIntervalMs: 30 });
+    http = await simulatorClient(svc);
   });
   afterEach(async () => {
     await svc?.stop();

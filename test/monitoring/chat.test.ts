@@ -5,14 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { startService, type RunningService } from '../../src/service';
+import { simulatorClient } from '../support/sim-session';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 
 const CONV = path.join(__dirname, '..', 'fixtures', 'conversation');
 const FIX = path.join(__dirname, '..', 'fixtures', 'monitoring');
-const http = axios.create({ validateStatus: () => true, proxy: false });
+let http: AxiosInstance = axios.create({ validateStatus: () => true, proxy: false });
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
   const end = Date.now() + limitMs;
@@ -31,6 +32,7 @@ describeEachDb('转工单 in the simulator', (get) => describe('with the service
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-mo-'));
     svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir, JOBS_ENABLED: 'false' }), { db: get().db, migrate: false, pollIntervalMs: 30 });
+    http = await simulatorClient(svc);
     await svc.ctx.chat.contacts.importFile(path.join(CONV, 'contacts.csv'));
   });
   afterEach(async () => {

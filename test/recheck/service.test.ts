@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { startService, type RunningService } from '../../src/service';
+import { simulatorClient } from '../support/sim-session';
 import { weeklyRecheckJob } from '../../src/jobs/recheck';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
@@ -15,7 +16,7 @@ import { startSites, type FixtureServer } from './sites';
 
 const CONTACTS = path.join(__dirname, '..', 'fixtures', 'conversation', 'contacts.csv');
 const TOKEN = 'recheck-test-token-0123456789';
-const http = axios.create({ validateStatus: () => true, proxy: false });
+let http: AxiosInstance = axios.create({ validateStatus: () => true, proxy: false });
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 20_000): Promise<T> {
   const end = Date.now() + limitMs;
@@ -64,6 +65,7 @@ describeEachDb('re-checks in the service', (get) => describe('with the fake WeCo
       { db: get().db, migrate: false, pollIntervalMs: 30 },
     );
     const s = svc;
+    http = await simulatorClient(s);
     await s.ctx.chat.contacts.importFile(CONTACTS);
     const notice = path.join(dir, 'notice.csv');
     fs.writeFileSync(
