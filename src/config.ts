@@ -9,6 +9,8 @@ import { cronProblem } from './jobs/cron';
 import { DEFAULT_QUIET_ALLOW, DEFAULT_WORK_HOURS, MESSAGE_PURPOSES } from './domain/followup/defaults';
 import { parseLadder, type LadderStep } from './domain/followup/ladder';
 import { parseWorkHours, type WorkHours } from './domain/followup/quiet-hours';
+import type { InputLimits } from './domain/import/limits';
+import type { IsolationLimits } from './parsing/isolated';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -132,6 +134,34 @@ const schema = z.object({
     .int('须为整数 (must be an integer)')
     .min(0, '不能为负数 (must not be negative)')
     .default(300),
+  IMPORT_MAX_ROWS: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(1, '须在 1–10000000 之间 (must be between 1 and 10000000)')
+    .max(10000000, '须在 1–10000000 之间 (must be between 1 and 10000000)')
+    .default(100000),
+  IMPORT_MAX_UNPACKED_MB: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(1, '须在 1–10000 之间 (must be between 1 and 10000)')
+    .max(10000, '须在 1–10000 之间 (must be between 1 and 10000)')
+    .default(100),
+  PARSE_MAX_HEAP_MB: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(64, '须在 64–16384 之间 (must be between 64 and 16384)')
+    .max(16384, '须在 64–16384 之间 (must be between 64 and 16384)')
+    .default(512),
+  PARSE_TIMEOUT_S: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(1, '须在 1–3600 之间 (must be between 1 and 3600)')
+    .max(3600, '须在 1–3600 之间 (must be between 1 and 3600)')
+    .default(120),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,80}$/, '须为 1–80 个字母、数字或 . _ : - (must be 1–80 letters, digits or . _ : -)')
+    .optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -191,6 +221,17 @@ export interface Config {
     /** Send work orders as template cards (false: as text). */
     cards: boolean;
   };
+  /** Bounds on imported and uploaded files (checked before parsing) and on their parsing. */
+  input: {
+    limits: InputLimits;
+    isolation: IsolationLimits;
+  };
+  /**
+   * This instance's stable name (leases on jobs, outbox and inbound rows are held in it): a
+   * restarted instance with the same name takes back its own leases at once. Unset: one is
+   * generated per process (host, pid, random), and a dead process's leases run out first.
+   */
+  instanceId?: string;
 }
 
 export class ConfigError extends Error {
@@ -282,6 +323,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callbackMaxAgeS: raw.WECOM_CALLBACK_MAX_AGE_S,
       cards: raw.WECOM_CARDS === 'true',
     },
+    input: {
+      limits: { maxRows: raw.IMPORT_MAX_ROWS, maxUnpackedBytes: raw.IMPORT_MAX_UNPACKED_MB * 1024 * 1024 },
+      isolation: { maxHeapMb: raw.PARSE_MAX_HEAP_MB, timeoutMs: raw.PARSE_TIMEOUT_S * 1000 },
+    },
+    instanceId: raw.INSTANCE_ID,
   };
 }
 

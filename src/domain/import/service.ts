@@ -17,7 +17,9 @@ import type { TargetKind } from '../problems/taxonomy';
 import { businessDate, parseIsoDate } from '../calendar/dates';
 import type { ColumnRole } from './headers';
 import { normalizeAddress } from './identity';
-import { parseNoticeFile, type ParsedNotice, type Rejection } from './parse';
+import { parseIsolated, type IsolationLimits } from '../../parsing/isolated';
+import type { InputLimits } from './limits';
+import { parseNoticeFile, type ParsedNotice, type ParseOptions, type Rejection } from './parse';
 import type { EscalationInput, ImportStore, ImportTx } from './store';
 
 export interface ImportOptions {
@@ -86,6 +88,10 @@ export interface ImportSettings {
   repeatThreshold: number;
   /** Business time zone: "today" for the default issue date. */
   zone: string;
+  /** Size and row limits of an imported file (default: DEFAULT_INPUT_LIMITS). */
+  limits?: InputLimits;
+  /** The parse worker's heap and time limits; false: parse in this thread (no limits). */
+  isolation?: IsolationLimits | false;
 }
 
 export const PROPOSED_ACTIONS = {
@@ -111,7 +117,7 @@ export class ImportService {
     const issuedOn = options.issuedOn ? parseIsoDate(options.issuedOn) : businessDate(now, this.settings.zone);
     const reportDueOn = options.reportDueOn ? parseIsoDate(options.reportDueOn) : null;
     const year = Number(issuedOn.slice(0, 4));
-    const parsed = await parseNoticeFile(file, {
+    const parsed = await this.parse(file, {
       sheet: options.sheet,
       map: options.map,
       kind: options.kind,
@@ -134,6 +140,16 @@ export class ImportService {
       if (e instanceof DryRunRollback) return e.result;
       throw e;
     }
+  }
+
+  /**
+   * Parses a notice table within this service's limits: in a worker thread with a heap and a
+   * time limit (a file that needs too much fails alone), unless isolation is off.
+   */
+  async parse(file: string, options: Omit<ParseOptions, 'limits'>): Promise<ParsedNotice> {
+    const full = { ...options, limits: this.settings.limits };
+    if (this.settings.isolation === false) return parseNoticeFile(file, full);
+    return parseIsolated('noticeTable', { file, fileName: path.basename(file), options: full }, this.settings.isolation);
   }
 
   private baseResult(parsed: ParsedNotice, docNo: string, options: ImportOptions): ImportResult {

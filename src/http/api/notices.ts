@@ -13,7 +13,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../../clock';
 import { businessDate } from '../../domain/calendar/dates';
-import { parseNoticeFile } from '../../domain/import/parse';
 import { DuplicateNoticeError, ImportRejectedError, type ImportOptions } from '../../domain/import/service';
 import { CATEGORIES, TARGET_KINDS, isCategory } from '../../domain/problems/taxonomy';
 import { STATE_LABELS, type WorkOrderState } from '../../domain/workorders/states';
@@ -282,7 +281,7 @@ async function preview(deps: ApiDeps, uploadId: string, body: ImportOptionsInput
   if (!upload) throw new ApiError(404, 'upload_expired', '上传的文件已过期或不存在，请重新上传');
   const options = toImportOptions(body, actor);
   const issuedOn = options.issuedOn ?? businessDate(ctx.clock.now(), ctx.config.businessTz);
-  const parsed = await parseNoticeFile(upload.file, {
+  const parsed = await ctx.imports.parse(upload.file, {
     sheet: options.sheet,
     kind: options.kind,
     defaultYear: Number(issuedOn.slice(0, 4)),
