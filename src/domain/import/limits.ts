@@ -97,9 +97,12 @@ export async function checkZipLimits(file: string, limits: InputLimits): Promise
         await drain(zip, entry);
       } catch (e) {
         if (/too many bytes/i.test((e as Error).message)) throw tooBig(stated + 1, limits.maxUnpackedBytes);
-        throw new InputFormatError(`无法读取 Excel 文件（文件损坏或不是 .xlsx）：${(e as Error).message}`);
+        throw e;
       }
     }
+  } catch (e) {
+    if (e instanceof InputFormatError) throw e;
+    throw new InputFormatError(`无法读取 Excel 文件（文件损坏或不是 .xlsx）：${(e as Error).message}`);
   } finally {
     zip.close();
   }
