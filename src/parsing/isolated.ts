@@ -46,7 +46,9 @@ function startWorker(limits: IsolationLimits): Worker {
   };
   if (ext === '.js') return new Worker(entry, options);
   // Sources: load them through tsx (a dev dependency, present wherever .ts files are run).
-  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`, { ...options, eval: true, execArgv: [] });
+  // Resolved here, so the worker finds tsx whatever the working directory.
+  const tsx = require.resolve('tsx/cjs/api');
+  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`, { ...options, eval: true, execArgv: [] });
 }
 
 /**
