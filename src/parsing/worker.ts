@@ -1,6 +1,6 @@
 /**
  * The parse worker's entry: runs one parser of ./parsers.ts on the message it is given and
- * posts back its result (one message at a time; the worker is reused for the next file), or its error as { name, message } (the caller rebuilds the error).
+ * posts back its result, or its error as { name, message } (the caller rebuilds the error).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PARSERS, type ParseInput, type ParserName } from './parsers';
@@ -25,7 +25,7 @@ async function run(request: WorkerRequest): Promise<WorkerReply> {
 
 if (parentPort && workerData?.rectifyParseWorker) {
   const port = parentPort;
-  port.on('message', (request: WorkerRequest) => {
+  port.once('message', (request: WorkerRequest) => {
     void run(request).then((reply) => port.postMessage(reply));
   });
 }
