@@ -11,6 +11,8 @@ import { parseLadder, type LadderStep } from './domain/followup/ladder';
 import { parseWorkHours, type WorkHours } from './domain/followup/quiet-hours';
 import { parseAllowList } from './domain/recheck/guard';
 import { DEFAULT_USER_AGENT, type RecheckConfig } from './domain/recheck';
+import type { InputLimits } from './domain/import/limits';
+import type { IsolationLimits } from './parsing/isolated';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -193,6 +195,34 @@ const schema = z.object({
     .min(16, '须在 16–100000 之间 (must be between 16 and 100000)')
     .max(100_000, '须在 16–100000 之间 (must be between 16 and 100000)')
     .default(1024),
+  IMPORT_MAX_ROWS: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(1, '须在 1–10000000 之间 (must be between 1 and 10000000)')
+    .max(10000000, '须在 1–10000000 之间 (must be between 1 and 10000000)')
+    .default(100000),
+  IMPORT_MAX_UNPACKED_MB: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(1, '须在 1–10000 之间 (must be between 1 and 10000)')
+    .max(10000, '须在 1–10000 之间 (must be between 1 and 10000)')
+    .default(100),
+  PARSE_MAX_HEAP_MB: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(64, '须在 64–16384 之间 (must be between 64 and 16384)')
+    .max(16384, '须在 64–16384 之间 (must be between 64 and 16384)')
+    .default(512),
+  PARSE_TIMEOUT_S: z.coerce
+    .number({ message: '须为整数 (must be an integer)' })
+    .int('须为整数 (must be an integer)')
+    .min(1, '须在 1–3600 之间 (must be between 1 and 3600)')
+    .max(3600, '须在 1–3600 之间 (must be between 1 and 3600)')
+    .default(120),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,80}$/, '须为 1–80 个字母、数字或 . _ : - (must be 1–80 letters, digits or . _ : -)')
+    .optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -276,6 +306,17 @@ export interface Config {
     /** Send work orders as template cards (false: as text). */
     cards: boolean;
   };
+  /** Bounds on imported and uploaded files (checked before parsing) and on their parsing. */
+  input: {
+    limits: InputLimits;
+    isolation: IsolationLimits;
+  };
+  /**
+   * This instance's stable name (leases on jobs, outbox and inbound rows are held in it): a
+   * restarted instance with the same name takes back its own leases at once. Unset: one is
+   * generated per process (host, pid, random), and a dead process's leases run out first.
+   */
+  instanceId?: string;
 }
 
 export class ConfigError extends Error {
@@ -417,6 +458,11 @@ export function loadConfig(vars: NodeJS.ProcessEnv = process.env): Config {
       callbackMaxAgeS: raw.WECOM_CALLBACK_MAX_AGE_S,
       cards: raw.WECOM_CARDS === 'true',
     },
+    input: {
+      limits: { maxRows: raw.IMPORT_MAX_ROWS, maxUnpackedBytes: raw.IMPORT_MAX_UNPACKED_MB * 1024 * 1024 },
+      isolation: { maxHeapMb: raw.PARSE_MAX_HEAP_MB, timeoutMs: raw.PARSE_TIMEOUT_S * 1000 },
+    },
+    instanceId: raw.INSTANCE_ID,
   };
 }
 

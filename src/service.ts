@@ -70,7 +70,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   ctx.monitoring.onCreated.push(kickNotify);
   notifyLoop.start();
   const scheduler = config.jobs.enabled
-    ? new Scheduler(new JobRunner(ctx, buildJobs(ctx)), ctx.clock, config.businessTz, ctx.logger)
+    ? new Scheduler(new JobRunner(ctx, buildJobs(ctx), config.instanceId), ctx.clock, config.businessTz, ctx.logger)
     : null;
   scheduler?.start();
   state.ready = true;

@@ -150,6 +150,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     imports: new ImportService(new KnexImportStore(db, events, workOrders), clock, {
       repeatThreshold: config.repeatThreshold,
       zone: config.businessTz,
+      limits: config.input.limits,
+      isolation: config.input.isolation,
     }, logger),
     chat,
     settings,

@@ -47,6 +47,36 @@ function knexLog(logger: Logger | undefined): Knex.Config['log'] {
   return { warn: to('warn'), error: to('error'), deprecate: to('debug'), debug: to('debug') };
 }
 
+/** How long an SQLite statement waits for another process's lock before SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * knex's SQLite client, with transactions that take the write lock when they begin
+ * (`BEGIN IMMEDIATE`). A plain `BEGIN` starts as a reader; when such a transaction then writes
+ * while another process (the CLI beside the service) has written since it began, SQLite answers
+ * SQLITE_BUSY at once, without waiting out busy_timeout, since waiting could never help. Taking
+ * the lock up front makes every transaction wait its turn instead.
+ */
+// knex ships no types for its dialect classes.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ClientSqlite3 = require('knex/lib/dialects/sqlite3') as new (config: Knex.Config) => { transaction(...args: unknown[]): unknown };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const TransactionSqlite = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction') as new (...args: unknown[]) => {
+  query(conn: unknown, sql: string): Promise<unknown>;
+};
+
+class ImmediateTransaction extends TransactionSqlite {
+  begin(conn: unknown): Promise<unknown> {
+    return this.query(conn, 'BEGIN IMMEDIATE;');
+  }
+}
+
+class SqliteClient extends ClientSqlite3 {
+  override transaction(...args: unknown[]): unknown {
+    return new ImmediateTransaction(this, ...args);
+  }
+}
+
 export function isSqliteUrl(url: string): boolean {
   return url.startsWith('sqlite:');
 }
@@ -57,7 +87,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     const filename = file === ':memory:' ? ':memory:' : path.resolve(file);
     if (filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
     return knexFactory({
-      client: 'sqlite3',
+      client: SqliteClient as unknown as typeof Knex.Client,
       connection: { filename },
       useNullAsDefault: true,
       // One connection: SQLite serialises writers anyway, and :memory: must stay one database.
@@ -68,7 +98,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
         afterCreate: (conn: any, done: (err: Error | null, conn: any) => void) => {
           conn.serialize(() => {
             conn.run('PRAGMA foreign_keys = ON');
-            conn.run('PRAGMA busy_timeout = 5000');
+            conn.run(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
             if (filename !== ':memory:') conn.run('PRAGMA journal_mode = WAL');
             conn.run('PRAGMA synchronous = NORMAL', (err: Error | null) => done(err, conn));
           });

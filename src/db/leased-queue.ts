@@ -77,3 +77,13 @@ export async function claimNextRow(
   }
   return null;
 }
+
+/**
+ * Ends at once the leases `workerId` holds: called when a worker with a stable name (INSTANCE_ID)
+ * starts, before it claims anything, the rows a previous run of it left leased are claimable
+ * again now (through the expired-lease path, which treats their outcome as unknown) instead
+ * of when their lease would have run out.
+ */
+export async function expireLeasesOf(db: Db, q: Pick<LeasedQueue, 'table' | 'leasedState'>, workerId: string): Promise<number> {
+  return db(q.table).where({ state: q.leasedState, locked_by: workerId }).update({ locked_until: 0 });
+}

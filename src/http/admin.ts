@@ -9,11 +9,13 @@ import type { AppContext } from '../app/context';
 import { createApiDeps, createApiRouter, type ApiDeps } from './api';
 import { createConsoleRouter } from '../console/router';
 import { generatePassword, UserStore } from './auth/users';
+import { mountMetrics } from './metrics';
 
 export function mountAdmin(app: Express, ctx: AppContext, overrides: Partial<ApiDeps> = {}): ApiDeps {
   const deps = createApiDeps(ctx, overrides);
   app.use('/api', createApiRouter(ctx, deps));
   app.use('/admin', createConsoleRouter());
+  mountMetrics(app, ctx);
   app.get('/', (_req, res) => res.redirect('/admin/'));
   return deps;
 }

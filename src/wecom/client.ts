@@ -174,9 +174,13 @@ export class WecomClient {
   }
 
   /** media/get: binary on success, JSON with errcode on failure. */
-  async getMedia(mediaId: string): Promise<MediaDownload> {
+  /**
+   * Downloads a media file. A body longer than `maxBytes` is cut off while it streams in (axios
+   * stops reading at the first byte over): at most that much is ever held in memory.
+   */
+  async getMedia(mediaId: string, maxBytes = -1): Promise<MediaDownload> {
     return this.withToken('mediaGet', async (token) => {
-      const res = await this.request('mediaGet', { access_token: token, media_id: mediaId }, undefined, 'arraybuffer');
+      const res = await this.request('mediaGet', { access_token: token, media_id: mediaId }, undefined, 'arraybuffer', maxBytes);
       const type = String(res.headers['content-type'] ?? '');
       const buf = Buffer.from(res.data as ArrayBuffer);
       if (/json|text\/plain/i.test(type)) {
@@ -227,6 +231,7 @@ export class WecomClient {
     query: Record<string, string>,
     body: unknown,
     responseType: 'json' | 'arraybuffer',
+    maxContentLength = -1,
   ): Promise<AxiosResponse> {
     const ep: Endpoint = ENDPOINTS[name];
     let res: AxiosResponse;
@@ -237,6 +242,7 @@ export class WecomClient {
         params: query,
         data: body,
         responseType,
+        maxContentLength,
         // Keep axios from parsing silently into a string on bad JSON.
         transitional: { silentJSONParsing: false, forcedJSONParsing: true, clarifyTimeoutError: true },
       });
@@ -257,6 +263,7 @@ function check(name: string, data: unknown): void {
 
 function mapTransportError(e: unknown, name: string, timeoutMs: number): Error {
   const code = (e as { code?: string }).code ?? null;
+  if (/maxContentLength size of \d+ exceeded/.test((e as Error).message ?? '')) return new WecomHttpError(200, 'ETOOLARGE', name);
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') return new WecomTimeoutError(timeoutMs, name);
   const status = (e as { response?: { status?: number } }).response?.status;
   // An unparseable body: keep the HTTP status (a proxy's HTML error page is a 5xx, not a 200).

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { WecomClient } from './client';
+import { WecomHttpError } from './errors';
 
 export interface StoredMedia {
   mediaId: string;
@@ -24,6 +25,14 @@ const EXT: Record<string, string> = {
 /** The largest file we keep (WeCom's own limit for files is 20 MB). */
 export const MAX_MEDIA_BYTES = 20 * 1024 * 1024;
 
+/** The download was cut off at MAX_MEDIA_BYTES: nothing is stored. */
+export class MediaTooLargeError extends Error {
+  constructor(readonly mediaId: string) {
+    super(`media ${mediaId} too large (over ${MAX_MEDIA_BYTES} bytes): download stopped`);
+    this.name = 'MediaTooLargeError';
+  }
+}
+
 export class MediaStore {
   constructor(
     private readonly db: Knex,
@@ -34,8 +43,13 @@ export class MediaStore {
   async fetch(mediaId: string, inboundId: number | null, at: Date): Promise<StoredMedia> {
     const known = await this.db('media_files').where({ media_id: mediaId }).first();
     if (known) return fromRow(known);
-    const dl = await this.client.getMedia(mediaId);
-    if (dl.data.length > MAX_MEDIA_BYTES) throw new Error(`media ${mediaId} too large`);
+    let dl;
+    try {
+      dl = await this.client.getMedia(mediaId, MAX_MEDIA_BYTES);
+    } catch (e) {
+      if (e instanceof WecomHttpError && e.code === 'ETOOLARGE') throw new MediaTooLargeError(mediaId);
+      throw e;
+    }
     const sha256 = crypto.createHash('sha256').update(dl.data).digest('hex');
     const mime = dl.contentType ? dl.contentType.split(';')[0].trim().toLowerCase() : null;
     const ext = (mime && EXT[mime]) ?? (dl.fileName ? path.extname(dl.fileName).slice(0, 10).replace(/[^.\w]/g, '') : '') ?? '';

@@ -96,7 +96,13 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
   const contacts = new KnexContactDirectory(ctx.db);
   const chat = new ChatRouter();
   (options.registerHandlers ?? productHandlers)(chat, ctx);
-  const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger, { batch: LOOP_BATCH, mediaDir: ctx.config.mediaDir });
+  // A stable INSTANCE_ID names the workers the same way after a restart (see restore()).
+  const instanceId = ctx.config.instanceId;
+  const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger, {
+    batch: LOOP_BATCH,
+    mediaDir: ctx.config.mediaDir,
+    workerId: instanceId ? `outbox-${instanceId}` : undefined,
+  });
   // A work order is notified when WeCom accepts its card (the deadline counts from then).
   sender.listeners.push({
     // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.
@@ -107,6 +113,7 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
   const media = new MediaStore(ctx.db, client, ctx.config.mediaDir);
   const processor = new InboundProcessor(ctx.inbound, chat, ctx.outbox, contacts, media, ctx.events, ctx.clock, ctx.logger, {
     batch: LOOP_BATCH,
+    workerId: instanceId ? `inbound-${instanceId}` : undefined,
   });
   const interval = options.pollIntervalMs ?? 500;
   // A full batch means more may be waiting: run again at once rather than after the interval
@@ -193,6 +200,12 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
       }
     },
     async restore() {
+      // What this instance's previous run left leased is taken back now, not when the lease ends.
+      if (instanceId) {
+        const outbox = await ctx.outbox.expireLeasesOf(sender.workerId);
+        const inbound = await ctx.inbound.expireLeasesOf(processor.workerId);
+        if (outbox || inbound) ctx.logger.info({ instance: instanceId, outbox, inbound }, '已收回本实例上次运行留下的租约');
+      }
       if (!fake || !simulatorStore) return;
       const { received, sent, media } = await simulatorStore.load();
       fake.restore(received, media);

@@ -4,12 +4,14 @@
  * who supervises a unit (supervisor contacts linked by unit, by jurisdiction, or as members of
  * the unit's supervising unit; the admins when there are none), which units a supervisor sees.
  */
+import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
 import { toBool } from '../../db/knex';
 import type { EventLog, NewEvent } from '../events/events';
 import { cleanText, normalizeName } from '../import/identity';
-import { parseContactsFile, type ContactRejection, type ContactRole, type ContactRow } from './parse';
+import { parseIsolated } from '../../parsing/isolated';
+import type { ContactRejection, ContactRole, ContactRow } from './parse';
 
 export interface Contact {
   id: number;
@@ -70,7 +72,8 @@ export class ContactsService {
   }
 
   async importFile(file: string, options: { actor?: string; sheet?: string; dryRun?: boolean } = {}): Promise<ContactsImportResult> {
-    const parsed = await parseContactsFile(file, { sheet: options.sheet });
+    // In a worker with heap and time limits, like notice tables (see parsing/isolated.ts).
+    const parsed = await parseIsolated('contactsTable', { file, fileName: path.basename(file), options: { sheet: options.sheet } });
     const result: ContactsImportResult = {
       rows: parsed.count,
       contacts: 0,

@@ -213,20 +213,15 @@ export class KnexFollowupStore implements FollowupStore {
   }
 
   async openRepeats(unitIds: number[] | null, limit: number): Promise<{ items: RepeatOffenderView[]; total: number }> {
-    const scoped = () => {
-      const q = this.db('escalations as e').whereIn('e.kind', REPEAT_KINDS).whereIn('e.status', ['open', 'delivered']);
-      if (unitIds) q.whereIn('e.unit_id', unitIds.length ? unitIds : [-1]);
-      return q;
-    };
-    const [c] = await scoped().count({ n: '*' });
     const rows = await this.repeats()
+      .select(this.db.raw('count(*) over () as total_count'))
       .whereIn('e.status', ['open', 'delivered'])
       .modify((q) => {
         if (unitIds) q.whereIn('e.unit_id', unitIds.length ? unitIds : [-1]);
       })
       .orderBy('e.id')
       .limit(limit);
-    return { items: rows.map(repeatFromRow), total: Number((c as any).n) };
+    return { items: rows.map(repeatFromRow), total: totalOf(rows) };
   }
 
   async overdueOf(unitIds: number[] | null, states: WorkOrderState[], at: Date, limit: number): Promise<{ ids: number[]; total: number }> {
@@ -235,9 +230,8 @@ export class KnexFollowupStore implements FollowupStore {
       if (unitIds) b.whereIn('unit_id', unitIds.length ? unitIds : [-1]);
       return b;
     };
-    const [c] = await q().count({ n: '*' });
-    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select('id');
-    return { ids: rows.map((r: any) => Number(r.id)), total: Number((c as any).n) };
+    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select('id', this.db.raw('count(*) over () as total_count'));
+    return { ids: rows.map((r: any) => Number(r.id)), total: totalOf(rows) };
   }
 
   async dueOf(unitIds: number[] | null, states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<{ ids: number[]; total: number }> {
@@ -246,8 +240,16 @@ export class KnexFollowupStore implements FollowupStore {
       if (unitIds) b.whereIn('unit_id', unitIds.length ? unitIds : [-1]);
       return b;
     };
-    const [c] = await q().count({ n: '*' });
-    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select('id');
-    return { ids: rows.map((r: any) => Number(r.id)), total: Number((c as any).n) };
+    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select('id', this.db.raw('count(*) over () as total_count'));
+    return { ids: rows.map((r: any) => Number(r.id)), total: totalOf(rows) };
   }
+}
+
+/**
+ * The count of a list read with `count(*) over () as total_count`: the total and the first
+ * `limit` rows come from one statement, so a digest never says 4 and lists 5 when an order
+ * changes between two reads. (`limit` is at least 1 wherever this is used.)
+ */
+function totalOf(rows: any[]): number {
+  return rows.length ? Number(rows[0].total_count) : 0;
 }

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { documentFormat, readNotice, type NoticeReading, type ReadLimits } from './documents';
+import { documentFormat, readNotice, type DocumentFormat, type NoticeReading, type ReadLimits } from './documents';
 import { DocumentReadError } from './documents/model';
 import { compact } from './documents/facts';
 import { classifyProblem } from './problems';
@@ -57,8 +57,12 @@ export interface NoticeDocument {
 
 const HEAD_BYTES = 64 * 1024;
 
-/** Reads the file as a notice document when it is one (PDF, DOCX, DOC, HTML, text); null for a table file. */
-export async function readNoticeDocument(file: string, limits?: ReadLimits): Promise<NoticeDocument | null> {
+/**
+ * The document format of a file (PDF, DOCX, DOC, HTML, text), or null for a table file (CSV,
+ * XLSX, JSON) or a path that can't be read (the table reader then says what is wrong). Cheap: it
+ * reads the first 64 KB, and the whole file only for a zip or OLE container.
+ */
+export async function noticeDocumentFormat(file: string): Promise<{ format: DocumentFormat; bytes: Buffer | null } | null> {
   let head: Buffer;
   try {
     const fh = await fs.promises.open(file, 'r');
@@ -70,13 +74,19 @@ export async function readNoticeDocument(file: string, limits?: ReadLimits): Pro
       await fh.close();
     }
   } catch {
-    return null; // the table reader says what is wrong with the path
+    return null;
   }
   const isZipOrOle = (head[0] === 0x50 && head[1] === 0x4b) || (head[0] === 0xd0 && head[1] === 0xcf);
   const bytes = isZipOrOle ? await fs.promises.readFile(file) : null;
   const format = documentFormat(head, path.basename(file), bytes ?? undefined);
-  if (!format) return null;
-  const all = bytes ?? (await fs.promises.readFile(file));
+  return format ? { format, bytes } : null;
+}
+
+/** Reads the file as a notice document when it is one (PDF, DOCX, DOC, HTML, text); null for a table file. */
+export async function readNoticeDocument(file: string, limits?: ReadLimits): Promise<NoticeDocument | null> {
+  const found = await noticeDocumentFormat(file);
+  if (!found) return null;
+  const all = found.bytes ?? (await fs.promises.readFile(file));
   try {
     const reading = await readNotice(all, path.basename(file), limits);
     return { fileName: path.basename(file), sha256: crypto.createHash('sha256').update(all).digest('hex'), reading };

@@ -21,6 +21,7 @@ import {
   type HeaderLayout,
 } from './headers';
 import { cleanText, normalizeAddress, normalizeName, platformFamilies, targetIdentity, type TargetFields } from './identity';
+import type { InputLimits } from './limits';
 import { classifyProblem, splitProblems, type ProblemPart } from './problems';
 import { openTable, sha256File, type RawRow } from './readers';
 import type { DocumentFormat } from './documents/model';
@@ -85,6 +86,8 @@ export interface ParseOptions {
   xlsxStreaming?: boolean;
   /** At most this many rejections are listed (the rest are counted in one last entry). */
   maxRejections?: number;
+  /** Size and row limits, checked before the file is parsed (see ./limits.ts). */
+  limits?: InputLimits;
 }
 
 /** How many rows at the top of a sheet are searched for its header. */
@@ -101,7 +104,7 @@ export const MAX_PLATFORM_CHARS = 200;
 const FOOTNOTE = /^(注|备注|说明|合计|总计|小计|填表|制表|审核人|审核|附件|联系人|联系电话|来源)\s*[:：\d、.]?/u;
 
 export async function parseNoticeFile(file: string, options: ParseOptions): Promise<ParsedNotice> {
-  const source = await openTable(file, { sheet: options.sheet, xlsxStreaming: options.xlsxStreaming });
+  const source = await openTable(file, { sheet: options.sheet, xlsxStreaming: options.xlsxStreaming, limits: options.limits });
   const parser = new TableParser(options);
   let sheetKey: string | undefined | null = null;
   for await (const row of source.rows) {

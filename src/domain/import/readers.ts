@@ -10,6 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import { parse as parseCsv } from 'csv-parse';
 import type ExcelJSModule from 'exceljs';
 import { z } from 'zod';
+import { InputFormatError } from './errors';
+import { checkFileSize, checkZipLimits, DEFAULT_INPUT_LIMITS, limitRows, type InputLimits } from './limits';
 import { decodeBuffer, decoderStream, detectEncoding, detectFormat, type FileFormat, type TextEncoding } from './encoding';
 
 export interface RawRow {
@@ -33,17 +35,15 @@ export interface TableSource {
   rows: AsyncIterable<RawRow>;
 }
 
-export class InputFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputFormatError';
-  }
-}
+export { InputFormatError };
 
 /** Files up to this size are read whole by exceljs (merged cells resolved); larger ones stream. */
 export const XLSX_FULL_READ_MAX_BYTES = 15 * 1024 * 1024;
 
 const SAMPLE_BYTES = 64 * 1024;
+
+/** The longest CSV record (characters); a notice's row is a few hundred. */
+export const MAX_CSV_RECORD_CHARS = 1_000_000;
 
 async function readSample(file: string): Promise<{ sample: Buffer; size: number }> {
   const fh = await fs.promises.open(file, 'r');
@@ -68,6 +68,8 @@ export interface OpenOptions {
   sheet?: string;
   /** Force the streaming XLSX reader (tests, benchmarks). */
   xlsxStreaming?: boolean;
+  /** Size and row limits; checked before the file is parsed (rows: as they are read). */
+  limits?: InputLimits;
 }
 
 /** Opens a table file: detects format and encoding from its bytes and returns its rows. */
@@ -91,12 +93,16 @@ export async function openTable(file: string, options: OpenOptions = {}): Promis
   if (format !== 'xlsx' && options.sheet) {
     throw new InputFormatError('--sheet 只适用于 Excel（.xlsx）文件');
   }
+  const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
+  const limited = (rows: AsyncIterable<RawRow>) => limitRows(rows, limits.maxRows);
   if (format === 'xlsx') {
+    await checkZipLimits(file, limits);
     const streaming = options.xlsxStreaming ?? size > XLSX_FULL_READ_MAX_BYTES;
-    return { format, encoding: null, rows: streaming ? xlsxRowsStreaming(file, options.sheet) : await xlsxRowsFull(file, options.sheet) };
+    return { format, encoding: null, rows: limited(streaming ? xlsxRowsStreaming(file, options.sheet) : await xlsxRowsFull(file, options.sheet)) };
   }
-  if (format === 'json') return { format, encoding, rows: jsonRows(file, encoding) };
-  return { format, encoding, rows: csvRows(file, encoding, sniffDelimiter(decodeBuffer(sample.subarray(0, 16 * 1024), encoding, true))) };
+  await checkFileSize(file, limits);
+  if (format === 'json') return { format, encoding, rows: limited(jsonRows(file, encoding)) };
+  return { format, encoding, rows: limited(csvRows(file, encoding, sniffDelimiter(decodeBuffer(sample.subarray(0, 16 * 1024), encoding, true)))) };
 }
 
 /**
@@ -134,6 +140,9 @@ async function* csvRows(file: string, encoding: TextEncoding, delimiter: string)
     skip_empty_lines: false,
     info: true,
     bom: true,
+    // One record (row) of at most this many characters: a cell without a closing quote would
+    // otherwise swallow the rest of the file into memory.
+    max_record_size: MAX_CSV_RECORD_CHARS,
   });
   const source = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
   const decoder = decoderStream(encoding);
@@ -168,6 +177,8 @@ function csvErrorZh(code: string): string {
       return '引号未闭合（某个单元格以 " 开头但没有结束的 "）';
     case 'CSV_INVALID_CLOSING_QUOTE':
       return '引号后出现了多余的字符';
+    case 'CSV_MAX_RECORD_SIZE':
+      return `一行超过 ${MAX_CSV_RECORD_CHARS.toLocaleString('en')} 个字符（多半是某个引号未闭合）`;
     default:
       return code;
   }

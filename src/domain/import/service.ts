@@ -17,8 +17,10 @@ import type { TargetKind } from '../problems/taxonomy';
 import { businessDate, parseIsoDate } from '../calendar/dates';
 import type { ColumnRole } from './headers';
 import { normalizeAddress } from './identity';
-import { parseNoticeFile, type ParsedNotice, type Rejection } from './parse';
-import { parseNoticeDocument, readNoticeDocument, type NoticeSummary } from './notice';
+import { parseIsolated, type IsolationLimits } from '../../parsing/isolated';
+import type { InputLimits } from './limits';
+import { parseNoticeFile, type ParsedNotice, type ParseOptions, type Rejection } from './parse';
+import { noticeDocumentFormat, parseNoticeDocument, readNoticeDocument, type NoticeDocument, type NoticeSummary } from './notice';
 import type { EscalationInput, ImportStore, ImportTx } from './store';
 
 export interface ImportOptions {
@@ -93,6 +95,10 @@ export interface ImportSettings {
   repeatThreshold: number;
   /** Business time zone: "today" for the default issue date. */
   zone: string;
+  /** Size and row limits of an imported file (default: DEFAULT_INPUT_LIMITS). */
+  limits?: InputLimits;
+  /** The parse worker's heap and time limits; false: parse in this thread (no limits). */
+  isolation?: IsolationLimits | false;
 }
 
 export const PROPOSED_ACTIONS = {
@@ -116,14 +122,14 @@ export class ImportService {
   async importFile(file: string, options: ImportOptions = {}): Promise<ImportResult> {
     const now = this.clock.now();
     // A published notice (PDF, DOCX, web page, text) says its own facts; flags override them.
-    const doc = await readNoticeDocument(file);
+    const doc = await this.readDocument(file);
     const facts = doc?.reading.facts;
     const issuedOn = options.issuedOn ? parseIsoDate(options.issuedOn) : facts?.issuedOn ?? businessDate(now, this.settings.zone);
     const reportDueOn = options.reportDueOn ? parseIsoDate(options.reportDueOn) : facts?.reportDueOn ?? null;
     const year = Number(issuedOn.slice(0, 4));
     const parseOptions = { sheet: options.sheet, map: options.map, kind: options.kind, defaultYear: year, xlsxStreaming: options.xlsxStreaming };
-    const fromDoc = doc ? parseNoticeDocument(doc, parseOptions) : null;
-    const parsed = fromDoc ? fromDoc.parsed : await parseNoticeFile(file, parseOptions);
+    const fromDoc = doc ? parseNoticeDocument(doc, { ...parseOptions, limits: this.settings.limits }) : null;
+    const parsed = fromDoc ? fromDoc.parsed : await this.parse(file, parseOptions);
     // Without a 文号 the notice is known by what it says, so the same notice is refused twice
     // whichever file it comes in.
     const docNo = options.docNo?.trim() || facts?.docNo || `FILE-${(fromDoc?.contentSha256 ?? parsed.sha256).slice(0, 12)}`;
@@ -159,6 +165,27 @@ export class ImportService {
       if (e instanceof DryRunRollback) return e.result;
       throw e;
     }
+  }
+
+  /**
+   * Reads a published notice (PDF, DOCX, DOC, web page, text) when the file is one, in the parse
+   * worker like a table (a document that needs too much memory or time fails alone); null for a
+   * table file. The tables it finds are then parsed by parseNoticeDocument.
+   */
+  async readDocument(file: string): Promise<NoticeDocument | null> {
+    if (!(await noticeDocumentFormat(file))) return null;
+    if (this.settings.isolation === false) return readNoticeDocument(file);
+    return parseIsolated('noticeDocument', { file, fileName: path.basename(file), options: {} }, this.settings.isolation);
+  }
+
+  /**
+   * Parses a notice table within this service's limits: in a worker thread with a heap and a
+   * time limit (a file that needs too much fails alone), unless isolation is off.
+   */
+  async parse(file: string, options: Omit<ParseOptions, 'limits'>): Promise<ParsedNotice> {
+    const full = { ...options, limits: this.settings.limits };
+    if (this.settings.isolation === false) return parseNoticeFile(file, full);
+    return parseIsolated('noticeTable', { file, fileName: path.basename(file), options: full }, this.settings.isolation);
   }
 
   private baseResult(parsed: ParsedNotice, docNo: string, options: ImportOptions): ImportResult {

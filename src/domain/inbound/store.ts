@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { EventLog } from '../events/events';
 import { dedupeKey, type InboundFields } from '../../wecom/callback/envelope';
-import { claimNextRow } from '../../db/leased-queue';
+import { claimNextRow, expireLeasesOf } from '../../db/leased-queue';
 
 export type InboundState = 'pending' | 'processing' | 'done' | 'failed';
 
@@ -28,6 +28,8 @@ export interface InboundStore {
   get(id: number): Promise<InboundRow | null>;
   list(filter?: { state?: InboundState; fromUserid?: string }): Promise<InboundRow[]>;
   count(): Promise<number>;
+  /** Ends the leases this worker holds (its previous run's, when its name is stable); returns how many. */
+  expireLeasesOf(workerId: string): Promise<number>;
   claimNext(workerId: string, now: Date, leaseMs: number): Promise<InboundRow | null>;
   markDone(id: number, workerId: string, at: Date): Promise<boolean>;
   markFailed(id: number, workerId: string, r: { error: string; retryAt: Date | null; at: Date }): Promise<boolean>;
@@ -195,6 +197,10 @@ export class KnexInboundStore implements InboundStore {
   async count(): Promise<number> {
     const [{ n }] = await this.db('inbound_messages').count({ n: '*' });
     return Number(n);
+  }
+
+  expireLeasesOf(workerId: string): Promise<number> {
+    return expireLeasesOf(this.db, { table: 'inbound_messages', leasedState: 'processing' }, workerId);
   }
 
   async claimNext(workerId: string, now: Date, leaseMs: number): Promise<InboundRow | null> {

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { parseJson, toBool } from '../../db/knex';
 import type { OutgoingMessage } from '../../wecom/client';
-import { claimNextRow } from '../../db/leased-queue';
+import { claimNextRow, expireLeasesOf } from '../../db/leased-queue';
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'dead' | 'cancelled';
 export type OutboxChannel = 'message' | 'update_card' | 'appchat';
@@ -75,6 +75,8 @@ export interface OutboxStore {
   getByKey(key: string): Promise<OutboxRow | null>;
   list(filter?: OutboxFilter): Promise<OutboxRow[]>;
   /** Claims the next deliverable row (lease in its own committed transaction), or null. */
+  /** Ends the leases this worker holds (its previous run's, when its name is stable); returns how many. */
+  expireLeasesOf(workerId: string): Promise<number>;
   claimNext(workerId: string, now: Date, leaseMs: number): Promise<ClaimedRow | null>;
   /** Records that an attempt starts now (committed before the HTTP call). */
   beginAttempt(id: number, workerId: string, now: Date): Promise<boolean>;
@@ -202,6 +204,10 @@ export class KnexOutboxStore implements OutboxStore {
     if (filter.purpose) q.where('purpose', filter.purpose);
     if (filter.limit) q.limit(filter.limit);
     return (await q).map(outboxFromRow);
+  }
+
+  expireLeasesOf(workerId: string): Promise<number> {
+    return expireLeasesOf(this.db, { table: 'outbox', leasedState: 'sending' }, workerId);
   }
 
   async claimNext(workerId: string, now: Date, leaseMs: number): Promise<ClaimedRow | null> {

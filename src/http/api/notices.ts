@@ -14,8 +14,7 @@ import { z } from 'zod';
 import type { Clock } from '../../clock';
 import { businessDate } from '../../domain/calendar/dates';
 import { HeaderMapError, parseHeaderMap } from '../../domain/import/headers';
-import { parseNoticeDocument, readNoticeDocument } from '../../domain/import/notice';
-import { parseNoticeFile } from '../../domain/import/parse';
+import { parseNoticeDocument } from '../../domain/import/notice';
 import { InputFormatError } from '../../domain/import/readers';
 import { DuplicateNoticeError, ImportRejectedError, type ImportOptions } from '../../domain/import/service';
 import { CATEGORIES, TARGET_KINDS, isCategory } from '../../domain/problems/taxonomy';
@@ -303,14 +302,14 @@ async function preview(deps: ApiDeps, uploadId: string, body: ImportOptionsInput
   const options = toImportOptions(body, actor);
   let doc;
   try {
-    doc = await readNoticeDocument(upload.file);
+    doc = await ctx.imports.readDocument(upload.file);
   } catch (e) {
     if (e instanceof InputFormatError) throw new ApiError(400, 'invalid_upload', e.message);
     throw e;
   }
   const issuedOn = options.issuedOn ?? doc?.reading.facts.issuedOn ?? businessDate(ctx.clock.now(), ctx.config.businessTz);
   const parseOptions = { sheet: options.sheet, kind: options.kind, map: options.map, defaultYear: Number(issuedOn.slice(0, 4)) };
-  const parsed = doc ? parseNoticeDocument(doc, parseOptions).parsed : await parseNoticeFile(upload.file, parseOptions);
+  const parsed = doc ? parseNoticeDocument(doc, parseOptions).parsed : await ctx.imports.parse(upload.file, parseOptions);
   let result = null;
   let duplicate = null;
   try {

@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Clock } from '../../clock';
 import type { WecomCredentials } from '../../config';
 import type { Logger } from '../../logger';
+import { callbackOutcomes } from './outcomes';
 import type { InboundStore } from '../../domain/inbound/store';
 import { CipherError, decryptMessage } from './cipher';
 import { EnvelopeError, MAX_XML_BYTES, parseInbound, parseOuterEnvelope } from './envelope';
@@ -125,6 +126,7 @@ export function createCallbackRouter(deps: CallbackDeps): Router {
             : '企业微信回调保存失败（数据库不可用），已答复 503，企业微信将重试',
         );
         res.status(503).set('Retry-After', '5').json({ error: 'unavailable', message: '服务暂时不可用，请稍后重试' });
+        callbackOutcomes.inc({ outcome: 'unavailable' });
         return;
       }
       const { id, created } = stored;
@@ -133,6 +135,7 @@ export function createCallbackRouter(deps: CallbackDeps): Router {
         created ? '收到企业微信回调' : '重复的企业微信回调，已忽略',
       );
       res.status(200).type('text/plain').send('');
+      callbackOutcomes.inc({ outcome: created ? 'accepted' : 'duplicate' });
     },
   );
 
@@ -148,6 +151,7 @@ export function createCallbackRouter(deps: CallbackDeps): Router {
     // Never log the query (signature, echostr) or the body.
     deps.logger.warn({ method: req.method, status: refusal.status, reason: refusal.code, ip: req.ip }, '拒绝企业微信回调');
     res.status(refusal.status).json({ error: refusal.code, message: refusal.userMessage });
+    callbackOutcomes.inc({ outcome: `refused:${refusal.code}` });
   });
 
   return router;
