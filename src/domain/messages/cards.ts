@@ -17,6 +17,8 @@ const MAX_BUTTONS = 6;
 /** What WeCom shows of a card field's value and of the subtitle; longer texts are cut. */
 export const CARD_FIELD_MAX = 30;
 export const CARD_SUBTITLE_MAX = 120;
+/** Fields a card's horizontal_content_list shows at most. */
+export const CARD_FIELDS_MAX = 6;
 
 export function woKey(action: WoAction, workOrderId: number): string {
   return `wo:${action}:${workOrderId}`;
@@ -84,7 +86,7 @@ export function buildCard(spec: CardSpec): OutgoingMessage {
     main_title: { title: clip(spec.title, 36), ...(spec.desc ? { desc: clip(spec.desc, 44) } : {}) },
     task_id: spec.taskId,
     horizontal_content_list: spec.fields
-      .slice(0, 6)
+      .slice(0, CARD_FIELDS_MAX)
       .map((f) => ({ keyname: clip(f.key, 5), value: clip(tidy(f.value) || '—', CARD_FIELD_MAX), ...(f.url ? { type: 1, url: f.url } : {}) })),
     button_list: spec.buttons.map((b) => ({ text: clip(b.text, 10), style: b.style ?? 1, key: b.key })),
   };
@@ -169,6 +171,16 @@ export function reviewCard(c: ReviewCardInput): OutgoingMessage {
   }
   if (c.kind === 'extension') fields.push({ key: '申请延至', value: c.requestedDueOn ?? '未注明' });
   if (c.recheck) fields.push(c.detailUrl ? { key: '自动复查', value: c.recheck, url: c.detailUrl } : { key: '自动复查', value: c.recheck });
+  // WeCom shows at most 6 fields: the submission time gives way first (the card arrives when the
+  // unit submits), its lateness moving onto the deadline's line.
+  if (fields.length > CARD_FIELDS_MAX) {
+    const at = fields.findIndex((f) => f.key === '提交时间');
+    fields.splice(at, 1);
+    if (c.late) {
+      const due = fields.find((f) => f.key === '原期限');
+      if (due) due.value += '（逾期提交）';
+    }
+  }
   const [ok, no] =
     c.kind === 'rectified' ? ['通过', '退回'] : c.kind === 'extension' ? ['同意延期', '不同意'] : ['异议成立', '异议不成立'];
   return buildCard({
