@@ -9,7 +9,7 @@ import type { Clock } from '../../clock';
 import { toBool } from '../../db/knex';
 import type { EventLog, NewEvent } from '../events/events';
 import { cleanText, normalizeName } from '../import/identity';
-import { parseContactsFile, type ContactRejection, type ContactRole, type ContactRow } from './parse';
+import { parseContactsFile, SUPERVISOR_NEEDS_SCOPE, type ContactRejection, type ContactRole, type ContactRow } from './parse';
 
 export interface Contact {
   id: number;
@@ -79,7 +79,8 @@ export class ContactsService {
       supervisions_new: 0,
       rejected: parsed.rejected,
     };
-    if (parsed.rejected.length) throw new ContactsRejectedError(result);
+    result.rejected = [...parsed.rejected, ...(await this.unanchoredSupervisors(parsed.rows))];
+    if (result.rejected.length) throw new ContactsRejectedError(result);
     const actor = options.actor ?? 'cli';
     const at = this.clock.now();
     const t = at.getTime();
@@ -146,6 +147,23 @@ export class ContactsService {
       if (e !== rollback) throw e;
     }
     return result;
+  }
+
+  /**
+   * Supervisor rows that give only their own unit supervise the units whose 主管单位 that unit is
+   * (named in this file or by an earlier import); a row whose unit is nobody's 主管单位 supervises nothing.
+   */
+  private async unanchoredSupervisors(rows: ContactRow[]): Promise<ContactRejection[]> {
+    const bare = rows.filter((r) => r.role === 'supervisor' && r.scope.length === 0 && !r.jurisdiction && r.unit);
+    if (!bare.length) return [];
+    const supervising = new Set(rows.filter((r) => r.supervising).map((r) => normalizeName(r.supervising!)));
+    const stored = await this.db('units as u')
+      .whereIn('u.id', this.db('units').whereNotNull('supervising_unit_id').select('supervising_unit_id'))
+      .select('u.normalized_name');
+    for (const u of stored) supervising.add(u.normalized_name);
+    return bare
+      .filter((r) => !supervising.has(normalizeName(r.unit!)))
+      .map((r) => ({ line: r.line, ...(r.sheet ? { sheet: r.sheet } : {}), reason: SUPERVISOR_NEEDS_SCOPE }));
   }
 
   private async upsertContact(
@@ -263,9 +281,19 @@ export class ContactsService {
     return ids.includes(unitId);
   }
 
-  /** Units a set of supervisor contacts supervises. */
+  /** Units a set of supervisor contacts supervises (chat, digests and the console all ask here). */
   async supervisedUnitIds(contacts: Contact[]): Promise<number[]> {
-    const sup = contacts.filter((c) => c.role === 'supervisor');
+    return this.unitsSupervisedBy(contacts.filter((c) => c.role === 'supervisor'));
+  }
+
+  /** Units a console supervisor sees: those its linked contact supervises. */
+  async unitsSupervisedByContact(contactId: number): Promise<number[]> {
+    const contact = await this.get(contactId);
+    return contact ? this.unitsSupervisedBy([contact]) : [];
+  }
+
+  /** Units these contacts supervise: linked by unit, by jurisdiction, or whose 主管单位 they work in. */
+  private async unitsSupervisedBy(sup: Pick<Contact, 'id' | 'unitId'>[]): Promise<number[]> {
     if (!sup.length) return [];
     const ids = sup.map((c) => c.id);
     const links = await this.db('supervisions').whereIn('contact_id', ids).select('unit_id', 'jurisdiction');
@@ -276,7 +304,7 @@ export class ContactsService {
       w.whereIn('id', unitIds.length ? unitIds : [-1]);
       if (jurisdictions.length) w.orWhereIn('jurisdiction', jurisdictions);
       if (own.length) w.orWhereIn('supervising_unit_id', own);
-    });
+    }).orderBy('id');
     return (await q).map((r: any) => Number(r.id));
   }
 }

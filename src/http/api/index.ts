@@ -181,7 +181,7 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
           const params = parsePart(def.params, req.params, '路径参数');
           const query = parsePart(def.query, req.query, '查询参数');
           const body = parsePart(def.body, req.body, '请求体');
-          const scope = principal ? await scopeFor(ctx.db, principal) : { all: false as const, unitIds: [] };
+          const scope = principal ? await scopeFor(ctx.chat.contacts, principal) : { all: false as const, unitIds: [] };
           const out = await def.handler({
             params,
             query,
