@@ -94,7 +94,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   });
   const followup = new FollowupService({
     db,
-    store: new KnexFollowupStore(db),
+    store: new KnexFollowupStore(db, workOrders),
     views: new OrderViews(db),
     contacts: chat.contacts,
     templates: chat.templates,

@@ -592,24 +592,7 @@ export class ConversationService {
   }
 
   private async setDue(trx: Knex.Transaction, o: OrderView, due: Date, a: Actor, data: Record<string, unknown>): Promise<void> {
-    const now = this.clock.now();
-    const row = await trx('work_orders').where({ id: o.id }).first('version', 'due_at');
-    const n = await trx('work_orders')
-      .where({ id: o.id, version: row.version })
-      .update({ due_at: due.getTime(), overdue: false, overdue_at: null, escalation_step: 0, updated_at: now.getTime(), version: Number(row.version) + 1 });
-    if (n !== 1) throw new Error(`工单 ${o.code} 已被同时修改，请重试`);
-    await this.events.append(
-      {
-        type: 'work_order.due_changed',
-        actor: this.actorName(a),
-        at: now,
-        workOrderId: o.id,
-        noticeId: o.noticeId,
-        unitId: o.unitId,
-        data: { ...data, from: row.due_at === null ? null : Number(row.due_at), to: due.getTime() },
-      },
-      trx,
-    );
+    await this.workOrders.changeDue(o.id, due, { actor: this.actorName(a), at: this.clock.now(), data, trx });
   }
 
   /** The order a supervisor names by code, with the pending reply of the kind the command is about. */
