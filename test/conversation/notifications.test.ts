@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ManualClock } from '../../src/clock';
 import { createContext, type AppContext } from '../../src/app/context';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
-import { OutboxSender } from '../../src/domain/outbox/sender';
+import { OutboxSender } from '../../src/wecom/outbox-sender';
 import { silentLogger } from '../../src/logger';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';

@@ -19,7 +19,7 @@ import axios from 'axios';
 import { ManualClock } from '../../src/clock';
 import { createContext, type AppContext } from '../../src/app/context';
 import { ChatRouter } from '../../src/chat/router';
-import { InboundProcessor } from '../../src/domain/inbound/processor';
+import { InboundProcessor } from '../../src/wecom/inbound-processor';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
 import { createHttpApp, finishHttpApp } from '../../src/http/server';
 import { actionXml, buildCallback, type SignedCallback } from '../../src/simulator/callback-client';

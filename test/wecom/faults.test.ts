@@ -17,7 +17,7 @@
 import { ManualClock } from '../../src/clock';
 import { KnexEventLog } from '../../src/domain/events/events';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
-import { OutboxSender } from '../../src/domain/outbox/sender';
+import { OutboxSender } from '../../src/wecom/outbox-sender';
 import { KnexOutboxStore } from '../../src/domain/outbox/store';
 import { silentLogger } from '../../src/logger';
 import { FakeWecom, serveFake, type ServedFake } from '../../src/simulator/fake-wecom';

@@ -1,6 +1,6 @@
 /**
  * The outbox: every outgoing WeCom message is first a row with an idempotency key. The sender
- * (sender.ts) claims rows with a lease, one at a time, in id order per recipient.
+ * (src/wecom/outbox-sender.ts) claims rows with a lease, one at a time, in id order per recipient.
  */
 import type { Knex } from 'knex';
 import { parseJson, toBool } from '../../db/knex';

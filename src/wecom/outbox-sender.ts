@@ -8,14 +8,14 @@
  * duplicate check as a second line of defence.
  */
 import crypto from 'node:crypto';
-import type { Clock } from '../../clock';
-import type { Logger } from '../../logger';
-import type { EventLog } from '../events/events';
-import type { OutgoingMessage, WecomClient } from '../../wecom/client';
-import { backoffMs, classify, errcodeOf } from '../../wecom/errors';
-import { nextSendAt, pacingHorizonMs, WECOM_LIMITS, type PacingLimit } from '../../wecom/pacing';
-import type { ContactDirectory } from './contacts';
-import type { ClaimedRow, OutboxRow, OutboxStore } from './store';
+import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+import type { EventLog } from '../domain/events/events';
+import type { OutgoingMessage, WecomClient } from './client';
+import { backoffMs, classify, errcodeOf } from './errors';
+import { nextSendAt, pacingHorizonMs, WECOM_LIMITS, type PacingLimit } from './pacing';
+import type { ContactDirectory } from '../domain/outbox/contacts';
+import type { ClaimedRow, OutboxRow, OutboxStore } from '../domain/outbox/store';
 
 export interface OutboxSenderOptions {
   workerId?: string;
