@@ -24,6 +24,9 @@ import { FollowupService } from '../domain/followup/service';
 import { KnexFollowupStore } from '../domain/followup/store';
 import { SettingsService } from '../domain/followup/settings';
 import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
+import { KnexContactsAdminStore, type ContactsAdminStore } from '../domain/contacts/admin-store';
+import { UserStore } from '../http/auth/users';
+import { SessionStore } from '../http/auth/sessions';
 
 export interface AppContext {
   config: Config;
@@ -39,12 +42,17 @@ export interface AppContext {
   outbox: OutboxStore;
   inbound: InboundStore;
   imports: ImportService;
-  /** Contacts, message templates, the Messenger, notification and the chat's services (issue 6). */
+  /** Contacts, message templates, the Messenger, notification and the chat's services. */
   chat: ConversationServices;
   /** Follow-up settings admins change at run time (ladder, reminders, quiet hours). */
   settings: SettingsService;
-  /** Reminders, the overdue ladder, digests, repeat-offender delivery (issue 7). */
+  /** Reminders, the overdue ladder, digests, repeat-offender delivery. */
   followup: FollowupService;
+  /** Console users and their sessions. */
+  users: UserStore;
+  sessions: SessionStore;
+  /** Units, contacts and supervisions as the console edits them. */
+  contactsAdmin: ContactsAdminStore;
   /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
   links: ConsoleLinks;
   close(): Promise<void>;
@@ -126,6 +134,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     chat,
     settings,
     followup,
+    users: new UserStore(db, events),
+    sessions: new SessionStore(db),
+    contactsAdmin: new KnexContactsAdminStore(db, events),
     async close() {
       if (ownsDb) await db.destroy();
     },

@@ -7,7 +7,7 @@ import type { Express } from 'express';
 import type { AppContext } from '../app/context';
 import { createApiDeps, createApiRouter, type ApiDeps } from './api';
 import { createConsoleRouter } from '../console/router';
-import { generatePassword, UserStore } from './auth/users';
+import { generatePassword } from './auth/users';
 
 export function mountAdmin(app: Express, ctx: AppContext, overrides: Partial<ApiDeps> = {}): ApiDeps {
   const deps = createApiDeps(ctx, overrides);
@@ -20,7 +20,7 @@ export function mountAdmin(app: Express, ctx: AppContext, overrides: Partial<Api
 /** Development only: with no users at all, create `admin` and log its password once. */
 export async function ensureDevelopmentAdmin(ctx: AppContext): Promise<{ username: string; password: string } | null> {
   if (ctx.config.env !== 'development') return null;
-  const users = new UserStore(ctx.db, ctx.events);
+  const users = ctx.users;
   if ((await users.count()) > 0) return null;
   const password = generatePassword();
   await users.create({ username: 'admin', displayName: '管理员', role: 'admin', password }, 'system', ctx.clock.now());

@@ -1,5 +1,5 @@
 /**
- * Fuzz of POST/GET /wecom/callback (issue 9), bounded and deterministic (seeded): random bytes,
+ * Fuzz of POST/GET /wecom/callback, bounded and deterministic (seeded): random bytes,
  * truncated bodies, valid ciphertext re-signed with a wrong token, a correct signature over
  * tampered ciphertext, stale and future timestamps, odd content types and charsets, huge bodies,
  * XML entity tricks (DOCTYPE, billion laughs, external and parameter entities, undeclared

@@ -12,9 +12,9 @@ import { parse as parseCookie } from 'cookie';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context';
 import { scopeFor, tokenMatches, type Principal } from '../auth/principal';
-import { SessionStore } from '../auth/sessions';
+import type { SessionStore } from '../auth/sessions';
 import { SESSION_COOKIE } from '../auth/cookies';
-import { UserStore } from '../auth/users';
+import type { UserStore } from '../auth/users';
 import { ApiError, type Download, type RouteDef } from './framework';
 import { buildOpenApi } from './openapi';
 import { mapDomainError } from './errors';
@@ -25,7 +25,7 @@ import { workOrderRoutes } from './workorders';
 import { ruleRoutes } from './rules';
 import { calendarRoutes } from './calendar';
 import { contactRoutes } from './contacts';
-import { KnexContactsAdminStore, type ContactsAdminStore, type ContactsImporter } from '../../domain/contacts/admin-store';
+import type { ContactsAdminStore, ContactsImporter } from '../../domain/contacts/admin-store';
 import { templateRoutes, type TemplateCatalog } from './templates';
 import { escalationRoutes } from './escalations';
 import { settingsRoutes } from './settings';
@@ -61,9 +61,9 @@ export interface ApiDeps {
 
 export function createApiDeps(ctx: AppContext, overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
-    users: new UserStore(ctx.db, ctx.events),
-    sessions: new SessionStore(ctx.db),
-    contacts: new KnexContactsAdminStore(ctx.db, ctx.events),
+    users: ctx.users,
+    sessions: ctx.sessions,
+    contacts: ctx.contactsAdmin,
     contactsImporter: contactsImporter(ctx.chat),
     templates: templateCatalog(ctx.chat),
     uploads: new UploadRegistry(path.join(os.tmpdir(), 'rectify-uploads'), ctx.clock),
