@@ -5,6 +5,7 @@
 import { match, type ChatRouter, type InboundMessage } from '../../src/chat/router';
 import { parseButtonKey } from '../../src/domain/messages/cards';
 import type { Actor } from '../../src/domain/conversation/service';
+import { STATE_LABELS } from '../../src/domain/workorders/states';
 import { actorOf, isText, splitCommand, type HandlerDeps } from '../deps';
 
 type Flow = 'rectify' | 'extension' | 'dispute';
@@ -46,7 +47,9 @@ export function registerReplies(chat: ChatRouter, deps: HandlerDeps): void {
     if (!o) return;
     const flow: Flow = k.action === 'done' ? 'rectify' : k.action === 'ext' ? 'extension' : 'dispute';
     if (o.state !== 'notified') {
-      await c.say(a, 'r', 'error.state', { code: o.code, state: o.state === 'replied' ? '待审核' : o.state === 'accepted' ? '已办结' : o.state === 'superseded' ? '已作废' : '待通知', action: WORDS[flow] }, o.id);
+      // A rejected order waits to be notified again.
+      const state = STATE_LABELS[o.state === 'rejected' ? 'new' : o.state];
+      await c.say(a, 'r', 'error.state', { code: o.code, state, action: WORDS[flow] }, o.id);
       return;
     }
     await c.ask(a, flow, o, m.responseCode);

@@ -14,7 +14,7 @@ import type { ContactsService, Contact } from '../contacts/service';
 import type { EventLog } from '../events/events';
 import { reviewCard, taskId } from '../messages/cards';
 import type { MessageTemplates, TemplateVars } from '../messages/templates';
-import { STATE_LABELS, type WorkOrderState } from '../workorders/states';
+import { REPLY_KIND_LABELS, STATE_LABELS, type ReplyKind, type WorkOrderState } from '../workorders/states';
 import type { WorkOrderStore } from '../workorders/store';
 import type { Messenger } from './messenger';
 import type { NotificationService } from './notifications';
@@ -33,10 +33,9 @@ export interface ConsoleLinks {
   consoleBase: string | null;
 }
 
-export type ReplyKind = 'rectified' | 'extension' | 'dispute';
+export type { ReplyKind };
 
 const UNIT_ROLES = new Set(['primary', 'backup', 'leader']);
-const KIND_WORDS: Record<ReplyKind, string> = { rectified: '整改反馈', extension: '延期申请', dispute: '异议' };
 
 export class ConversationService {
   constructor(
@@ -167,7 +166,7 @@ export class ConversationService {
     const open = await this.db('replies').where({ work_order_id: o.id, kind, review_state: 'pending' }).first('id');
     if (open) {
       await this.states.clear(a.userid);
-      await this.say(a, 'r', 'error.state', { code: o.code, state: `${KIND_WORDS[kind]}待审核`, action: `再次${kind === 'extension' ? '申请延期' : '提出异议'}` }, o.id);
+      await this.say(a, 'r', 'error.state', { code: o.code, state: `${REPLY_KIND_LABELS[kind]}待审核`, action: `再次${kind === 'extension' ? '申请延期' : '提出异议'}` }, o.id);
       return;
     }
     const now = this.clock.now();
@@ -488,7 +487,7 @@ export class ConversationService {
       return this.say(a, 'r', 'error.not_reviewer', { code: o.code }, o.id);
     }
     const kind = row.kind as ReplyKind;
-    const what = KIND_WORDS[kind];
+    const what = REPLY_KIND_LABELS[kind];
     if (row.review_state !== 'pending') {
       const result = row.review_state === 'accepted' ? '已通过' : '未通过';
       await this.states.clear(a.userid);
@@ -601,7 +600,7 @@ export class ConversationService {
     const o = await this.views.byCode(code);
     if (!o) return this.say(a, 'r', 'error.no_order', { code });
     const p = await this.pendingReplyOf(o.id, kind);
-    if (!p) return this.say(a, 'r', 'error.nothing_pending', { code: o.code, what: KIND_WORDS[kind] }, o.id);
+    if (!p) return this.say(a, 'r', 'error.nothing_pending', { code: o.code, what: REPLY_KIND_LABELS[kind] }, o.id);
     return this.review(a, p.replyId, decision, opts);
   }
 
@@ -658,7 +657,7 @@ export class ConversationService {
     const items = await this.views.pendingReplies(await this.scope(a));
     if (!items.length) return this.say(a, 'r', 'supervisor.pending_none');
     const lines = items.map(
-      (p, i) => `${i + 1}. ${p.order.code} ${p.order.unitName ?? ''} ${KIND_WORDS[p.kind]}${p.late ? '（逾期）' : ''}：${(p.text ?? '').slice(0, 40)}`,
+      (p, i) => `${i + 1}. ${p.order.code} ${p.order.unitName ?? ''} ${REPLY_KIND_LABELS[p.kind]}${p.late ? '（逾期）' : ''}：${(p.text ?? '').slice(0, 40)}`,
     );
     await this.say(a, 'r', 'supervisor.pending', { count: items.length, lines: lines.join('\n') });
   }

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { toBool } from '../../db/knex';
 import { formatInstantZh } from '../calendar/dates';
-import { STATE_LABELS, type WorkOrderState } from '../workorders/states';
+import { STATE_LABELS, type ReplyKind, type WorkOrderState } from '../workorders/states';
 
 export interface OrderView {
   id: number;
@@ -29,7 +29,7 @@ export interface OrderView {
 
 export interface PendingReplyView {
   replyId: number;
-  kind: 'rectified' | 'extension' | 'dispute';
+  kind: ReplyKind;
   text: string | null;
   late: boolean;
   createdAt: Date;
