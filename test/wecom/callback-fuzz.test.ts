@@ -313,7 +313,6 @@ describeEachDb('callback fuzz', (get) => {
 
     expect(heapGrowth).toBeLessThan(hasGc ? HEAP_GROWTH_LIMIT_MB : HEAP_GROWTH_LIMIT_NO_GC_MB);
     if (process.env.FUZZ_REPORT) {
-      // eslint-disable-next-line no-console
       console.log(JSON.stringify({ seed: SEED, cases: CASES, counts, byCategory, heapBefore, heapGrowth, hasGc }));
     }
   }, 120_000); // the budget is the case count; this only bounds a slow, loaded machine

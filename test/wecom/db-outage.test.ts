@@ -30,6 +30,7 @@ import { sign } from '../../src/wecom/callback/signature';
 import { testConfig } from '../support/config';
 import { openTestDb, type TestDb } from '../support/db';
 import { TcpProxy } from '../support/tcp-proxy';
+import { waitFor } from '../support/wait';
 
 /** How long each outage lasts (a minute, shortened: see above). */
 const OUTAGE_MS = 4_000;
@@ -37,21 +38,10 @@ const OUTAGE_MS = 4_000;
 const PG = process.env.TEST_DATABASE_URL;
 const describePg = PG ? describe : describe.skip;
 if (!PG) {
-  // eslint-disable-next-line no-console
   console.warn('[db-outage] skipped: TEST_DATABASE_URL is not set (the outage test needs PostgreSQL)');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 20_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describePg('database unreachable', () => {
   jest.setTimeout(90_000);

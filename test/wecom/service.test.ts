@@ -4,6 +4,7 @@
  * and the page's polling endpoint shows the result.
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,17 +13,8 @@ import { match } from '../../src/chat/router';
 import { startService, type RunningService } from '../../src/service';
 import { testConfig } from '../support/config';
 import { describeEachDb } from '../support/db';
+import { waitFor } from '../support/wait';
 import { createDb } from '../../src/db/knex';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('service in simulator mode', () => {
   let svc: RunningService;
@@ -101,7 +93,7 @@ describe('service in simulator mode', () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
     const img = await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'zhangsan', name: 'a.png', mime: 'image/png', dataBase64: png.toString('base64') });
     expect(img.status).toBe(200);
-    const sha = require('node:crypto').createHash('sha256').update(png).digest('hex');
+    const sha = crypto.createHash('sha256').update(png).digest('hex');
     await waitFor('the screenshot reply', async () => (await received('zhangsan')).find((m) => m.body.content === `截图已保存 ${sha}`));
 
     // Everything went through the outbox and the event log.

@@ -186,7 +186,7 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
     if (f.active !== undefined) q.where('c.active', f.active);
     if (f.q) {
       const like = likeOf(f.q);
-      q.where((w) => w.whereRaw("c.name like ? escape '\\'", [like]).orWhereRaw("c.wecom_userid like ? escape '\\'", [like]).orWhereRaw("u.name like ? escape '\\'", [like]));
+      q.where((w) => void w.whereRaw("c.name like ? escape '\\'", [like]).orWhereRaw("c.wecom_userid like ? escape '\\'", [like]).orWhereRaw("u.name like ? escape '\\'", [like]));
     }
     return q;
   }

@@ -5,7 +5,7 @@
  */
 import { normalizeHeader } from '../import/headers';
 import { cleanText } from '../import/identity';
-import { openTable, type RawRow } from '../import/readers';
+import { openTable } from '../import/readers';
 
 export const CONTACT_ROLES = ['primary', 'backup', 'leader', 'supervisor', 'admin'] as const;
 export type ContactRole = (typeof CONTACT_ROLES)[number];
@@ -114,7 +114,7 @@ export async function parseContactsFile(file: string, options: { sheet?: string 
   const rows: ContactRow[] = [];
   const rejected: ContactRejection[] = [];
   let count = 0;
-  for await (const raw of source.rows as AsyncIterable<RawRow>) {
+  for await (const raw of source.rows) {
     if (raw.sheet !== currentSheet) {
       // Each sheet has its own header.
       currentSheet = raw.sheet;
@@ -143,7 +143,7 @@ export async function parseContactsFile(file: string, options: { sheet?: string 
       continue;
     }
     count++;
-    const get = (f: ContactField) => (columns![f] === undefined ? '' : (cells[columns![f]!] ?? '').trim());
+    const get = (f: ContactField) => (columns![f] === undefined ? '' : (cells[columns![f]] ?? '').trim());
     const where = { line: raw.line, ...(raw.sheet ? { sheet: raw.sheet } : {}) };
     const problems: string[] = [];
     const userid = get('userid');

@@ -252,7 +252,7 @@ export class ContactsService {
       .where({ 'c.role': 'supervisor', 'c.active': true, 'c.reachable': true })
       .andWhere((w) => {
         w.whereExists((s) =>
-          s
+          void s
             .from('supervisions as s')
             .whereRaw('s.contact_id = c.id')
             .andWhere((x) => {
@@ -277,7 +277,7 @@ export class ContactsService {
     if (contacts.some((c) => c.role === 'admin')) return true;
     const sup = contacts.filter((c) => c.role === 'supervisor');
     if (!sup.length || unitId === null) return false;
-    const ids = (await this.supervisedUnitIds(sup)) as number[];
+    const ids = (await this.supervisedUnitIds(sup));
     return ids.includes(unitId);
   }
 

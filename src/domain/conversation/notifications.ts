@@ -259,7 +259,7 @@ export class NotificationService {
       }
       const known = await trx('events')
         .where({ type: 'unit.no_contact', notice_id: first.noticeId })
-        .andWhere((w) => (first.unitId === null ? w.whereNull('unit_id') : w.where('unit_id', first.unitId)))
+        .andWhere((w) => void (first.unitId === null ? w.whereNull('unit_id') : w.where('unit_id', first.unitId)))
         .first('id');
       if (!known) {
         await this.events.append(

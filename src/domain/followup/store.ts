@@ -194,7 +194,7 @@ export class KnexFollowupStore implements FollowupStore {
       .where('kind', 'overdue')
       .whereIn('status', ['open', 'delivered'])
       // Correlated on the order's primary key: reads the few open ladders, not every closed order.
-      .whereExists((q) => q.from('work_orders as w').whereRaw('w.id = escalations.work_order_id').whereNotIn('w.state', awaiting))
+      .whereExists((q) => void q.from('work_orders as w').whereRaw('w.id = escalations.work_order_id').whereNotIn('w.state', awaiting))
       .update({ status: 'closed', action_taken: LADDER_STOPPED, actioned_by: 'system', actioned_at: at.getTime() });
   }
 

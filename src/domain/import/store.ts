@@ -7,7 +7,6 @@ import type { Knex } from 'knex';
 import { isPostgres } from '../../db/knex';
 import type { EventLog, NewEvent } from '../events/events';
 import type { NewWorkOrder, WorkOrderStore } from '../workorders/store';
-import type { TargetKind } from '../problems/taxonomy';
 import type { TargetFields } from './identity';
 
 export interface ExistingNotice {

@@ -3,7 +3,7 @@
  * (src/domain/contacts/admin-store.ts) and the optional ContactsImporter.
  */
 import { z } from 'zod';
-import { ADMIN, ALL_ROLES, ApiError, idParam, notFound, pageQuery, queryBool, route, type RouteDef } from './framework';
+import { ADMIN, ALL_ROLES, ApiError, idParam, pageQuery, queryBool, route, type RouteDef } from './framework';
 import type { ApiDeps } from './index';
 import type { UnitScope } from '../auth/principal';
 import { CONTACT_ROLES, type Scope } from '../../domain/contacts/admin-store';

@@ -16,7 +16,7 @@ import { businessDate } from '../../domain/calendar/dates';
 import { parseNoticeFile } from '../../domain/import/parse';
 import { DuplicateNoticeError, ImportRejectedError, type ImportOptions } from '../../domain/import/service';
 import { CATEGORIES, TARGET_KINDS, isCategory } from '../../domain/problems/taxonomy';
-import { STATE_LABELS, type WorkOrderState } from '../../domain/workorders/states';
+import { STATE_LABELS } from '../../domain/workorders/states';
 import { exportRows, toCsv, toXlsx } from '../../domain/reports/export';
 import { ReportStore } from '../../domain/reports/workorders';
 import { ADMIN, ALL_ROLES, ApiError, idParam, isoDate, notFound, pageQuery, route, type RouteDef } from './framework';
@@ -137,7 +137,7 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
         const base = () => {
           const q = ctx.db('notices as n');
           if (query.status) q.where('n.status', query.status);
-          if (query.q) q.where((w) => w.where('n.doc_no', 'like', `%${query.q}%`).orWhere('n.title', 'like', `%${query.q}%`));
+          if (query.q) q.where((w) => void w.where('n.doc_no', 'like', `%${query.q}%`).orWhere('n.title', 'like', `%${query.q}%`));
           if (!scope.all) {
             q.whereExists(ctx.db('work_orders as w').whereRaw('w.notice_id = n.id').whereIn('w.unit_id', scope.unitIds.length ? scope.unitIds : [-1]).select(ctx.db.raw('1')));
           }

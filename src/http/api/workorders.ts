@@ -28,9 +28,9 @@ const filterShape = {
   jurisdiction: z.string().trim().max(100).optional(),
   q: z.string().trim().max(100).optional().describe('按工单编号、名称或单位搜索'),
 };
-const filterSchema = z.object(filterShape);
+type FilterQuery = z.infer<z.ZodObject<typeof filterShape>>;
 
-function toFilter(q: z.infer<typeof filterSchema>): WorkOrderFilter {
+function toFilter(q: FilterQuery): WorkOrderFilter {
   return {
     noticeId: q.notice_id,
     unitId: q.unit_id,
