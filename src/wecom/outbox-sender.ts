@@ -30,6 +30,12 @@ export interface OutboxSenderOptions {
   limits?: readonly PacingLimit[];
   /** Rows per runOnce (default 100). */
   batch?: number;
+  /**
+   * Rows in flight at once (default 4), each to a different recipient: the claim never hands out
+   * a recipient's next row while an earlier one is being sent, so per-recipient order and pacing
+   * hold, and one recipient's HTTP round trip overlaps another's bookkeeping.
+   */
+  concurrency?: number;
 }
 
 /** Told about deliveries (e.g. a work order is notified when WeCom accepts its card). */
@@ -75,14 +81,31 @@ export class OutboxSender {
     const outcomes: SendOutcome[] = [];
     const batch = this.options.batch ?? 100;
     const paced = new Set<number>();
-    while (outcomes.length < batch) {
-      const row = await this.store.claimNext(this.workerId, this.clock.now(), this.leaseMs);
-      if (!row) break;
-      if (paced.has(row.id)) break;
-      const outcome = await this.deliver(row);
-      if (outcome === 'paced') paced.add(row.id);
-      outcomes.push(outcome);
-    }
+    let claimed = 0;
+    // Claims are taken one at a time (lanes of one process never race for the same row); sends overlap.
+    let claiming: Promise<unknown> = Promise.resolve();
+    const claimNext = () => {
+      const next = claiming.then(() => this.store.claimNext(this.workerId, this.clock.now(), this.leaseMs));
+      claiming = next.catch(() => undefined);
+      return next;
+    };
+    // A lane stops when nothing is left for it: what remains may wait behind a row another lane
+    // is sending to the same recipient, and that lane claims it next.
+    const lane = async () => {
+      while (claimed < batch) {
+        claimed++;
+        const row = await claimNext();
+        if (!row || paced.has(row.id)) {
+          claimed--;
+          return;
+        }
+        const outcome = await this.deliver(row);
+        if (outcome === 'paced') paced.add(row.id);
+        outcomes.push(outcome);
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.options.concurrency ?? 4, batch));
+    await Promise.all(Array.from({ length: lanes }, lane));
     return outcomes;
   }
 
