@@ -31,9 +31,11 @@ export interface OutboxSenderOptions {
   /** Rows per runOnce (default 100). */
   batch?: number;
   /**
-   * Rows in flight at once (default 4), each to a different recipient: the claim never hands out
+   * Rows in flight at once (default 1), each to a different recipient: the claim never hands out
    * a recipient's next row while an earlier one is being sent, so per-recipient order and pacing
-   * hold, and one recipient's HTTP round trip overlaps another's bookkeeping.
+   * hold, and one recipient's HTTP round trip overlaps another's bookkeeping. More than one
+   * widens the window in which a crash leaves a row recorded sent without its
+   * `message.out.sent` event (the two are not yet one transaction), so the service keeps 1.
    */
   concurrency?: number;
 }
@@ -104,7 +106,7 @@ export class OutboxSender {
         outcomes.push(outcome);
       }
     };
-    const lanes = Math.max(1, Math.min(this.options.concurrency ?? 4, batch));
+    const lanes = Math.max(1, Math.min(this.options.concurrency ?? 1, batch));
     await Promise.all(Array.from({ length: lanes }, lane));
     return outcomes;
   }

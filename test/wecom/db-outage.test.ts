@@ -30,7 +30,7 @@ import { sign } from '../../src/wecom/callback/signature';
 import { testConfig } from '../support/config';
 import { openTestDb, type TestDb } from '../support/db';
 import { TcpProxy } from '../support/tcp-proxy';
-import { waitFor } from '../support/wait';
+import { waitFor as waitForEvery } from '../support/wait';
 
 /** How long each outage lasts (a minute, shortened: see above). */
 const OUTAGE_MS = 4_000;
@@ -42,6 +42,9 @@ if (!PG) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls every 100 ms: a probe during an outage is itself a connection attempt. */
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitForEvery(what, probe, 20_000, 100);
 
 describePg('database unreachable', () => {
   jest.setTimeout(90_000);
