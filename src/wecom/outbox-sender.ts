@@ -31,11 +31,9 @@ export interface OutboxSenderOptions {
   /** Rows per runOnce (default 100). */
   batch?: number;
   /**
-   * Rows in flight at once (default 1), each to a different recipient: the claim never hands out
+   * Rows in flight at once (default 4), each to a different recipient: the claim never hands out
    * a recipient's next row while an earlier one is being sent, so per-recipient order and pacing
-   * hold, and one recipient's HTTP round trip overlaps another's bookkeeping. More than one
-   * widens the window in which a crash leaves a row recorded sent without its
-   * `message.out.sent` event (the two are not yet one transaction), so the service keeps 1.
+   * hold, and one recipient's HTTP round trip overlaps another's bookkeeping.
    */
   concurrency?: number;
 }
@@ -106,7 +104,7 @@ export class OutboxSender {
         outcomes.push(outcome);
       }
     };
-    const lanes = Math.max(1, Math.min(this.options.concurrency ?? 1, batch));
+    const lanes = Math.max(1, Math.min(this.options.concurrency ?? 4, batch));
     await Promise.all(Array.from({ length: lanes }, lane));
     return outcomes;
   }
@@ -155,10 +153,7 @@ export class OutboxSender {
         await this.flagUnreachable(row.touser, `企业微信返回接收人无效 (invaliduser)，消息 #${row.id}`, row, 'invaliduser');
         return 'failed';
       }
-      if (!(await this.store.markSent(row.id, this.workerId, { msgid: result.msgid, responseCode: result.responseCode, at }))) {
-        this.logger.warn({ outbox: row.id }, 'outbox lease lost before the send was recorded');
-      }
-      await this.events.append({
+      const sentEvent = {
         type: 'message.out.sent',
         actor: 'system',
         at,
@@ -173,7 +168,15 @@ export class OutboxSender {
           attempts: attempt,
           duplicateCheck: row.maybeSent,
         },
+      };
+      // The row and its sent event are recorded together.
+      const recorded = await this.store.markSent(row.id, this.workerId, { msgid: result.msgid, responseCode: result.responseCode, at }, async (trx) => {
+        await this.events.append(sentEvent, trx);
       });
+      if (!recorded) {
+        this.logger.warn({ outbox: row.id }, 'outbox lease lost before the send was recorded');
+        await this.events.append(sentEvent);
+      }
       for (const userid of result.invalidUsers) {
         await this.flagUnreachable(userid, `部分接收人无效 (invaliduser)，消息 #${row.id}`, row, 'invaliduser');
       }
