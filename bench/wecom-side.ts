@@ -180,7 +180,8 @@ async function main(): Promise<void> {
   life.unref();
   process.on('disconnect', () => process.exit(0));
   let served: ServedFake | null = null;
-  process.on('message', async (m: Msg) => {
+  // Every failure is caught and ends the process with its message.
+  const handle = async (m: Msg): Promise<void> => {
     try {
       if (m.type === 'init') {
         const fake = new FakeWecom({ corpId: m.creds.corpId, secret: m.creds.secret, agentId: m.creds.agentId });
@@ -198,7 +199,8 @@ async function main(): Promise<void> {
       process.stderr.write(`wecom-side: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exit(1);
     }
-  });
+  };
+  process.on('message', (m: Msg) => void handle(m));
 }
 
 void main();

@@ -26,7 +26,7 @@ export function normalizeCode(s: string): string {
 /** Splits "命令 编号 其余" into the code (when the first word is one) and the rest. */
 export function splitCommand(text: string, command: string): { code: string | null; rest: string } {
   const body = text.trim().slice(command.length).replace(/^[\s:：,，]+/, '');
-  const [first, ...more] = body.split(/\s+/);
+  const [first] = body.split(/\s+/);
   const f = normalizeCode(first ?? '');
   if (first && CODE.test(f)) return { code: f, rest: body.slice(first.length).trim() };
   return { code: null, rest: body.trim() };

@@ -22,7 +22,7 @@ export function withTimeout<T>(p: PromiseLike<T>, ms: number, what = 'the operat
       },
       (e) => {
         clearTimeout(timer);
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       },
     );
   });

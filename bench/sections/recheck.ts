@@ -86,7 +86,7 @@ async function pool(n: number, parallel: number, work: (i: number) => Promise<vo
 
 async function plainFetch(): Promise<CaseResult> {
   const srv = await startServer();
-  const base = (i: number) => `http://127.0.0.1:${srv.port}`;
+  const base = (_i: number) => `http://127.0.0.1:${srv.port}`;
   // fetch() cannot be given a resolver: the Host header names the site instead.
   const get = async (i: number, path: string) => {
     const r = await fetch(`${base(i)}${path}`, { headers: { host: host(i) } });

@@ -1,7 +1,7 @@
 /** The supervisor's side: review card buttons, 通过 / 退回 / 同意延期 / 不同意 / 异议成立 / 异议不成立, 待审核, 逾期. */
 import { match, type ChatRouter, type InboundMessage } from '../../src/chat/router';
 import { parseButtonKey } from '../../src/domain/messages/cards';
-import type { ReplyKind } from '../../src/domain/conversation/service';
+import type { ReplyKind } from '../../src/domain/workorders/states';
 import { actorOf, splitCommand, type HandlerDeps } from '../deps';
 
 export function registerReview(chat: ChatRouter, deps: HandlerDeps): void {

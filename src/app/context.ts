@@ -28,6 +28,9 @@ import { SettingsQuietPolicy } from '../domain/followup/quiet-policy';
 import { ProvisionalDeadlines } from '../domain/deadlines/provisional';
 import { buildRecheck, type RecheckModule } from '../domain/recheck';
 import { createMonitoringService } from '../domain/monitoring';
+import { KnexContactsAdminStore, type ContactsAdminStore } from '../domain/contacts/admin-store';
+import { UserStore } from '../http/auth/users';
+import { SessionStore } from '../http/auth/sessions';
 
 export interface AppContext {
   config: Config;
@@ -43,14 +46,19 @@ export interface AppContext {
   outbox: OutboxStore;
   inbound: InboundStore;
   imports: ImportService;
-  /** Contacts, message templates, the Messenger, notification and the chat's services (issue 6). */
+  /** Contacts, message templates, the Messenger, notification and the chat's services. */
   chat: ConversationServices;
   /** Follow-up settings admins change at run time (ladder, reminders, quiet hours). */
   settings: SettingsService;
-  /** Reminders, the overdue ladder, digests, repeat-offender delivery (issue 7). */
+  /** Reminders, the overdue ladder, digests, repeat-offender delivery. */
   followup: FollowupService;
   /** Monitoring work orders entered one at a time (console form, pasted text, API, chat, CLI). */
   monitoring: ReturnType<typeof createMonitoringService>;
+  /** Console users and their sessions. */
+  users: UserStore;
+  sessions: SessionStore;
+  /** Units, contacts and supervisions as the console edits them. */
+  contactsAdmin: ContactsAdminStore;
   /** The console's public address for links in bot messages (PUBLIC_URL; the simulator sets its own). */
   links: ConsoleLinks;
   /** Recomputes provisional deadlines when a year's arrangement is loaded. */
@@ -106,7 +114,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   });
   const followup = new FollowupService({
     db,
-    store: new KnexFollowupStore(db),
+    store: new KnexFollowupStore(db, workOrders),
     views: new OrderViews(db),
     contacts: chat.contacts,
     templates: chat.templates,
@@ -158,6 +166,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     followup,
     provisionalDeadlines: new ProvisionalDeadlines({
       db,
+      workOrders,
       calendar,
       views: new OrderViews(db),
       rules: deadlineRules,
@@ -170,6 +179,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
       settings: deadlineSettings,
     }),
     monitoring: createMonitoringService({ db, events, workOrders, deadlineRules, deadlineSettings, calendar, clock, logger, config }),
+    users: new UserStore(db, events),
+    sessions: new SessionStore(db),
+    contactsAdmin: new KnexContactsAdminStore(db, events),
     async close() {
       await recheck.close();
       if (ownsDb) await db.destroy();

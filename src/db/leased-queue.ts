@@ -38,7 +38,7 @@ export async function claimNextRow(
   const open = ['pending', q.leasedState];
   const inOrder = (b: Knex.QueryBuilder) =>
     b.whereNotExists((sub) =>
-      sub
+      void sub
         .from(`${q.table} as p`)
         .whereRaw(`p.${q.orderedBy} = c.${q.orderedBy}`)
         .whereIn('p.state', open)
@@ -56,7 +56,7 @@ export async function claimNextRow(
   const claim = async (runner: Knex | Knex.Transaction, row: any) => {
     const n: any[] = await runner(q.table)
       .where({ id: row.id, state: row.state })
-      .andWhere((w) => (row.locked_until === null ? w.whereNull('locked_until') : w.where('locked_until', row.locked_until)))
+      .andWhere((w) => void (row.locked_until === null ? w.whereNull('locked_until') : w.where('locked_until', row.locked_until)))
       .update({ ...patch(row), state: q.leasedState, locked_by: workerId, locked_until: t + leaseMs })
       .returning('*');
     return n.length === 1 ? { before: row, after: n[0] } : null;

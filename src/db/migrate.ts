@@ -33,7 +33,7 @@ const source: Knex.MigrationSource<string> = {
     return name;
   },
   async getMigration(name) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a migration is loaded by its file name at run time
     const mod = require(path.join(MIGRATIONS_DIR, name)) as MigrationModule;
     if (typeof mod.up !== 'function' || typeof mod.down !== 'function') {
       throw new Error(`migration ${name} must export up() and down()`);

@@ -8,7 +8,7 @@ import type { Express } from 'express';
 import type { AppContext } from '../app/context';
 import { createApiDeps, createApiRouter, type ApiDeps } from './api';
 import { createConsoleRouter } from '../console/router';
-import { generatePassword, UserStore } from './auth/users';
+import { generatePassword } from './auth/users';
 import { mountMetrics } from './metrics';
 
 export function mountAdmin(app: Express, ctx: AppContext, overrides: Partial<ApiDeps> = {}): ApiDeps {
@@ -27,7 +27,7 @@ export function mountAdmin(app: Express, ctx: AppContext, overrides: Partial<Api
  */
 export async function ensureDevelopmentAdmin(ctx: AppContext): Promise<{ username: string; password: string } | null> {
   if (ctx.config.env !== 'development' || !ctx.config.loopback) return null;
-  const users = new UserStore(ctx.db, ctx.events);
+  const users = ctx.users;
   if ((await users.count()) > 0) return null;
   const password = generatePassword();
   await users.create({ username: 'admin', displayName: '管理员', role: 'admin', password }, 'system', ctx.clock.now());

@@ -33,6 +33,7 @@ export function createMetricsRegistry(ctx: AppContext): Registry {
   const { db } = ctx;
   const now = () => ctx.clock.now().getTime();
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex returns untyped rows; the assertion names their shape
   const byState = async (table: string) => (await db(table).select('state').count({ n: '*' }).groupBy('state')) as { state: string; n: number | string }[];
   const oldest = async (table: string, column: string) => {
     const [row] = await db(table).where('state', 'pending').min({ t: column });
@@ -84,6 +85,7 @@ export function createMetricsRegistry(ctx: AppContext): Registry {
     async collect() {
       this.reset();
       for (const result of Object.values(OUTBOX_RESULTS)) this.set({ result }, 0);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex returns untyped rows; the assertion names their shape
       const rows = (await db('events').whereIn('type', Object.keys(OUTBOX_RESULTS)).select('type').count({ n: '*' }).groupBy('type')) as { type: string; n: number | string }[];
       for (const r of rows) this.set({ result: OUTBOX_RESULTS[r.type] }, Number(r.n));
     },
@@ -95,6 +97,7 @@ export function createMetricsRegistry(ctx: AppContext): Registry {
     registers: [registry],
     async collect() {
       this.reset();
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex returns untyped rows; the assertion names their shape
       const rows = (await db('job_runs').select('job', 'status').count({ n: '*' }).groupBy('job', 'status')) as { job: string; status: string; n: number | string }[];
       for (const r of rows) this.set({ job: r.job, status: r.status }, Number(r.n));
     },

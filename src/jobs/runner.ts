@@ -116,7 +116,7 @@ export class JobRunner {
     // this instance out for the rest of the lease; `running` already keeps runs here apart.
     const n = await db('job_locks')
       .where({ name })
-      .andWhere((q) => q.whereNull('holder').orWhere('expires_at', '<', now).orWhere('holder', this.instance))
+      .andWhere((q) => void q.whereNull('holder').orWhere('expires_at', '<', now).orWhere('holder', this.instance))
       .update({ holder: this.instance, expires_at: now + LEASE_MS });
     return n === 1;
   }

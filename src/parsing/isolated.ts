@@ -92,7 +92,7 @@ export function parseIsolated<N extends ParserName>(
       );
     const onExit = (code: number) => finish(() => reject(new Error(`parse worker exited with code ${code} before answering`)));
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    const request: WorkerRequest = { parser, input: input as ParseInput<unknown> };
+    const request: WorkerRequest = { parser, input: input };
     worker.postMessage(request);
   });
 }

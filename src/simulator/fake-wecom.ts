@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import multer from 'multer';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { systemClock, type Clock } from '../clock';
+import { ERRCODE } from '../wecom/errors';
 
 export interface FakeWecomOptions {
   corpId: string;
@@ -205,8 +206,8 @@ export class FakeWecom {
   private checkToken(req: Request): { errcode: number; errmsg: string } | null {
     const token = typeof req.query.access_token === 'string' ? req.query.access_token : '';
     const exp = this.tokens.get(token);
-    if (exp === undefined) return { errcode: 40014, errmsg: 'invalid access_token' };
-    if (exp <= this.clock.now().getTime()) return { errcode: 42001, errmsg: 'access_token expired' };
+    if (exp === undefined) return { errcode: ERRCODE.invalidAccessToken, errmsg: 'invalid access_token' };
+    if (exp <= this.clock.now().getTime()) return { errcode: ERRCODE.accessTokenExpired, errmsg: 'access_token expired' };
     return null;
   }
 
@@ -253,7 +254,7 @@ export class FakeWecom {
     r.get('/cgi-bin/gettoken', (req, res) => {
       this.tokenFetches += 1;
       if (req.query.corpid !== this.options.corpId || req.query.corpsecret !== this.options.secret) {
-        res.json({ errcode: 40001, errmsg: 'invalid credential' });
+        res.json({ errcode: ERRCODE.invalidSecret, errmsg: 'invalid credential' });
         return;
       }
       const token = crypto.randomBytes(24).toString('hex');
@@ -265,20 +266,20 @@ export class FakeWecom {
       const bad = this.checkToken(req);
       if (bad) return void res.json(bad);
       const b = (req.body ?? {}) as Record<string, unknown>;
-      if (Number(b.agentid) !== this.options.agentId) return void res.json({ errcode: 40056, errmsg: 'invalid agentid' });
+      if (Number(b.agentid) !== this.options.agentId) return void res.json({ errcode: ERRCODE.invalidAgentId, errmsg: 'invalid agentid' });
       const msgtype = String(b.msgtype ?? '');
       if (!['text', 'markdown', 'textcard', 'template_card', 'image', 'news'].includes(msgtype) || !b[msgtype]) {
-        return void res.json({ errcode: 40008, errmsg: 'invalid message type' });
+        return void res.json({ errcode: ERRCODE.invalidMessageType, errmsg: 'invalid message type' });
       }
       const users = String(b.touser ?? '')
         .split('|')
         .filter(Boolean);
-      if (users.length === 0) return void res.json({ errcode: 40031, errmsg: 'invalid user list' });
+      if (users.length === 0) return void res.json({ errcode: ERRCODE.invalidUserList, errmsg: 'invalid user list' });
       const valid: string[] = [];
       const invalid: string[] = [];
       for (const u of users) ((await this.userExists(u)) ? valid : invalid).push(u);
       if (valid.length === 0 && this.options.allInvalidAsOk) return void res.json({ errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|') });
-      if (valid.length === 0) return void res.json({ errcode: 81013, errmsg: 'user & party & tag all invalid', invaliduser: invalid.join('|') });
+      if (valid.length === 0) return void res.json({ errcode: ERRCODE.allRecipientsInvalid, errmsg: 'user & party & tag all invalid', invaliduser: invalid.join('|') });
       const body = b[msgtype] as Record<string, unknown>;
       const now = this.clock.now().getTime();
       const touser = valid.join('|');
@@ -314,7 +315,7 @@ export class FakeWecom {
       if (bad) return void res.json(bad);
       const b = (req.body ?? {}) as { response_code?: string; button?: { replace_name?: string }; template_card?: Record<string, unknown> };
       const msg = this.messages.find((m) => m.responseCode && m.responseCode === b.response_code);
-      if (!msg || msg.replacedName !== null) return void res.json({ errcode: 40097, errmsg: 'invalid response_code' });
+      if (!msg || msg.replacedName !== null) return void res.json({ errcode: ERRCODE.invalidResponseCode, errmsg: 'invalid response_code' });
       msg.replacedName = b.button?.replace_name ?? '已更新';
       if (b.template_card) msg.body = b.template_card;
       await this.options.journal?.messageUpdated(msg);
@@ -325,7 +326,7 @@ export class FakeWecom {
       const bad = this.checkToken(req);
       if (bad) return void res.json(bad);
       const m = this.media.get(String(req.query.media_id ?? ''));
-      if (!m) return void res.json({ errcode: 40007, errmsg: 'invalid media_id' });
+      if (!m) return void res.json({ errcode: ERRCODE.invalidMediaId, errmsg: 'invalid media_id' });
       res.status(200);
       res.setHeader('Content-Type', m.mime);
       res.setHeader('Content-Disposition', `attachment; filename="${encodeURIComponent(m.name)}"`);
@@ -350,7 +351,7 @@ export class FakeWecom {
       const bad = this.checkToken(req);
       if (bad) return void res.json(bad);
       const userid = String(req.query.userid ?? '');
-      if (!userid || !(await this.userExists(userid))) return void res.json({ errcode: 60111, errmsg: 'userid not found' });
+      if (!userid || !(await this.userExists(userid))) return void res.json({ errcode: ERRCODE.userNotFound, errmsg: 'userid not found' });
       res.json({ errcode: 0, errmsg: 'ok', userid, name: userid, status: 1 });
     });
 
@@ -358,7 +359,7 @@ export class FakeWecom {
       const bad = this.checkToken(req);
       if (bad) return void res.json(bad);
       const b = (req.body ?? {}) as { name?: string; owner?: string; userlist?: string[]; chatid?: string };
-      if (!Array.isArray(b.userlist) || b.userlist.length < 2) return void res.json({ errcode: 86004, errmsg: 'invalid userlist' });
+      if (!Array.isArray(b.userlist) || b.userlist.length < 2) return void res.json({ errcode: ERRCODE.invalidChatUserList, errmsg: 'invalid userlist' });
       const chatid = b.chatid ?? `chat${crypto.randomBytes(8).toString('hex')}`;
       this.chats.set(chatid, { name: b.name ?? '', owner: b.owner ?? b.userlist[0], userlist: b.userlist });
       res.json({ errcode: 0, errmsg: 'ok', chatid });
@@ -369,7 +370,7 @@ export class FakeWecom {
       if (bad) return void res.json(bad);
       const b = (req.body ?? {}) as Record<string, unknown>;
       const chat = this.chats.get(String(b.chatid ?? ''));
-      if (!chat) return void res.json({ errcode: 86003, errmsg: 'chat not found' });
+      if (!chat) return void res.json({ errcode: ERRCODE.chatNotFound, errmsg: 'chat not found' });
       const msgtype = String(b.msgtype ?? '');
       const msg: FakeMessage = {
         msgid: crypto.randomBytes(16).toString('hex'),

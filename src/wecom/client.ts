@@ -3,7 +3,7 @@
  * token handled for every call (one refresh and retry after 40014/42001).
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { WecomApiError, WecomHttpError, WecomTimeoutError } from './errors';
+import { isTokenErrcode, WecomApiError, WecomHttpError, WecomTimeoutError } from './errors';
 import type { TokenProvider } from './token';
 
 export interface Endpoint {
@@ -210,7 +210,7 @@ export class WecomClient {
     try {
       return await fn(token);
     } catch (e) {
-      if (e instanceof WecomApiError && (e.errcode === 40014 || e.errcode === 42001)) {
+      if (e instanceof WecomApiError && isTokenErrcode(e.errcode)) {
         this.tokens.invalidate(token);
         const fresh = await this.tokens.get();
         return fn(fresh);

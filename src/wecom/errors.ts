@@ -56,18 +56,49 @@ export interface Classification {
   ambiguous: boolean;
 }
 
+/** The WeCom errcodes this service acts on, by name (the only place their numbers are written). */
+export const ERRCODE = Object.freeze({
+  systemBusy: -1,
+  ok: 0,
+  invalidSecret: 40001,
+  invalidMediaId: 40007,
+  invalidMessageType: 40008,
+  invalidParameter: 40058,
+  invalidAccessToken: 40014,
+  invalidUserList: 40031,
+  invalidAgentId: 40056,
+  invalidResponseCode: 40097,
+  missingCardField: 41034,
+  accessTokenExpired: 42001,
+  apiRateLimit: 45009,
+  tooManyConcurrentCalls: 45033,
+  ipNotTrusted: 60020,
+  userNotFound: 60111,
+  allRecipientsInvalid: 81013,
+  chatNotFound: 86003,
+  invalidChatUserList: 86004,
+});
+
 /** The errcode table. Anything not listed is final. */
 export const ERRCODE_TABLE: Readonly<Record<number, FailureKind>> = Object.freeze({
-  [-1]: 'retry', // system busy
-  45009: 'retry', // API rate limit exceeded
-  45033: 'retry', // too many concurrent calls
-  40014: 'token', // invalid access_token
-  42001: 'token', // access_token expired
-  40001: 'config', // invalid secret
-  60020: 'config', // caller IP not trusted
-  60111: 'recipient', // userid not found
-  81013: 'recipient', // every recipient invalid
+  [ERRCODE.systemBusy]: 'retry',
+  [ERRCODE.apiRateLimit]: 'retry',
+  [ERRCODE.tooManyConcurrentCalls]: 'retry',
+  [ERRCODE.invalidAccessToken]: 'token',
+  [ERRCODE.accessTokenExpired]: 'token',
+  [ERRCODE.invalidSecret]: 'config',
+  [ERRCODE.ipNotTrusted]: 'config',
+  [ERRCODE.userNotFound]: 'recipient',
+  [ERRCODE.allRecipientsInvalid]: 'recipient',
 });
+
+/** Errcodes that mean "this message type cannot be sent here" (a template card falls back to text). */
+export const CARD_UNSUPPORTED_ERRCODES: ReadonlySet<number> = new Set([ERRCODE.invalidMessageType, ERRCODE.invalidParameter, ERRCODE.missingCardField]);
+
+/** The access token is invalid or expired: refresh it once and retry. */
+export function isTokenErrcode(errcode: number): boolean {
+  return ERRCODE_TABLE[errcode] === 'token';
+}
 
 export function classify(err: unknown): Classification {
   if (err instanceof WecomApiError) {

@@ -160,6 +160,22 @@ describeEachDb('admin API: roles and supervisor scope', (get) => {
     expect((await lost.get('/work-orders')).body.total).toBe(0);
     expect((await lost.get('/notices')).body.total).toBe(0);
   });
+
+  it('scopes a supervisor who works in the units\' 主管单位 as chat and digests do', async () => {
+    const admin = new Client(s.base, TOKEN);
+    await importNotice(admin);
+    const table = ['单位,企业微信账号,姓名,角色,主管单位', '咸宁市交通运输局,jt01,甲,主联系人,咸宁市人民政府', '咸宁市人民政府,gov01,乙,督办人,'].join('\n');
+    expect((await admin.post('/contacts/import', fileForm({ name: 'c.csv', content: table }))).status).toBe(200);
+    const [contact] = await s.ctx.chat.contacts.byUserid('gov01');
+    const chatUnits = await s.ctx.chat.contacts.supervisedUnitIds([contact]);
+    const jiaotong = await s.ctx.db('units').where({ name: '咸宁市交通运输局' }).first();
+    expect(chatUnits).toEqual([Number(jiaotong.id)]);
+    const sup = await signedIn(s, 'gov', 'supervisor', { contactId: contact.id });
+    expect((await sup.get('/units')).body.items.map((u: any) => u.id)).toEqual(chatUnits);
+    const list = (await sup.get('/work-orders')).body;
+    expect(list.total).toBe(1);
+    expect(list.items[0].unit.name).toBe('咸宁市交通运输局');
+  });
 });
 
 describeEachDb('admin API: notices upload, preview, confirm, export', (get) => {

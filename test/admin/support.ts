@@ -1,5 +1,7 @@
 /** An HTTP server with the admin API on a test database, and a small client with a cookie. */
+import fs from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { ManualClock } from '../../src/clock';
 import { createContext, type AppContext } from '../../src/app/context';
 import { createHttpApp, finishHttpApp } from '../../src/http/server';
@@ -104,8 +106,6 @@ export async function signedIn(s: AdminServer, username: string, role: Role, ext
 }
 
 export function fileForm(file: string | { name: string; content: string | Buffer }, fields: Record<string, string> = {}): FormData {
-  const fs = require('node:fs') as typeof import('node:fs');
-  const path = require('node:path') as typeof import('node:path');
   const fd = new FormData();
   const content = typeof file === 'string' ? fs.readFileSync(file) : Buffer.from(file.content);
   const name = typeof file === 'string' ? path.basename(file) : file.name;

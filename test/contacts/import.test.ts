@@ -64,11 +64,16 @@ describeEachDb('contacts import', (get) => {
     ].join('\r\n');
     const csv = path.join(dir, 'gbk.csv');
     fs.writeFileSync(csv, iconv.encode(text, 'gb18030'));
-    // d01 has neither scope nor jurisdiction: refused with its line.
-    await expect(service().importFile(csv)).rejects.toThrow(ContactsRejectedError);
+    // A supervisor row that gives only its unit, the 主管单位 another row names, is enough (d01).
+    // One whose unit is nobody's 主管单位 supervises nothing: refused with its line, nothing stored.
+    const stray = `${text}\r\n市财政局,d03,戊,督办人,5,,,`;
+    fs.writeFileSync(csv, iconv.encode(stray, 'gb18030'));
+    const err = await service().importFile(csv).catch((e) => e);
+    expect(err).toBeInstanceOf(ContactsRejectedError);
+    expect(err.result.rejected).toEqual([{ line: 6, reason: expect.stringContaining('主管单位（督办人）须填写督办范围') }]);
+    expect(await count(get().db, 'contacts')).toBe(0);
 
-    const fixed = text.replace('城东区人民政府,d01,丙,督办人,3,,,', '城东区人民政府,d01,丙,督办人,3,城东区,,');
-    fs.writeFileSync(csv, iconv.encode(fixed, 'gb18030'));
+    fs.writeFileSync(csv, iconv.encode(text, 'gb18030'));
     const s = service();
     expect(await s.importFile(csv)).toMatchObject({ rows: 4, contacts: 4, rejected: [] });
     const db = get().db;
@@ -82,10 +87,14 @@ describeEachDb('contacts import', (get) => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('联系人');
     ws.addRow(['2026年整改联系人名单']);
-    for (const line of fixed.split('\r\n')) ws.addRow(line.split(','));
+    for (const line of text.split('\r\n')) ws.addRow(line.split(','));
     const xlsx = path.join(dir, 'contacts.xlsx');
     await wb.xlsx.writeFile(xlsx);
     expect(await s.importFile(xlsx)).toMatchObject({ rows: 4, contacts: 4, contacts_new: 0, units_new: 0, supervisions_new: 0, rejected: [] });
+    // Once stored, the supervising unit stays known: a later file may list its supervisor alone.
+    fs.writeFileSync(csv, iconv.encode(['单位,企业微信账号,姓名,角色', '城东区人民政府,d04,己,督办人'].join('\n'), 'gb18030'));
+    expect(await s.importFile(csv)).toMatchObject({ rows: 1, contacts_new: 1, rejected: [] });
+    expect((await s.supervisorsOf(east.id)).map((c) => c.userid)).toEqual(['d01', 'd04']);
   });
 
   it('refuses a file with bad rows, with their line numbers, and stores nothing', async () => {

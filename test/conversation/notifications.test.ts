@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ManualClock } from '../../src/clock';
 import { createContext, type AppContext } from '../../src/app/context';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
-import { OutboxSender } from '../../src/domain/outbox/sender';
+import { OutboxSender } from '../../src/wecom/outbox-sender';
 import { silentLogger } from '../../src/logger';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
@@ -77,7 +77,7 @@ describeEachDb('notification', (get) => {
     await setup();
     await ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: 'N-2' });
     await ctx.chat.notifications.notifyPending();
-    const card = ((await ctx.db('outbox').where({ touser: 'yi01' }).first()) as any).payload;
+    const card = (await ctx.db('outbox').where({ touser: 'yi01' }).first()).payload;
     // Queued on Thursday night: due Friday 18:00.
     expect(JSON.parse(card).template_card.horizontal_content_list).toContainEqual({ keyname: '整改期限', value: '2026年11月27日（周五）18:00' });
     clock.set('2026-11-26T16:20:00Z'); // sent after midnight: Friday

@@ -14,20 +14,12 @@ import { decideDeadline } from '../../src/domain/deadlines/deadline';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 import { simulatorClient } from '../support/sim-session';
+import { waitFor } from '../support/wait';
+import { createLogger } from '../../src/logger';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'conversation');
 /** The simulator page's API, signed in as a console admin (set per service). */
 let http: AxiosInstance;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
 
 describeEachDb('the conversation in the simulator', (get) => describe('with the service running', () => {
   let svc: RunningService;
@@ -35,7 +27,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-conv-'));
-    svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir, JOBS_ENABLED: 'false' }), { db: get().db, migrate: false, pollIntervalMs: 30, logger: require('../../src/logger').createLogger(process.env.TEST_LOG ?? 'silent') });
+    svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir, JOBS_ENABLED: 'false' }), { db: get().db, migrate: false, pollIntervalMs: 30, logger: createLogger(process.env.TEST_LOG ?? 'silent') });
     http = await simulatorClient(svc);
   });
   afterEach(async () => {

@@ -32,7 +32,7 @@ describe('migrations', () => {
         const names = migrationNames();
         for (let i = names.length - 1; i >= 1; i--) {
           await migrateDown(t.db);
-          const [done] = (await t.db('knex_migrations').count({ n: '*' })) as Array<{ n: number | string }>;
+          const [done] = await t.db('knex_migrations').count({ n: '*' });
           expect(Number(done.n)).toBe(i);
         }
         expect(await migrateLatest(t.db)).toEqual(names.slice(1));

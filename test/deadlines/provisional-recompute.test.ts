@@ -8,7 +8,7 @@ import { ManualClock } from '../../src/clock';
 import { createContext, type AppContext } from '../../src/app/context';
 import { parseArrangementFile } from '../../src/domain/calendar/arrangement';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
-import { OutboxSender } from '../../src/domain/outbox/sender';
+import { OutboxSender } from '../../src/wecom/outbox-sender';
 import { silentLogger } from '../../src/logger';
 import { OrderViews } from '../../src/domain/conversation/views';
 import { notifyNewOrdersJob } from '../../src/jobs/notify';

@@ -35,8 +35,8 @@ describe('the compiled service (node dist/main.js)', () => {
             resolve(Number(m[1]));
           }
         };
-        child.stdout!.on('data', on);
-        child.stderr!.on('data', on);
+        child.stdout.on('data', on);
+        child.stderr.on('data', on);
         child.once('exit', (code) => reject(new Error(`exited ${code}:\n${log}`)));
       });
       const base = `http://127.0.0.1:${port}`;

@@ -44,6 +44,7 @@ describeEachDb('notice documents', (get) => {
 
   /** The work orders of a notice as comparable rows: target, unit, jurisdiction, problems. */
   const orders = async (noticeIds: number[]) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex returns untyped rows; the assertion names their shape
     const rows = (await get()
       .db('work_orders as w')
       .join('targets as t', 't.id', 'w.target_id')

@@ -134,7 +134,7 @@ describe('identity', () => {
 });
 
 describe('combined headers decided by content', () => {
-  const { decideByContent, layoutOf } = jest.requireActual('../../src/domain/import/headers') as typeof import('../../src/domain/import/headers');
+  const { decideByContent, layoutOf } = jest.requireActual<typeof import('../../src/domain/import/headers')>('../../src/domain/import/headers');
   test('县（区）/市直部门 over unit names is the unit column; 市直/县(市、区) over 市直, 嘉鱼县 is the jurisdiction', () => {
     const units = decideByContent(layoutOf([['序号', '县（区）/市直部门', '网站名称', '存在问题']]), [
       ['1', '临沧市民政局', '临沧市民政局网站', '空白栏目'],

@@ -22,6 +22,7 @@ describeEachDb('notice layouts', (get) => {
   });
 
   const ordersOf = async (noticeId: number) =>
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex returns untyped rows; the assertion names their shape
     (await get()
       .db('work_orders as w')
       .join('targets as t', 't.id', 'w.target_id')
@@ -109,6 +110,7 @@ describeEachDb('notice layouts', (get) => {
     expect(r.rejected).toEqual([]);
     expect(r.notice).toMatchObject({ issuer: '某市人民政府办公室', issued_on: '2026-03-20', report_due_on: '2026-04-10', pages: 4 });
     expect(r).toMatchObject({ rows: 60, work_orders: 60 });
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex returns untyped rows; the assertion names their shape
     const got = (await get()
       .db('work_orders as w')
       .join('targets as t', 't.id', 'w.target_id')

@@ -204,16 +204,16 @@ describeEachDb('ImportService', (get) => {
   });
 
   test('three more cities, spellings found nowhere else: XLSX with title rows and merged cells, GBK CSV, two-row header', async () => {
-    const problemsOf = async (noticeId: number) =>
-      (await get().db('problems as p')
+    const problemsOf = async (noticeId: number): Promise<{
+        name: string; platform_family: string | null; unit: string; jurisdiction: string | null; category: string; text: string; extra: string; due_on_override: string | null;
+      }[]> =>
+      get().db('problems as p')
         .join('work_orders as w', 'w.id', 'p.work_order_id')
         .join('targets as t', 't.id', 'w.target_id')
         .join('units as u', 'u.id', 'w.unit_id')
         .where('w.notice_id', noticeId)
         .orderBy(['w.id', 'p.position'])
-        .select('t.name', 't.platform_family', 'u.name as unit', 'u.jurisdiction', 'p.category', 'p.text', 'w.extra', 'w.due_on_override')) as {
-        name: string; platform_family: string | null; unit: string; jurisdiction: string | null; category: string; text: string; extra: string; due_on_override: string | null;
-      }[];
+        .select('t.name', 't.platform_family', 'u.name as unit', 'u.jurisdiction', 'p.category', 'p.text', 'w.extra', 'w.due_on_override');
 
     // 序次 / 所属旗区 / 网站全称 / 首页链接地址 / 网站主办者 / 检查发现的主要表现 / 问题页面链接 / 整改完成情况
     const ordos = await ctx.imports.importFile(fixture('ordos-2026q3-websites.xlsx'), { issuedOn: '2026-10-10' });

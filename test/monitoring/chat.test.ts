@@ -114,7 +114,7 @@ describeEachDb('转工单 in the simulator', (get) => describe('with the service
     expect(offered.map((c) => field(c, '对象'))).toEqual(['丙镇发布', '丙镇发布']);
     expect(offered.map((c) => field(c, '办理时限'))).toEqual(['2026年11月25日（周三）18:00', '2026年11月25日（周三）18:00']);
     await nextText('admin1', 0, (t) => t.startsWith('如有不对'));
-    let n = (await texts('admin1')).length;
+    const n = (await texts('admin1')).length;
     await click('admin1', offered[1].msgid, offered[1].body.button_list[1].key);
     expect(await nextText('admin1', n)).toBe('已取消，未建工单。');
     const [{ n: orders }] = await svc.ctx.db('work_orders').count({ n: '*' });

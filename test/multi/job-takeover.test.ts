@@ -10,7 +10,7 @@ import { JobRunner } from '../../src/jobs/runner';
 import type { Job } from '../../src/jobs/types';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
-import { waitFor } from './support';
+import { waitFor } from '../support/wait';
 
 describeEachDb('a slot left running by a dead instance', (get) => {
   let other: Db | null = null;

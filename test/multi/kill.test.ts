@@ -19,7 +19,8 @@ import { FakeWecom, serveFake } from '../../src/simulator/fake-wecom';
 import { openTestDb, type TestDb } from '../support/db';
 import { ROOT } from '../support/spawn';
 import { CORP } from '../wecom/support';
-import { HAS_PG, PG_SKIP_REASON, http, waitFor, wecomEnv } from './support';
+import { HAS_PG, PG_SKIP_REASON, http, wecomEnv } from './support';
+import { waitFor } from '../support/wait';
 
 const RECIPIENTS = 30;
 const PER_RECIPIENT = 10;
@@ -45,7 +46,7 @@ async function startCountingFake(): Promise<{ fake: FakeWecom; url: string; inFl
     res.once('close', () => (inFlight -= 1));
     next();
   });
-  return { fake, url: served.url, inFlight: () => inFlight, close: served.close };
+  return { fake, url: served.url, inFlight: () => inFlight, close: () => served.close() };
 }
 
 interface Child {
@@ -67,8 +68,8 @@ async function startChild(env: Record<string, string>): Promise<Child> {
   });
   children.add(proc);
   let log = '';
-  proc.stderr!.on('data', (d) => (log += d.toString()));
-  proc.stdout!.on('data', (d) => (log += d.toString()));
+  proc.stderr.on('data', (d) => (log += d.toString()));
+  proc.stdout.on('data', (d) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   // pino writes one JSON object a line on stderr; the start line carries the port.
   const port = await waitFor(
@@ -181,7 +182,6 @@ async function scenario(kind: 'sqlite' | 'postgres'): Promise<void> {
   expect(fake.calls['/message/send']).toBe(TOTAL + fake.duplicateChecked);
   const sentEvents = await count(db, (d) => d('events').where({ type: 'message.out.sent' }));
   expect(sentEvents).toBe(TOTAL);
-  // eslint-disable-next-line no-console
   console.log(`[kill ${kind}] ${TOTAL} messages, ${kills.length} kills at ${kills.map((k) => k.fakeMessages).join(' and ')} delivered, ${resent.length} rows resent with the duplicate check, ${fake.messages.length - TOTAL} duplicates`);
 }
 

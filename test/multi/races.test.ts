@@ -11,11 +11,11 @@ import { KnexWorkOrderStore } from '../../src/domain/workorders/store';
 import { openTestDb, type TestDb } from '../support/db';
 import { insertWorkOrder } from '../support/fixtures';
 import { testConfig } from '../support/config';
-import { HAS_PG, PG_SKIP_REASON, waitFor } from './support';
+import { HAS_PG, PG_SKIP_REASON } from './support';
+import { waitFor } from '../support/wait';
 
 const describePg = HAS_PG ? describe : describe.skip;
 if (!HAS_PG) {
-  // eslint-disable-next-line no-console
   console.warn(`[races] ${PG_SKIP_REASON}`);
 }
 

@@ -33,16 +33,6 @@ export function wecomEnv(apiBase: string): Record<string, string> {
 
 export const http = axios.create({ validateStatus: () => true, proxy: false, timeout: 10_000 });
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 20_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Posts one and the same signed, encrypted callback to every URL at once; returns the statuses. */
 export async function postToAll(urls: string[], action: UserAction): Promise<number[]> {
   const cb = buildCallback(CREDS, actionXml(CREDS, action), action.createTimeS);

@@ -19,7 +19,8 @@ import type { UserAction } from '../../src/simulator/callback-client';
 import { openTestDb, type TestDb } from '../support/db';
 import { testConfig } from '../support/config';
 import { startFake, type RunningFake } from '../wecom/support';
-import { HAS_PG, PG_SKIP_REASON, postToAll, waitFor, wecomEnv } from './support';
+import { HAS_PG, PG_SKIP_REASON, postToAll, wecomEnv } from './support';
+import { waitFor } from '../support/wait';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'conversation');
 const ZONE_OFFSET = '+08:00';
@@ -36,7 +37,6 @@ interface Instance {
 
 const describePg = HAS_PG ? describe : describe.skip;
 if (!HAS_PG) {
-  // eslint-disable-next-line no-console
   console.warn(`[two instances] ${PG_SKIP_REASON}`);
 }
 
@@ -101,7 +101,7 @@ describePg(`two instances on one PostgreSQL${HAS_PG ? '' : ` (${PG_SKIP_REASON})
     waitFor('both instances to drain their queues', async () => {
       const now = clock.now().getTime();
       const due = await count(
-        db()('outbox').where((w) => w.where('state', 'sending').orWhere((p) => p.where('state', 'pending').andWhere('next_attempt_at', '<=', now))),
+        db()('outbox').where((w) => void w.where('state', 'sending').orWhere((p) => void p.where('state', 'pending').andWhere('next_attempt_at', '<=', now))),
       );
       const inbound = await count(db()('inbound_messages').whereIn('state', ['pending', 'processing']));
       return due === 0 && inbound === 0;

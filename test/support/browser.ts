@@ -46,7 +46,6 @@ export function describeBrowser(title: string, body: () => void): void {
     describe(title, () => {
       it.skip(`skipped: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run does this)`, () => undefined);
     });
-    // eslint-disable-next-line no-console
     console.warn(`[browser tests] ${title}: skipped, ${CHROMIUM} is not installed`);
   }
 }

@@ -32,8 +32,8 @@ export function runCliAsync(args: string[], env: Record<string, string> = {}): P
     });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Fuzz of POST/GET /wecom/callback (issue 9), bounded and deterministic (seeded): random bytes,
+ * Fuzz of POST/GET /wecom/callback, bounded and deterministic (seeded): random bytes,
  * truncated bodies, valid ciphertext re-signed with a wrong token, a correct signature over
  * tampered ciphertext, stale and future timestamps, odd content types and charsets, huge bodies,
  * XML entity tricks (DOCTYPE, billion laughs, external and parameter entities, undeclared
@@ -19,7 +19,7 @@ import axios from 'axios';
 import { ManualClock } from '../../src/clock';
 import { createContext, type AppContext } from '../../src/app/context';
 import { ChatRouter } from '../../src/chat/router';
-import { InboundProcessor } from '../../src/domain/inbound/processor';
+import { InboundProcessor } from '../../src/wecom/inbound-processor';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
 import { createHttpApp, finishHttpApp } from '../../src/http/server';
 import { actionXml, buildCallback, type SignedCallback } from '../../src/simulator/callback-client';
@@ -313,7 +313,6 @@ describeEachDb('callback fuzz', (get) => {
 
     expect(heapGrowth).toBeLessThan(hasGc ? HEAP_GROWTH_LIMIT_MB : HEAP_GROWTH_LIMIT_NO_GC_MB);
     if (process.env.FUZZ_REPORT) {
-      // eslint-disable-next-line no-console
       console.log(JSON.stringify({ seed: SEED, cases: CASES, counts, byCategory, heapBefore, heapGrowth, hasGc }));
     }
   }, 120_000); // the budget is the case count; this only bounds a slow, loaded machine

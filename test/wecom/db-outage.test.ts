@@ -1,12 +1,12 @@
 /**
- * The database unreachable (issue 9): the service (startService, simulator mode) runs on
+ * The database unreachable: the service (startService, simulator mode) runs on
  * PostgreSQL through a TCP proxy on 127.0.0.1 that the test takes down and brings back. During
  * the outage /healthz says 503 unhealthy, a valid signed callback gets a retryable 5xx (never a
  * false 200, so WeCom retries), the background loops log in Chinese and keep running; once the
  * database is back the service is healthy again by itself and WeCom's retry of the callback is
  * stored and processed once.
  *
- * The issue speaks of a minute; OUTAGE_MS keeps the test short. Nothing in the service depends on
+ * An outage of a minute is what is meant; OUTAGE_MS keeps the test short. Nothing in the service depends on
  * the outage's length (no retry budget runs out): the pool fails fast while the database is away
  * and reconnects on the next use.
  *
@@ -30,28 +30,21 @@ import { sign } from '../../src/wecom/callback/signature';
 import { testConfig } from '../support/config';
 import { openTestDb, type TestDb } from '../support/db';
 import { TcpProxy } from '../support/tcp-proxy';
+import { waitFor as waitForEvery } from '../support/wait';
 
-/** How long each outage lasts (the issue's minute, shortened: see above). */
+/** How long each outage lasts (a minute, shortened: see above). */
 const OUTAGE_MS = 4_000;
 
 const PG = process.env.TEST_DATABASE_URL;
 const describePg = PG ? describe : describe.skip;
 if (!PG) {
-  // eslint-disable-next-line no-console
   console.warn('[db-outage] skipped: TEST_DATABASE_URL is not set (the outage test needs PostgreSQL)');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 20_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** Polls every 100 ms: a probe during an outage is itself a connection attempt. */
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitForEvery(what, probe, 20_000, 100);
 
 describePg('database unreachable', () => {
   jest.setTimeout(90_000);

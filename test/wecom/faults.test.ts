@@ -1,5 +1,5 @@
 /**
- * The outbox under WeCom faults (issue 9): a few hundred messages to many recipients, drained by
+ * The outbox under WeCom faults: a few hundred messages to many recipients, drained by
  * the real sender and client against the fake WeCom over HTTP while the fake expires tokens
  * (42001), rate-limits (45009 bursts), is busy (-1), answers 503, answers slowly, answers too late
  * (client timeout, but the fake still delivers), resets connections before processing (drop),
@@ -17,7 +17,7 @@
 import { ManualClock } from '../../src/clock';
 import { KnexEventLog } from '../../src/domain/events/events';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
-import { OutboxSender } from '../../src/domain/outbox/sender';
+import { OutboxSender } from '../../src/wecom/outbox-sender';
 import { KnexOutboxStore } from '../../src/domain/outbox/store';
 import { silentLogger } from '../../src/logger';
 import { FakeWecom, serveFake, type ServedFake } from '../../src/simulator/fake-wecom';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ManualClock } from '../../src/clock';
 import { ChatRouter, match, type InboundMessage } from '../../src/chat/router';
 import { KnexEventLog } from '../../src/domain/events/events';
-import { InboundProcessor } from '../../src/domain/inbound/processor';
+import { InboundProcessor } from '../../src/wecom/inbound-processor';
 import { KnexInboundStore } from '../../src/domain/inbound/store';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
 import { KnexOutboxStore } from '../../src/domain/outbox/store';

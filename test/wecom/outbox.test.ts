@@ -2,7 +2,7 @@ import { ManualClock } from '../../src/clock';
 import { createDb } from '../../src/db/knex';
 import { KnexEventLog } from '../../src/domain/events/events';
 import { KnexContactDirectory } from '../../src/domain/outbox/contacts';
-import { OutboxSender, type OutboxSenderOptions } from '../../src/domain/outbox/sender';
+import { OutboxSender, type OutboxSenderOptions } from '../../src/wecom/outbox-sender';
 import { KnexOutboxStore } from '../../src/domain/outbox/store';
 import { silentLogger } from '../../src/logger';
 import { describeEachDb, type TestDb } from '../support/db';

@@ -4,6 +4,7 @@
  * and the page's polling endpoint shows the result.
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,18 +13,9 @@ import { match } from '../../src/chat/router';
 import { startService, type RunningService } from '../../src/service';
 import { testConfig } from '../support/config';
 import { describeEachDb } from '../support/db';
+import { waitFor } from '../support/wait';
 import { createDb } from '../../src/db/knex';
 import { simulatorClient } from '../support/sim-session';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('service in simulator mode', () => {
   let svc: RunningService;
@@ -104,7 +96,7 @@ describe('service in simulator mode', () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex');
     const img = await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'zhangsan', name: 'a.png', mime: 'image/png', dataBase64: png.toString('base64') });
     expect(img.status).toBe(200);
-    const sha = require('node:crypto').createHash('sha256').update(png).digest('hex');
+    const sha = crypto.createHash('sha256').update(png).digest('hex');
     await waitFor('the screenshot reply', async () => (await received('zhangsan')).find((m) => m.body.content === `截图已保存 ${sha}`));
 
     // Everything went through the outbox and the event log.
@@ -201,7 +193,6 @@ describe('service in simulator mode', () => {
 describeEachDb('the simulator after a restart', (get) => {
   it('shows the chat history and its cards still work, as a WeCom client would', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-restart-'));
-    let http: AxiosInstance;
     // The same database for both runs (SQLite: a file, as `npm start` uses; PostgreSQL: a schema).
     const db = get().kind === 'sqlite' ? createDb(`sqlite:${path.join(dir, 'db.sqlite')}`) : get().db;
     const config = testConfig({ PORT: '0', MEDIA_DIR: path.join(dir, 'media') });
@@ -227,7 +218,7 @@ describeEachDb('the simulator after a restart', (get) => {
     const items = async (svc: RunningService) => (await http.get(`${svc.baseUrl}/simulator/page/messages`, { params: { userid: 'wangwu' } })).data.items as any[];
     let svc = await start();
     // The session lives in the database: it still holds after the restart.
-    http = await simulatorClient(svc);
+    const http: AxiosInstance = await simulatorClient(svc);
     let msgid: string;
     let mediaId: string;
     try {

@@ -15,7 +15,7 @@ export interface RunningFake {
 export async function startFake(options: Partial<FakeWecomOptions> = {}): Promise<RunningFake> {
   const fake = new FakeWecom({ ...CORP, ...options });
   const served = await serveFake(fake);
-  return { fake, url: served.url, close: served.close };
+  return { fake, url: served.url, close: () => served.close() };
 }
 
 export function makeClient(url: string, clock: Clock = new ManualClock('2026-11-23T08:00:00Z'), timeoutMs = 2000, secret = CORP.secret) {

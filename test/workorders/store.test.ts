@@ -43,6 +43,22 @@ describeEachDb('work-order store', (get) => {
     expect(log[2].actor).toBe('wecom:boss');
   });
 
+  it('a new due date clears overdue and restarts the ladder; every write bumps the version', async () => {
+    const { store, events } = setup();
+    const id = await insertWorkOrder(get().db, { code: '2025-0002' });
+    await store.transition(id, 'notify', { actor: 'system', at: at(0), dueAt: at(10) });
+    expect(await store.markOverdue(id, 'system', at(11))).toBe(true);
+    await store.raiseEscalationStep(id, 2, at(12));
+    await store.raiseEscalationStep(id, 1, at(13)); // never lowered
+    let wo = (await store.get(id))!;
+    expect([wo.overdue, wo.escalationStep, wo.version]).toEqual([true, 2, 3]);
+    await store.changeDue(id, at(50), { actor: 'wecom:boss', at: at(14), data: { replyId: 7 } });
+    wo = (await store.get(id))!;
+    expect([wo.state, wo.dueAt, wo.overdue, wo.overdueAt, wo.escalationStep, wo.version]).toEqual(['notified', at(50), false, null, 0, 4]);
+    const [changed] = await events.list({ workOrderId: id, type: 'work_order.due_changed' });
+    expect(changed.data).toEqual({ replyId: 7, from: at(10).getTime(), to: at(50).getTime() });
+  });
+
   it('refuses a forbidden transition and changes nothing', async () => {
     const { store, events } = setup();
     const id = await insertWorkOrder(get().db);

@@ -1,7 +1,7 @@
 /** `cli users …`: console accounts (the first admin is made here, or by `npm start` in development). */
 import { Command, Option } from 'commander';
 import { CliError, runWithContext, stdout } from '../runner';
-import { generatePassword, ROLE_LABELS, ROLES, UserError, UserStore, type Role } from '../../http/auth/users';
+import { generatePassword, ROLE_LABELS, ROLES, UserError, type Role } from '../../http/auth/users';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -41,7 +41,7 @@ export function registerUsers(program: Command): void {
         const contactId = opts.contact === undefined ? null : Number(opts.contact);
         if (contactId !== null && (!Number.isInteger(contactId) || contactId < 1)) throw new CliError(`联系人 id 须为正整数，收到“${opts.contact}”`, 2);
         const password = opts.passwordStdin ? await readStdin() : generatePassword();
-        const store = new UserStore(ctx.db, ctx.events);
+        const store = ctx.users;
         const user = await wrap(() => store.create({ username, displayName: opts.name, role, contactId, password }, 'cli', ctx.clock.now()));
         return () => {
           if (opts.json) stdout.json({ id: user.id, username: user.username, role: user.role, ...(opts.passwordStdin ? {} : { password }) });
@@ -56,7 +56,7 @@ export function registerUsers(program: Command): void {
     .option('--json', '以 JSON 输出')
     .action((opts: { json?: boolean }) =>
       runWithContext(async (ctx) => {
-        const list = await new UserStore(ctx.db, ctx.events).list();
+        const list = await ctx.users.list();
         return () => {
           if (opts.json) {
             stdout.json(list.map((u) => ({ id: u.id, username: u.username, display_name: u.displayName, role: u.role, contact_id: u.contactId, active: u.active })));
@@ -79,7 +79,7 @@ export function registerUsers(program: Command): void {
       .argument('<USERNAME>', '用户名')
       .action((username: string) =>
         runWithContext(async (ctx) => {
-          const store = new UserStore(ctx.db, ctx.events);
+          const store = ctx.users;
           const user = await store.getByUsername(username);
           if (!user) throw new CliError(`用户不存在：${username}`);
           await wrap(() => store.update(user.id, { active }, 'cli', ctx.clock.now()));
@@ -95,7 +95,7 @@ export function registerUsers(program: Command): void {
     .option('--password-stdin', '从标准输入读取密码')
     .action((username: string, opts: { passwordStdin?: boolean }) =>
       runWithContext(async (ctx) => {
-        const store = new UserStore(ctx.db, ctx.events);
+        const store = ctx.users;
         const user = await store.getByUsername(username);
         if (!user) throw new CliError(`用户不存在：${username}`);
         const password = opts.passwordStdin ? await readStdin() : generatePassword();

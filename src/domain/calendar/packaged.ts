@@ -76,7 +76,7 @@ let cached: { years: Set<number>; days: Map<IsoDate, SpecialDay> } | null = null
 
 export function packagedCalendar(): { years: Set<number>; days: Map<IsoDate, SpecialDay> } {
   if (cached) return cached;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the packaged table is read on first use, not at start-up
   const data = require('chinese-days/dist/chinese-days.json') as ChineseDaysData;
   const off = new Map<IsoDate, string>();
   const work = new Map<IsoDate, string>();

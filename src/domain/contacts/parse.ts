@@ -5,7 +5,7 @@
  */
 import { normalizeHeader } from '../import/headers';
 import { cleanText } from '../import/identity';
-import { openTable, type RawRow } from '../import/readers';
+import { openTable } from '../import/readers';
 
 export const CONTACT_ROLES = ['primary', 'backup', 'leader', 'supervisor', 'admin'] as const;
 export type ContactRole = (typeof CONTACT_ROLES)[number];
@@ -25,6 +25,8 @@ role('backup', 'AB角', 'B角', '备用联系人', '备份联系人', '副联系
 role('leader', '分管领导', '领导', '分管负责人', 'leader');
 role('supervisor', '主管单位', '督办人', '督办', '审核人', '主管部门', '督办单位', 'supervisor');
 role('admin', '管理员', '系统管理员', 'admin');
+
+export const SUPERVISOR_NEEDS_SCOPE = '主管单位（督办人）须填写督办范围（单位或辖区）、辖区，或其所在单位须是某单位的主管单位';
 
 export function parseRole(text: string): ContactRole | null {
   return ROLE_WORDS[normalizeHeader(text)] ?? null;
@@ -112,7 +114,7 @@ export async function parseContactsFile(file: string, options: { sheet?: string 
   const rows: ContactRow[] = [];
   const rejected: ContactRejection[] = [];
   let count = 0;
-  for await (const raw of source.rows as AsyncIterable<RawRow>) {
+  for await (const raw of source.rows) {
     if (raw.sheet !== currentSheet) {
       // Each sheet has its own header.
       currentSheet = raw.sheet;
@@ -141,7 +143,7 @@ export async function parseContactsFile(file: string, options: { sheet?: string 
       continue;
     }
     count++;
-    const get = (f: ContactField) => (columns![f] === undefined ? '' : (cells[columns![f]!] ?? '').trim());
+    const get = (f: ContactField) => (columns![f] === undefined ? '' : (cells[columns![f]] ?? '').trim());
     const where = { line: raw.line, ...(raw.sheet ? { sheet: raw.sheet } : {}) };
     const problems: string[] = [];
     const userid = get('userid');
@@ -154,8 +156,9 @@ export async function parseContactsFile(file: string, options: { sheet?: string 
     if (r && ['primary', 'backup', 'leader'].includes(r) && !unit) problems.push(`${ROLE_LABELS[r]}须填写单位`);
     const scope = splitList(get('scope'));
     const jurisdiction = get('jurisdiction') || null;
-    if (r === 'supervisor' && scope.length === 0 && !jurisdiction) {
-      problems.push('主管单位（督办人）须填写督办范围（单位或辖区）或辖区');
+    // A supervisor supervises its scope, its jurisdiction, or the units whose 主管单位 it works in.
+    if (r === 'supervisor' && scope.length === 0 && !jurisdiction && !unit) {
+      problems.push(SUPERVISOR_NEEDS_SCOPE);
     }
     const name = get('name') || null;
     if (name && name.length > 100) problems.push('姓名过长');

@@ -11,7 +11,7 @@ import { toBool } from '../../db/knex';
 import type { EventLog, NewEvent } from '../events/events';
 import { cleanText, normalizeName } from '../import/identity';
 import { parseIsolated } from '../../parsing/isolated';
-import type { ContactRejection, ContactRole, ContactRow } from './parse';
+import { SUPERVISOR_NEEDS_SCOPE, type ContactRejection, type ContactRole, type ContactRow } from './parse';
 
 export interface Contact {
   id: number;
@@ -82,7 +82,8 @@ export class ContactsService {
       supervisions_new: 0,
       rejected: parsed.rejected,
     };
-    if (parsed.rejected.length) throw new ContactsRejectedError(result);
+    result.rejected = [...parsed.rejected, ...(await this.unanchoredSupervisors(parsed.rows))];
+    if (result.rejected.length) throw new ContactsRejectedError(result);
     const actor = options.actor ?? 'cli';
     const at = this.clock.now();
     const t = at.getTime();
@@ -149,6 +150,23 @@ export class ContactsService {
       if (e !== rollback) throw e;
     }
     return result;
+  }
+
+  /**
+   * Supervisor rows that give only their own unit supervise the units whose 主管单位 that unit is
+   * (named in this file or by an earlier import); a row whose unit is nobody's 主管单位 supervises nothing.
+   */
+  private async unanchoredSupervisors(rows: ContactRow[]): Promise<ContactRejection[]> {
+    const bare = rows.filter((r) => r.role === 'supervisor' && r.scope.length === 0 && !r.jurisdiction && r.unit);
+    if (!bare.length) return [];
+    const supervising = new Set(rows.filter((r) => r.supervising).map((r) => normalizeName(r.supervising!)));
+    const stored = await this.db('units as u')
+      .whereIn('u.id', this.db('units').whereNotNull('supervising_unit_id').select('supervising_unit_id'))
+      .select('u.normalized_name');
+    for (const u of stored) supervising.add(u.normalized_name);
+    return bare
+      .filter((r) => !supervising.has(normalizeName(r.unit!)))
+      .map((r) => ({ line: r.line, ...(r.sheet ? { sheet: r.sheet } : {}), reason: SUPERVISOR_NEEDS_SCOPE }));
   }
 
   private async upsertContact(
@@ -237,7 +255,7 @@ export class ContactsService {
       .where({ 'c.role': 'supervisor', 'c.active': true, 'c.reachable': true })
       .andWhere((w) => {
         w.whereExists((s) =>
-          s
+          void s
             .from('supervisions as s')
             .whereRaw('s.contact_id = c.id')
             .andWhere((x) => {
@@ -262,13 +280,23 @@ export class ContactsService {
     if (contacts.some((c) => c.role === 'admin')) return true;
     const sup = contacts.filter((c) => c.role === 'supervisor');
     if (!sup.length || unitId === null) return false;
-    const ids = (await this.supervisedUnitIds(sup)) as number[];
+    const ids = (await this.supervisedUnitIds(sup));
     return ids.includes(unitId);
   }
 
-  /** Units a set of supervisor contacts supervises. */
+  /** Units a set of supervisor contacts supervises (chat, digests and the console all ask here). */
   async supervisedUnitIds(contacts: Contact[]): Promise<number[]> {
-    const sup = contacts.filter((c) => c.role === 'supervisor');
+    return this.unitsSupervisedBy(contacts.filter((c) => c.role === 'supervisor'));
+  }
+
+  /** Units a console supervisor sees: those its linked contact supervises. */
+  async unitsSupervisedByContact(contactId: number): Promise<number[]> {
+    const contact = await this.get(contactId);
+    return contact ? this.unitsSupervisedBy([contact]) : [];
+  }
+
+  /** Units these contacts supervise: linked by unit, by jurisdiction, or whose 主管单位 they work in. */
+  private async unitsSupervisedBy(sup: Pick<Contact, 'id' | 'unitId'>[]): Promise<number[]> {
     if (!sup.length) return [];
     const ids = sup.map((c) => c.id);
     const links = await this.db('supervisions').whereIn('contact_id', ids).select('unit_id', 'jurisdiction');
@@ -279,7 +307,7 @@ export class ContactsService {
       w.whereIn('id', unitIds.length ? unitIds : [-1]);
       if (jurisdictions.length) w.orWhereIn('jurisdiction', jurisdictions);
       if (own.length) w.orWhereIn('supervising_unit_id', own);
-    });
+    }).orderBy('id');
     return (await q).map((r: any) => Number(r.id));
   }
 }

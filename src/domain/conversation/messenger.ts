@@ -1,6 +1,6 @@
 /**
  * The one way product messages leave: every bot message (replies, notices, review cards,
- * admin notices) is enqueued here, so quiet hours (issue 7) can hold them in one place.
+ * admin notices) is enqueued here, so quiet hours (src/domain/followup/quiet-policy.ts) can hold them in one place.
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';

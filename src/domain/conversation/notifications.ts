@@ -5,6 +5,7 @@
  * admins once per notice. The order becomes `notified`, with its deadline computed from that
  * instant, when WeCom accepts the message (onDelivered), not when it is queued.
  */
+import { CARD_UNSUPPORTED_ERRCODES } from '../../wecom/errors';
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
@@ -25,8 +26,6 @@ import type { OrderView, OrderViews } from './views';
 export const NOTIFY_PURPOSE = 'work_order_notice';
 /** A unit with at least this many new orders in one notice also gets a summary. */
 export const SUMMARY_THRESHOLD = 3;
-/** Errcodes that mean "this message type cannot be sent here". */
-const CARD_UNSUPPORTED = new Set([40008, 40058, 41034]);
 
 export interface NotificationSettings {
   deadline: DeadlineSettings;
@@ -281,7 +280,7 @@ export class NotificationService {
       }
       const known = await trx('events')
         .where({ type: 'unit.no_contact', notice_id: first.noticeId })
-        .andWhere((w) => (first.unitId === null ? w.whereNull('unit_id') : w.where('unit_id', first.unitId)))
+        .andWhere((w) => void (first.unitId === null ? w.whereNull('unit_id') : w.where('unit_id', first.unitId)))
         .first('id');
       if (!known) {
         await this.events.append(
@@ -308,7 +307,7 @@ export class NotificationService {
    */
   async onFailed(row: OutboxRow, errcode: number | null): Promise<void> {
     if (row.purpose !== NOTIFY_PURPOSE || row.msgtype !== 'template_card' || row.workOrderId === null) return;
-    if (errcode === null || !CARD_UNSUPPORTED.has(errcode)) return;
+    if (errcode === null || !CARD_UNSUPPORTED_ERRCODES.has(errcode)) return;
     const card = await this.db('cards').where({ outbox_key: row.idempotencyKey }).first();
     const o = await this.views.get(row.workOrderId);
     if (!card || !o || (o.state !== 'new' && o.state !== 'rejected')) return;

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { OutgoingMessage } from '../../wecom/client';
-import type { LocalImage } from '../outbox/sender';
+import type { LocalImage } from '../../wecom/outbox-sender';
 import { CARD_FIELD_MAX, CARD_SUBTITLE_MAX } from '../messages/cards';
 import type { MessageTemplates } from '../messages/templates';
 import type { Messenger } from './messenger';

@@ -15,7 +15,7 @@ import type { ContactsService, Contact } from '../contacts/service';
 import type { EventLog } from '../events/events';
 import { reviewCard, taskId } from '../messages/cards';
 import type { MessageTemplates, TemplateVars } from '../messages/templates';
-import { STATE_LABELS, type WorkOrderState } from '../workorders/states';
+import { REPLY_KIND_LABELS, STATE_LABELS, type ReplyKind, type WorkOrderState } from '../workorders/states';
 import type { WorkOrderStore } from '../workorders/store';
 import type { Messenger } from './messenger';
 import type { NotificationService } from './notifications';
@@ -37,13 +37,12 @@ export interface ConsoleLinks {
   consoleBase: string | null;
 }
 
-export type ReplyKind = 'rectified' | 'extension' | 'dispute';
+export type { ReplyKind };
 
 /** Looks at the site before the review card of a rectification goes out (bounded by its owner). */
 export type ReviewCheck = (o: OrderView) => Promise<{ line: string } | null>;
 
 const UNIT_ROLES = new Set(['primary', 'backup', 'leader']);
-const KIND_WORDS: Record<ReplyKind, string> = { rectified: '整改反馈', extension: '延期申请', dispute: '异议' };
 
 export class ConversationService {
   constructor(
@@ -192,7 +191,7 @@ export class ConversationService {
     const open = await this.db('replies').where({ work_order_id: o.id, kind, review_state: 'pending' }).first('id');
     if (open) {
       await this.states.clear(a.userid);
-      await this.say(a, 'r', 'error.state', { code: o.code, state: `${KIND_WORDS[kind]}待审核`, action: `再次${kind === 'extension' ? '申请延期' : '提出异议'}` }, o.id);
+      await this.say(a, 'r', 'error.state', { code: o.code, state: `${REPLY_KIND_LABELS[kind]}待审核`, action: `再次${kind === 'extension' ? '申请延期' : '提出异议'}` }, o.id);
       return;
     }
     const now = this.clock.now();
@@ -526,7 +525,7 @@ export class ConversationService {
       return this.say(a, 'r', 'error.not_reviewer', { code: o.code }, o.id);
     }
     const kind = row.kind as ReplyKind;
-    const what = KIND_WORDS[kind];
+    const what = REPLY_KIND_LABELS[kind];
     if (row.review_state !== 'pending') {
       const result = row.review_state === 'accepted' ? '已通过' : '未通过';
       await this.states.clear(a.userid);
@@ -634,24 +633,7 @@ export class ConversationService {
   }
 
   private async setDue(trx: Knex.Transaction, o: OrderView, due: Date, a: Actor, data: Record<string, unknown>): Promise<void> {
-    const now = this.clock.now();
-    const row = await trx('work_orders').where({ id: o.id }).first('version', 'due_at');
-    const n = await trx('work_orders')
-      .where({ id: o.id, version: row.version })
-      .update({ due_at: due.getTime(), due_provisional: false, overdue: false, overdue_at: null, escalation_step: 0, updated_at: now.getTime(), version: Number(row.version) + 1 });
-    if (n !== 1) throw new Error(`工单 ${o.code} 已被同时修改，请重试`);
-    await this.events.append(
-      {
-        type: 'work_order.due_changed',
-        actor: this.actorName(a),
-        at: now,
-        workOrderId: o.id,
-        noticeId: o.noticeId,
-        unitId: o.unitId,
-        data: { ...data, from: row.due_at === null ? null : Number(row.due_at), to: due.getTime() },
-      },
-      trx,
-    );
+    await this.workOrders.changeDue(o.id, due, { actor: this.actorName(a), at: this.clock.now(), data, trx });
   }
 
   /** The order a supervisor names by code, with the pending reply of the kind the command is about. */
@@ -660,7 +642,7 @@ export class ConversationService {
     const o = await this.views.byCode(code);
     if (!o) return this.say(a, 'r', 'error.no_order', { code });
     const p = await this.pendingReplyOf(o.id, kind);
-    if (!p) return this.say(a, 'r', 'error.nothing_pending', { code: o.code, what: KIND_WORDS[kind] }, o.id);
+    if (!p) return this.say(a, 'r', 'error.nothing_pending', { code: o.code, what: REPLY_KIND_LABELS[kind] }, o.id);
     return this.review(a, p.replyId, decision, opts);
   }
 
@@ -717,7 +699,7 @@ export class ConversationService {
     const items = await this.views.pendingReplies(await this.scope(a));
     if (!items.length) return this.say(a, 'r', 'supervisor.pending_none');
     const lines = items.map(
-      (p, i) => `${i + 1}. ${p.order.code} ${p.order.unitName ?? ''} ${KIND_WORDS[p.kind]}${p.late ? '（逾期）' : ''}：${(p.text ?? '').slice(0, 40)}`,
+      (p, i) => `${i + 1}. ${p.order.code} ${p.order.unitName ?? ''} ${REPLY_KIND_LABELS[p.kind]}${p.late ? '（逾期）' : ''}：${(p.text ?? '').slice(0, 40)}`,
     );
     await this.say(a, 'r', 'supervisor.pending', { count: items.length, lines: lines.join('\n') });
   }

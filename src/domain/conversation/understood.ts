@@ -87,7 +87,7 @@ export class UnderstoodReplies {
         if (!open.length || [...text.trim()].length < 6) return c.say(a, 'r', 'understood.other');
         return this.askBack(a, text, u.resolution.candidates.map((o) => o.id));
       default: {
-        const act = u.intent as Act;
+        const act = u.intent;
         if (!open.length) return c.say(a, 'r', 'error.no_open');
         if (u.confidence < ACT_THRESHOLD) return this.askBack(a, text, u.resolution.candidates.map((o) => o.id));
         if (u.resolution.order) return this.act(a, act, u.resolution.order, text);

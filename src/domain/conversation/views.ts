@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { toBool } from '../../db/knex';
 import { formatInstantZh } from '../calendar/dates';
-import { STATE_LABELS, type WorkOrderState } from '../workorders/states';
+import { STATE_LABELS, type ReplyKind, type WorkOrderState } from '../workorders/states';
 
 export interface OrderView {
   id: number;
@@ -30,7 +30,7 @@ export interface OrderView {
 
 export interface PendingReplyView {
   replyId: number;
-  kind: 'rectified' | 'extension' | 'dispute';
+  kind: ReplyKind;
   text: string | null;
   late: boolean;
   createdAt: Date;
@@ -135,12 +135,12 @@ export class OrderViews {
     const rows = await base(this.db)
       .where('n.status', 'active')
       .andWhere((w) =>
-        w
-          .where((a) => a.where('w.state', 'new').whereNotExists((s) => s.from('cards as k').whereRaw('k.work_order_id = w.id').where('k.kind', 'notify')))
+        void w
+          .where((a) => void a.where('w.state', 'new').whereNotExists((s) => void s.from('cards as k').whereRaw('k.work_order_id = w.id').where('k.kind', 'notify')))
           // Rejected and not yet sent back: no notice card of the current round (= rejections so far).
           .orWhere((b) =>
-            b.where('w.state', 'rejected').whereNotExists((s) =>
-              s
+            void b.where('w.state', 'rejected').whereNotExists((s) =>
+              void s
                 .from('cards as k')
                 .whereRaw('k.work_order_id = w.id')
                 .where('k.kind', 'notify')
@@ -195,7 +195,7 @@ export class OrderViews {
   async overdue(unitIds: number[] | null, at: Date): Promise<OrderView[]> {
     const q = base(this.db)
       .whereIn('w.state', ['notified', 'rejected'])
-      .andWhere((w) => w.where('w.overdue', true).orWhere('w.due_at', '<=', at.getTime()))
+      .andWhere((w) => void w.where('w.overdue', true).orWhere('w.due_at', '<=', at.getTime()))
       .orderBy('w.due_at');
     if (unitIds) q.whereIn('w.unit_id', unitIds.length ? unitIds : [-1]);
     return this.withProblems(await q.limit(50));

@@ -29,6 +29,7 @@ import { formatDueZh } from '../messages/due';
 import type { MessageTemplates } from '../messages/templates';
 import { CLOSED_STATES } from '../workorders/states';
 import { computeDueDetailed, decideDeadline, type DeadlineSettings, type DeadlineSpec } from './deadline';
+import type { WorkOrderStore } from '../workorders/store';
 import type { DeadlineRuleStore } from './rules';
 
 export const RECOMPUTED_PURPOSE = 'due_recomputed';
@@ -48,6 +49,7 @@ export interface RecomputeReport {
 
 export interface ProvisionalDeps {
   db: Knex;
+  workOrders: WorkOrderStore;
   calendar: CalendarService;
   views: OrderViews;
   rules: DeadlineRuleStore;
@@ -132,9 +134,7 @@ export class ProvisionalDeadlines {
         report.still_provisional++;
         return;
       }
-      const n = await this.d.db('work_orders')
-        .where({ id: o.id, due_provisional: true, due_at: old.getTime() })
-        .update({ due_provisional: false, updated_at: now.getTime() });
+      const n = (await this.d.workOrders.confirmProvisionalDue(o.id, old, now)) ? 1 : 0;
       if (n === 1) {
         report.confirmed++;
         this.d.logger.info({ workOrder: o.code, dueAt: old.toISOString(), year }, `工单 ${o.code} 的暂定期限经${year}年安排核实不变`);
@@ -153,15 +153,7 @@ export class ProvisionalDeadlines {
         })
       : '';
     await this.d.db.transaction(async (trx) => {
-      const patch: Record<string, unknown> = {
-        due_at: next.due.getTime(),
-        due_provisional: next.provisional,
-        updated_at: now.getTime(),
-        version: o.version + 1,
-      };
-      // A deadline moved into the future is not overdue (any more); one still past stays as the sweep left it.
-      if (next.due.getTime() > now.getTime()) Object.assign(patch, { overdue: false, overdue_at: null, escalation_step: 0 });
-      const n = await trx('work_orders').where({ id: o.id, version: o.version, due_provisional: true }).update(patch);
+      const n = (await this.d.workOrders.moveProvisionalDue(o.id, o.version, next, now, trx)) ? 1 : 0;
       if (n !== 1) return; // changed meanwhile (another instance recomputed it, or the order moved on)
       await this.d.events.append(
         {

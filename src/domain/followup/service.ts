@@ -18,7 +18,7 @@ import { formatDueZh } from '../messages/due';
 import { missingNextYear, withYearEndWarning } from '../calendar/year-end';
 import type { MessageTemplates } from '../messages/templates';
 import { TARGET_KINDS } from '../problems/taxonomy';
-import { AWAITING_UNIT_STATES, type WorkOrderState } from '../workorders/states';
+import { AWAITING_UNIT_STATES, REPLY_KIND_LABELS, type WorkOrderState } from '../workorders/states';
 import { dueLadderSteps, ladderSchedule, LADDER_ROLE_LABELS, type LadderRole, type LadderStep } from './ladder';
 import type { SettingsService } from './settings';
 import type { FollowupStore, RepeatOffenderView } from './store';
@@ -26,7 +26,6 @@ import type { FollowupStore, RepeatOffenderView } from './store';
 const AWAITING = [...AWAITING_UNIT_STATES] as WorkOrderState[];
 const BATCH = 500;
 const DIGEST_MAX_BYTES = 2000; // WeCom's text messages take at most 2048 bytes
-const REQUEST_KIND_LABELS: Record<string, string> = { rectified: '整改反馈', extension: '延期申请', dispute: '异议' };
 
 export interface FollowupDeps {
   db: Knex;
@@ -369,7 +368,7 @@ export class FollowupService {
         total: pending.length,
         lines: await Promise.all(
           pending.slice(0, LIMIT).map((p, i) =>
-            t.render('digest.pending_line', { n: i + 1, code: p.order.code, unit: p.order.unitName ?? '—', kind: REQUEST_KIND_LABELS[p.kind] ?? p.kind, late: p.late ? late : '' }),
+            t.render('digest.pending_line', { n: i + 1, code: p.order.code, unit: p.order.unitName ?? '—', kind: REPLY_KIND_LABELS[p.kind], late: p.late ? late : '' }),
           ),
         ),
       });

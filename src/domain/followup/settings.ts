@@ -12,7 +12,7 @@ import type { Clock } from '../../clock';
 import { parseJson } from '../../db/knex';
 import type { EventLog } from '../events/events';
 import { MESSAGE_PURPOSES } from './defaults';
-import { formatLadder, LadderError, parseLadder, validateLadder, type LadderStep, LADDER_ROLES } from './ladder';
+import { formatLadder, LadderError, validateLadder, type LadderStep, LADDER_ROLES } from './ladder';
 import { parseWorkHours, type WorkHours } from './quiet-hours';
 
 export interface FollowupSettings {

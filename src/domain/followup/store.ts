@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { WorkOrderState } from '../workorders/states';
+import type { WorkOrderStore } from '../workorders/store';
 
 export interface EscalationRow {
   id: number;
@@ -100,7 +101,11 @@ const REPEAT_KINDS = ['repeat_target', 'repeat_unit'];
 const LADDER_STOPPED = '单位已反馈或工单已办结，升级停止';
 
 export class KnexFollowupStore implements FollowupStore {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    /** The ladder step an order reached is written by the work-order store (the one writer of work_orders). */
+    private readonly workOrders: Pick<WorkOrderStore, 'raiseEscalationStep'>,
+  ) {}
 
   async dueWithin(states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<DueOrder[]> {
     const rows = await this.db('work_orders')
@@ -181,7 +186,7 @@ export class KnexFollowupStore implements FollowupStore {
       .ignore()
       .returning('id');
     if (!inserted.length) await trx('escalations').where({ dedupe_key: e.key }).where('step', '<', e.step).update({ step: e.step, delivered_at: at });
-    await trx('work_orders').where({ id: e.workOrderId }).where('escalation_step', '<', e.step).update({ escalation_step: e.step, updated_at: at });
+    await this.workOrders.raiseEscalationStep(e.workOrderId, e.step, e.at, trx);
   }
 
   async closeStoppedLadders(awaiting: WorkOrderState[], at: Date): Promise<number> {
@@ -189,7 +194,7 @@ export class KnexFollowupStore implements FollowupStore {
       .where('kind', 'overdue')
       .whereIn('status', ['open', 'delivered'])
       // Correlated on the order's primary key: reads the few open ladders, not every closed order.
-      .whereExists((q) => q.from('work_orders as w').whereRaw('w.id = escalations.work_order_id').whereNotIn('w.state', awaiting))
+      .whereExists((q) => void q.from('work_orders as w').whereRaw('w.id = escalations.work_order_id').whereNotIn('w.state', awaiting))
       .update({ status: 'closed', action_taken: LADDER_STOPPED, actioned_by: 'system', actioned_at: at.getTime() });
   }
 

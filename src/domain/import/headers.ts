@@ -296,7 +296,7 @@ export function decideByContent(layout: HeaderLayout, rows: string[][], map?: Ma
   if (cells.length === 0) return layout;
   const units = cells.filter(looksLikeUnit).length;
   if (units * 2 <= cells.length) return layout;
-  const columns = layout.columns.map((c) => (c.index === j ? { ...c, role: 'unit' as ColumnRole } : c));
+  const columns = layout.columns.map((c) => (c.index === j ? { ...c, role: 'unit' as const } : c));
   const fields = { ...layout.fields, unit: j };
   delete fields.jurisdiction;
   return { ...layout, columns, fields };

@@ -241,7 +241,7 @@ function rowOf(sheet: string, line: number, values: unknown[]): RawRow {
 /** exceljs takes ~0.4 s to load: only when a file is a workbook. */
 async function loadExcelJs(): Promise<typeof ExcelJSModule> {
   const mod = await import('exceljs');
-  return ((mod as unknown as { default?: typeof ExcelJSModule }).default ?? mod) as typeof ExcelJSModule;
+  return ((mod as unknown as { default?: typeof ExcelJSModule }).default ?? mod);
 }
 
 async function xlsxRowsFull(file: string, sheetName?: string): Promise<AsyncIterable<RawRow>> {

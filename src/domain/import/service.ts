@@ -21,7 +21,8 @@ import { parseIsolated, type IsolationLimits } from '../../parsing/isolated';
 import type { InputLimits } from './limits';
 import { parseNoticeFile, type ParsedNotice, type ParseOptions, type Rejection } from './parse';
 import { noticeDocumentFormat, parseNoticeDocument, readNoticeDocument, type NoticeDocument, type NoticeSummary } from './notice';
-import type { EscalationInput, ImportStore, ImportTx } from './store';
+import type { ImportStore, ImportTx } from './store';
+import { repeatOffenders } from './repeat-offenders';
 
 export interface ImportOptions {
   docNo?: string;
@@ -101,12 +102,6 @@ export interface ImportSettings {
   isolation?: IsolationLimits | false;
 }
 
-export const PROPOSED_ACTIONS = {
-  newmedia: '责令关停',
-  website: '约谈',
-  column: '约谈',
-  unit: '约谈分管领导',
-} as const;
 
 export class ImportService {
   /** Told after an import is committed (the running service notifies the new work orders at once). */
@@ -249,16 +244,59 @@ export class ImportService {
       createdAt: at,
     });
     const events: NewEvent[] = [];
+    const step: WriteStep = { tx, actor, at, noticeId, events };
+    const replacedId = existing ? await this.replaceNotice(step, existing.id) : null;
+    const { units, targets, byTarget } = await this.storeTargets(step, parsed);
+    const { orders, problems } = await this.storeOrders(step, o.year, units.ids, byTarget);
+    const { created, namedBefore } = await this.escalateRepeats(step, o.year, orders);
 
-    let replacedId: number | null = null;
-    if (existing) {
-      replacedId = existing.id;
-      const open = await tx.openWorkOrderIds(existing.id);
-      await tx.supersede(open, at, actor, { reason: 'notice_replaced', replaced_by_notice_id: noticeId });
-      await tx.markReplaced(existing.id, noticeId);
-      events.push({ type: 'notice.replaced', actor, at, noticeId: existing.id, data: { replaced_by_notice_id: noticeId, superseded: open.length } });
-    }
+    const result: ImportResult = {
+      ...base,
+      notice_id: o.dryRun ? null : noticeId,
+      replaced_notice_id: replacedId,
+      work_orders: orders.length,
+      problems: problems.length,
+      targets_new: targets.created.size,
+      units_new: units.created.size,
+      repeat_targets: namedBefore,
+      escalations: created,
+      codes: orders.length ? { first: orders[0].code, last: orders[orders.length - 1].code } : null,
+    };
+    events.unshift({
+      type: 'notice.imported',
+      actor,
+      at,
+      noticeId,
+      data: {
+        doc_no: o.docNo,
+        file: parsed.fileName,
+        sha256: parsed.sha256,
+        rows: result.rows,
+        work_orders: result.work_orders,
+        problems: result.problems,
+        targets_new: result.targets_new,
+        units_new: result.units_new,
+        repeat_targets: result.repeat_targets,
+        escalations: result.escalations,
+        replaced_notice_id: replacedId,
+      },
+    });
+    await tx.appendEvents(events);
+    this.logger?.info({ noticeId, docNo: o.docNo, workOrders: orders.length, dryRun: Boolean(o.dryRun) }, '通报已导入 (notice imported)');
+    return result;
+  }
 
+  /** A replaced notice: its open orders are superseded (history kept) and it points at its replacement. */
+  private async replaceNotice({ tx, actor, at, noticeId, events }: WriteStep, existingId: number): Promise<number> {
+    const open = await tx.openWorkOrderIds(existingId);
+    await tx.supersede(open, at, actor, { reason: 'notice_replaced', replaced_by_notice_id: noticeId });
+    await tx.markReplaced(existingId, noticeId);
+    events.push({ type: 'notice.replaced', actor, at, noticeId: existingId, data: { replaced_by_notice_id: noticeId, superseded: open.length } });
+    return existingId;
+  }
+
+  /** Units, then targets; items that resolve to one stored target are merged. */
+  private async storeTargets({ tx, at }: WriteStep, parsed: ParsedNotice) {
     // Units, then targets.
     const unitInputs = new Map(parsed.items.map((i) => [i.unit.normalizedName, i.unit]));
     const units = await tx.upsertUnits([...unitInputs.values()], at);
@@ -286,14 +324,17 @@ export class ImportService {
         Object.assign(prev.extra, { ...item.extra, ...prev.extra });
       } else byTarget.set(targetId, { ...item, problems: [...item.problems], sources: [...item.sources], extra: { ...item.extra } });
     }
+    return { units, targets, byTarget };
+  }
 
+  private async storeOrders({ tx, actor, at, noticeId, events }: WriteStep, year: number, unitIds: Map<string, number>, byTarget: Map<number, ParsedNotice['items'][number]>) {
     // Work orders with codes "<year>-<sequence>", race-free under the import lock.
-    const prefix = `${o.year}-`;
+    const prefix = `${year}-`;
     let seq = await tx.maxCodeSequence(prefix);
     const orders = [...byTarget.entries()].map(([targetId, item]) => ({
       code: `${prefix}${String(++seq).padStart(4, '0')}`,
       targetId,
-      unitId: units.ids.get(item.unit.normalizedName)!,
+      unitId: unitIds.get(item.unit.normalizedName)!,
       dueOnOverride: item.dueOn,
       extra: item.extra,
       item,
@@ -320,55 +361,32 @@ export class ImportService {
         },
       });
     }
+    return { orders, problems };
+  }
 
+  private async escalateRepeats({ tx, actor, at, noticeId, events }: WriteStep, year: number, orders: { targetId: number; unitId: number; item: ParsedNotice['items'][number] }[]) {
     // Repeat offenders within the calendar year of the issue date.
     const repeats = await recordRepeatOffenders(tx, {
       orders: orders.map((wo) => ({ targetId: wo.targetId, unitId: wo.unitId, kind: wo.item.kind })),
       noticeId,
-      year: o.year,
+      year,
       threshold: this.settings.repeatThreshold,
       actor,
       at,
     });
     events.push(...repeats.events);
-    const repeatTargets = repeats.repeatTargets;
-    const created = repeats.created;
-
-    const result: ImportResult = {
-      ...base,
-      notice_id: o.dryRun ? null : noticeId,
-      replaced_notice_id: replacedId,
-      work_orders: orders.length,
-      problems: problems.length,
-      targets_new: targets.created.size,
-      units_new: units.created.size,
-      repeat_targets: repeatTargets,
-      escalations: created,
-      codes: orders.length ? { first: orders[0].code, last: orders[orders.length - 1].code } : null,
-    };
-    events.unshift({
-      type: 'notice.imported',
-      actor,
-      at,
-      noticeId,
-      data: {
-        doc_no: o.docNo,
-        file: parsed.fileName,
-        sha256: parsed.sha256,
-        rows: result.rows,
-        work_orders: result.work_orders,
-        problems: result.problems,
-        targets_new: result.targets_new,
-        units_new: result.units_new,
-        repeat_targets: result.repeat_targets,
-        escalations: result.escalations,
-        replaced_notice_id: replacedId,
-      },
-    });
-    await tx.appendEvents(events);
-    this.logger?.info({ noticeId, docNo: o.docNo, workOrders: orders.length, dryRun: Boolean(o.dryRun) }, '通报已导入 (notice imported)');
-    return result;
+    return { created: repeats.created, namedBefore: repeats.repeatTargets };
   }
+
+}
+
+/** What each step of writing a notice shares: its transaction, who and when, and the events it collects. */
+interface WriteStep {
+  tx: ImportTx;
+  actor: string;
+  at: Date;
+  noticeId: number;
+  events: NewEvent[];
 }
 
 export interface RepeatInput {
@@ -393,42 +411,8 @@ export async function recordRepeatOffenders(
   const from = `${year}-01-01`;
   const to = `${year}-12-31`;
   const targetCounts = await tx.noticeCountsByTarget(r.orders.map((wo) => wo.targetId), from, to);
-  const unitIds = [...new Set(r.orders.map((wo) => wo.unitId))];
-  const unitCounts = await tx.noticeCountsByUnit(unitIds, from, to);
-  const escalations: EscalationInput[] = [];
-  let repeatTargets = 0;
-  for (const wo of r.orders) {
-    // A monitoring order whose source does not count is not among the counted notices: 0.
-    const count = targetCounts.get(wo.targetId) ?? 0;
-    if (count >= 2) repeatTargets++;
-    if (count >= threshold) {
-      escalations.push({
-        kind: 'repeat_target',
-        dedupeKey: `repeat_target:${wo.targetId}:${year}`,
-        targetId: wo.targetId,
-        unitId: wo.unitId,
-        noticeId,
-        year,
-        count,
-        proposedAction: wo.kind === 'newmedia' ? PROPOSED_ACTIONS.newmedia : PROPOSED_ACTIONS.website,
-      });
-    }
-  }
-  for (const unitId of unitIds) {
-    const count = unitCounts.get(unitId) ?? 0;
-    if (count >= threshold) {
-      escalations.push({
-        kind: 'repeat_unit',
-        dedupeKey: `repeat_unit:${unitId}:${year}`,
-        targetId: null,
-        unitId,
-        noticeId,
-        year,
-        count,
-        proposedAction: PROPOSED_ACTIONS.unit,
-      });
-    }
-  }
+  const unitCounts = await tx.noticeCountsByUnit([...new Set(r.orders.map((wo) => wo.unitId))], from, to);
+  const { escalations, namedBefore } = repeatOffenders({ orders: r.orders, targetCounts, unitCounts, threshold, year, noticeId });
   const stored = await tx.upsertEscalations(escalations, at);
   const events: NewEvent[] = [];
   let created = 0;
@@ -444,7 +428,7 @@ export async function recordRepeatOffenders(
       data: { escalation_id: s.id, kind: e.kind, target_id: e.targetId, year: e.year, count: e.count, proposed_action: e.proposedAction },
     });
   }
-  return { events, repeatTargets, created };
+  return { events, repeatTargets: namedBefore, created };
 }
 
 function noticeKind(kinds: TargetKind[]): string | null {

@@ -6,8 +6,7 @@
 import type { Knex } from 'knex';
 import { isPostgres } from '../../db/knex';
 import type { EventLog, NewEvent } from '../events/events';
-import type { WorkOrderStore } from '../workorders/store';
-import type { TargetKind } from '../problems/taxonomy';
+import type { NewWorkOrder, WorkOrderStore } from '../workorders/store';
 import type { TargetFields } from './identity';
 import { toUrl } from '../recheck/address';
 
@@ -49,13 +48,7 @@ export interface TargetInput extends TargetFields {
   unitId: number;
 }
 
-export interface WorkOrderInput {
-  code: string;
-  targetId: number;
-  unitId: number;
-  dueOnOverride: string | null;
-  extra: Record<string, unknown>;
-}
+export type WorkOrderInput = NewWorkOrder;
 
 export interface ProblemInput {
   workOrderId: number;
@@ -287,42 +280,12 @@ export class KnexImportTx implements ImportTx {
     return { ids, created };
   }
 
-  async maxCodeSequence(prefix: string): Promise<number> {
-    // Longest codes first, then the highest: the first one of the form <prefix><digits> is the maximum.
-    const rows = await this.trx('work_orders')
-      .where('code', 'like', `${prefix}%`)
-      .select('code')
-      .orderByRaw('length(code) desc, code desc')
-      .limit(1000);
-    const re = new RegExp(`^${prefix.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}(\\d+)$`);
-    for (const r of rows) {
-      const m = re.exec(r.code);
-      if (m) return Number(m[1]);
-    }
-    return 0;
+  maxCodeSequence(prefix: string): Promise<number> {
+    return this.workOrders.maxCodeSequence(prefix, this.trx);
   }
 
-  async insertWorkOrders(noticeId: number, orders: WorkOrderInput[], at: Date): Promise<Map<number, number>> {
-    const t = at.getTime();
-    for (const part of chunks(orders)) {
-      await this.trx('work_orders').insert(
-        part.map((o) => ({
-          code: o.code,
-          notice_id: noticeId,
-          target_id: o.targetId,
-          unit_id: o.unitId,
-          state: 'new',
-          due_on_override: o.dueOnOverride,
-          due_at: null,
-          extra: JSON.stringify(o.extra),
-          version: 0,
-          created_at: t,
-          updated_at: t,
-        })),
-      );
-    }
-    const rows = await this.trx('work_orders').where({ notice_id: noticeId }).select('id', 'target_id');
-    return new Map(rows.map((r: { id: number; target_id: number }) => [Number(r.target_id), Number(r.id)]));
+  insertWorkOrders(noticeId: number, orders: WorkOrderInput[], at: Date): Promise<Map<number, number>> {
+    return this.workOrders.insertForNotice(noticeId, orders, at, this.trx);
   }
 
   async insertProblems(problems: ProblemInput[]): Promise<void> {
@@ -341,7 +304,7 @@ export class KnexImportTx implements ImportTx {
         .where('n.status', 'active')
         .whereBetween('n.issued_on', [from, to])
         // Monitoring orders count as notices only where the admins' source setting says so.
-        .where((q) => q.whereNull('w.source').orWhereIn('w.source', this.trx('monitoring_sources').where('counts_repeats', true).select('name')))
+        .where((q) => void q.whereNull('w.source').orWhereIn('w.source', this.trx('monitoring_sources').where('counts_repeats', true).select('name')))
         .whereIn(`w.${column}`, part)
         .groupBy(`w.${column}`)
         .select({ key: `w.${column}` })

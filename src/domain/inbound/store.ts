@@ -1,6 +1,6 @@
 /**
  * Inbound callbacks, stored durably and deduplicated before WeCom gets its 200. The processor
- * (processor.ts) claims pending rows with a lease and dispatches them.
+ * (src/wecom/inbound-processor.ts) claims pending rows with a lease and dispatches them.
  */
 import type { Knex } from 'knex';
 import type { EventLog } from '../events/events';

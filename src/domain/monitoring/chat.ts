@@ -80,7 +80,7 @@ export class MonitoringChat {
       return;
     }
     // A message handled twice (a retried callback) finds the drafts it already made.
-    let drafts = await this.service.store.draftsOfInbound(m.id);
+    const drafts = await this.service.store.draftsOfInbound(m.id);
     if (!drafts.length) {
       const parsed = parsePlatformText(text, { zone: this.zone, cutoff: this.service.settings.deadline.cutoff, now: m.receivedAt });
       const sources = await this.service.sources();
@@ -217,8 +217,8 @@ export class MonitoringChat {
       await ctx.reply(`请按“更正 字段：值”填写，例如“更正 单位：甲县教育局”（可改：${FIELD_HELP}）。`);
       return;
     }
-    await this.service.store.updateDraft(d.id, data as unknown as Record<string, unknown>, m.receivedAt);
+    await this.service.store.updateDraft(d.id, data, m.receivedAt);
     await ctx.reply(`已更正：${clip(changed.join('、'), 60)}。请核对后确认：`, { key: 'ack' });
-    await this.sendCard(m, { ...d, data: data as unknown as Record<string, unknown> }, ctx, '');
+    await this.sendCard(m, { ...d, data: data }, ctx, '');
   }
 }

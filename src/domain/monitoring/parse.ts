@@ -278,7 +278,7 @@ function timeInProse(text: string): string | undefined {
   const labelled = new RegExp(`(?:派单|下发|派发|推送|接收|发现|监测|交办)时间\\s*[:：为是]?\\s*${DATE_TIME.source}`).exec(text);
   if (labelled) return labelled[1];
   for (const m of text.matchAll(DATE_TIME)) {
-    const after = text.slice(m.index! + m[0].length, m.index! + m[0].length + 3);
+    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 3);
     if (!/^\s*(前|之前|以前)/.test(after)) return m[1];
   }
   return undefined;
@@ -300,7 +300,7 @@ function parseWhen(s: string, o: ParseTextOptions, isDue: boolean, relativeTo?: 
   const day = Number(m[3]);
   const date = DateTime.fromObject({ year, month, day }, { zone: o.zone });
   if (!date.isValid) return null;
-  if (m[4] === undefined) return isDue ? instantAt(date.toISODate()!, o.cutoff, o.zone) : date.toJSDate();
+  if (m[4] === undefined) return isDue ? instantAt(date.toISODate(), o.cutoff, o.zone) : date.toJSDate();
   const dt = date.set({ hour: Number(m[4]), minute: Number(m[5] ?? 0), second: Number(m[6] ?? 0) });
   return dt.isValid ? dt.toJSDate() : null;
 }

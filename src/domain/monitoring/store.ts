@@ -107,7 +107,7 @@ export class KnexMonitoringStore {
     const like = `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.db('targets as t')
       .leftJoin('units as u', 'u.id', 't.unit_id')
-      .where((w) => w.whereRaw("t.name like ? escape '\\'", [like]).orWhereRaw("u.name like ? escape '\\'", [like]))
+      .where((w) => void w.whereRaw("t.name like ? escape '\\'", [like]).orWhereRaw("u.name like ? escape '\\'", [like]))
       .select('t.*', 'u.name as u_name')
       .orderBy([{ column: 't.name' }, { column: 't.id' }])
       .limit(limit);

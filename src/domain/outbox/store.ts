@@ -1,6 +1,6 @@
 /**
  * The outbox: every outgoing WeCom message is first a row with an idempotency key. The sender
- * (sender.ts) claims rows with a lease, one at a time, in id order per recipient.
+ * (src/wecom/outbox-sender.ts) claims rows with a lease, one at a time, in id order per recipient.
  */
 import type { Knex } from 'knex';
 import { parseJson, toBool } from '../../db/knex';
@@ -80,7 +80,16 @@ export interface OutboxStore {
   claimNext(workerId: string, now: Date, leaseMs: number): Promise<ClaimedRow | null>;
   /** Records that an attempt starts now (committed before the HTTP call). */
   beginAttempt(id: number, workerId: string, now: Date): Promise<boolean>;
-  markSent(id: number, workerId: string, r: { msgid: string | null; responseCode: string | null; at: Date }): Promise<boolean>;
+  /**
+   * Records the row sent (while this worker still holds it); `andThen` runs in the same
+   * transaction when it was (the sent event), so a crash leaves both or neither.
+   */
+  markSent(
+    id: number,
+    workerId: string,
+    r: { msgid: string | null; responseCode: string | null; at: Date },
+    andThen?: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<boolean>;
   /** Back to pending for a later attempt. */
   markRetry(
     id: number,
@@ -231,8 +240,24 @@ export class KnexOutboxStore implements OutboxStore {
     return n === 1;
   }
 
-  async markSent(id: number, workerId: string, r: { msgid: string | null; responseCode: string | null; at: Date }): Promise<boolean> {
-    const n = await this.db('outbox').where({ id, state: 'sending', locked_by: workerId }).update({
+  async markSent(
+    id: number,
+    workerId: string,
+    r: { msgid: string | null; responseCode: string | null; at: Date },
+    andThen?: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<boolean> {
+    if (andThen) {
+      return this.db.transaction(async (trx) => {
+        const n = await this.sentUpdate(trx, id, workerId, r);
+        if (n === 1) await andThen(trx);
+        return n === 1;
+      });
+    }
+    return (await this.sentUpdate(this.db, id, workerId, r)) === 1;
+  }
+
+  private sentUpdate(db: Knex | Knex.Transaction, id: number, workerId: string, r: { msgid: string | null; responseCode: string | null; at: Date }): Promise<number> {
+    return db('outbox').where({ id, state: 'sending', locked_by: workerId }).update({
       state: 'sent',
       msgid: r.msgid,
       response_code: r.responseCode,
@@ -242,7 +267,6 @@ export class KnexOutboxStore implements OutboxStore {
       last_errcode: 0,
       updated_at: r.at.getTime(),
     });
-    return n === 1;
   }
 
   async markRetry(

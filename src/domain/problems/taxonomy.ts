@@ -1,4 +1,4 @@
-/** The problem categories of domain.md. Ids are stable (stored); labels are what users read. */
+/** The problem categories that inspection notices use (docs/import.md). Ids are stable (stored); labels are what users read. */
 export const CATEGORIES = {
   not_updated: '内容不更新',
   empty_column: '空白栏目',

@@ -4,7 +4,6 @@
  * says what it saw; what it cannot judge is `unknown`, never `passed`.
  */
 import { businessDate } from '../calendar/dates';
-import type { TargetKind } from '../problems/taxonomy';
 import { daysBetween } from './dates';
 import type { PageFetch, PoliteFetcher } from './fetcher';
 import { columnLimit, findColumnLink, loadPage, pageFacts, planChecks, type PageFacts, type ProblemInput } from './rules';
@@ -23,7 +22,7 @@ export interface CheckerSettings {
 
 export interface CheckInput {
   url: string | null;
-  targetKind: TargetKind | string;
+  targetKind: string;
   targetName: string;
   problems: ProblemInput[];
   at: Date;

@@ -46,7 +46,7 @@ export class AddressGuard {
       return false;
     }
     for (const [range, bits] of this.allow) {
-      if (range.kind() === a.kind() && a.match(range as never, bits)) return true;
+      if (range.kind() === a.kind() && a.match(range, bits)) return true;
     }
     return a.range() === 'unicast';
   }

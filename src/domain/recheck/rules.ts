@@ -4,11 +4,10 @@
  * (its dates, links, footer identifiers). HTML is parsed with cheerio; nothing here fetches.
  */
 import type { CheerioAPI } from 'cheerio';
-import type { Category, TargetKind } from '../problems/taxonomy';
 import { newestDate } from './dates';
 
 export interface ProblemInput {
-  category: Category | string;
+  category: string;
   text: string;
 }
 
@@ -81,7 +80,7 @@ export function wrongWordings(text: string): string[] {
  * The columns a problem names: “通知公告”栏目, 通知公告栏目更新不及时, 3 个栏目存在应更新未更新(在线访谈、调查征集),
  * or the column target's own name.
  */
-export function columnNames(text: string, target: { kind: TargetKind | string; name: string }): string[] {
+export function columnNames(text: string, target: { kind: string; name: string }): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(new RegExp(`${Q(QUOTED)}\\s*(?:栏目|专栏|频道|子栏目|版块|板块)`, 'g'))) out.push(m[1].trim());
   for (const m of text.matchAll(/(?:栏目|专栏|频道|版块|板块)[^（(，,；;。]{0,16}[（(]([^）)]{2,80})[）)]/g)) {
@@ -112,7 +111,7 @@ const LINKS = /链接|错链|死链|断链|外链|打不开|无法打开|不能�
 const FILING = /ICP|备案号|备案编号|公安备案|公网安备|网安备|标识码|网站标识|备案信息/i;
 
 /** Which checks the problems of a website or column call for. */
-export function planChecks(problems: ProblemInput[], target: { kind: TargetKind | string; name: string }): CheckPlan {
+export function planChecks(problems: ProblemInput[], target: { kind: string; name: string }): CheckPlan {
   const plan: CheckPlan = {
     freshness: false,
     columns: [],

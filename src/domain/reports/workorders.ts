@@ -103,7 +103,7 @@ export class ReportStore {
     if (filter.q?.trim()) {
       const like = `%${filter.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q.where((w) =>
-        w
+        void w
           .whereRaw("wo.code like ? escape '\\'", [like])
           .orWhereRaw("t.name like ? escape '\\'", [like])
           .orWhereRaw("u.name like ? escape '\\'", [like]),
@@ -234,7 +234,7 @@ export class ReportStore {
   }
 
   private listWorkOrdersById(id: number, scope: ScopeIds) {
-    return this.listWorkOrdersWhere((q) => q.where('wo.id', id), scope);
+    return this.listWorkOrdersWhere((q) => void q.where('wo.id', id), scope);
   }
 
   private async listWorkOrdersWhere(extra: (q: Knex.QueryBuilder) => void, scope: ScopeIds) {

@@ -24,6 +24,12 @@ export const STATE_LABELS: Record<WorkOrderState, string> = {
   superseded: '已作废',
 };
 
+/** What a unit's reply asks for: the order is rectified, more time, or the finding is disputed. */
+export type ReplyKind = 'rectified' | 'extension' | 'dispute';
+
+/** Reply kinds as users read them (chat, digests). */
+export const REPLY_KIND_LABELS: Record<ReplyKind, string> = { rectified: '整改反馈', extension: '延期申请', dispute: '异议' };
+
 const ACTION_LABELS: Record<WorkOrderAction, string> = {
   notify: '通知',
   reply: '整改反馈',

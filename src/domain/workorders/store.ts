@@ -77,6 +77,28 @@ export interface TransitionOptions {
   trx?: Knex.Transaction;
 }
 
+/** A new order as an import creates it (state new, no due instant yet). */
+export interface NewWorkOrder {
+  code: string;
+  targetId: number;
+  unitId: number;
+  dueOnOverride: string | null;
+  extra: Record<string, unknown>;
+}
+
+/**
+ * The one rule for a new due date: the order is no longer overdue and its escalation ladder
+ * starts again. Notifying, an accepted extension and any other new deadline go through here.
+ */
+export function newDuePatch(
+  due: Date | null,
+  provisional = false,
+): { due_at: number | null; due_provisional: boolean; overdue: false; overdue_at: null; escalation_step: 0 } {
+  return { due_at: due ? due.getTime() : null, due_provisional: !!due && provisional, overdue: false, overdue_at: null, escalation_step: 0 };
+}
+
+const INSERT_CHUNK = 200;
+
 export class WorkOrderNotFoundError extends Error {
   constructor(ref: string | number) {
     super(`工单不存在：${ref}`);
@@ -121,6 +143,22 @@ export interface WorkOrderStore {
   findByExternal(source: string, externalNo: string, trx?: Knex.Transaction): Promise<WorkOrder | null>;
   /** Inserts a monitoring order (state new) in the caller's transaction; returns its id. */
   insertMonitoring(o: NewMonitoringOrder, at: Date, trx: Knex.Transaction): Promise<number>;
+  /** A new deadline (an accepted extension): resets overdue and the ladder; event `work_order.due_changed`. */
+  changeDue(id: number, due: Date, options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction }): Promise<void>;
+  /** A provisional deadline the loaded arrangement leaves where it was: the mark is cleared. False when it changed meanwhile. */
+  confirmProvisionalDue(id: number, dueAt: Date, at: Date): Promise<boolean>;
+  /**
+   * A provisional deadline the loaded arrangement moves (in the caller's transaction): moved into the
+   * future it resets overdue and the ladder as any new deadline does; still past, the sweep's flag stays.
+   * False when the order changed meanwhile.
+   */
+  moveProvisionalDue(id: number, version: number, next: { due: Date; provisional: boolean }, at: Date, trx: Knex.Transaction): Promise<boolean>;
+  /** Records the ladder step an overdue order reached (never lowers it). */
+  raiseEscalationStep(id: number, step: number, at: Date, trx?: Knex.Transaction): Promise<void>;
+  /** Inserts a notice's new orders; returns target id → order id. */
+  insertForNotice(noticeId: number, orders: NewWorkOrder[], at: Date, trx: Knex.Transaction): Promise<Map<number, number>>;
+  /** The highest sequence number among codes `<prefix><digits>` (0 when none). */
+  maxCodeSequence(prefix: string, trx?: Knex.Transaction): Promise<number>;
 }
 
 export class KnexWorkOrderStore implements WorkOrderStore {
@@ -147,15 +185,10 @@ export class KnexWorkOrderStore implements WorkOrderStore {
       const to = nextState(before.state, action);
       const at = options.at.getTime();
       const patch: Record<string, unknown> = { state: to, updated_at: at, version: before.version + 1 };
-      if (options.dueAt !== undefined) {
-        patch.due_at = options.dueAt ? options.dueAt.getTime() : null;
-        patch.due_provisional = !!options.dueAt && !!options.dueProvisional;
-      }
+      if (options.dueAt !== undefined) Object.assign(patch, newDuePatch(options.dueAt, options.dueProvisional));
       if (action === 'notify') {
         patch.notified_at = at;
-        patch.overdue = false;
-        patch.overdue_at = null;
-        patch.escalation_step = 0;
+        if (options.dueAt === undefined) Object.assign(patch, newDuePatch(before.dueAt));
       }
       if (action === 'reply') {
         patch.replied_at = at;
@@ -261,5 +294,91 @@ export class KnexWorkOrderStore implements WorkOrderStore {
       }
       return flagged;
     });
+  }
+
+  async changeDue(id: number, due: Date, options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction }): Promise<void> {
+    const run = async (trx: Knex.Transaction) => {
+      const row = await trx('work_orders').where({ id }).first();
+      if (!row) throw new WorkOrderNotFoundError(id);
+      const before = workOrderFromRow(row);
+      const n = await trx('work_orders')
+        .where({ id, version: before.version })
+        .update({ ...newDuePatch(due), updated_at: options.at.getTime(), version: before.version + 1 });
+      if (n !== 1) throw new ConcurrentUpdateError(id);
+      await this.events.append(
+        {
+          type: 'work_order.due_changed',
+          actor: options.actor,
+          at: options.at,
+          workOrderId: id,
+          noticeId: before.noticeId,
+          unitId: before.unitId,
+          data: { ...(options.data ?? {}), from: before.dueAt?.getTime() ?? null, to: due.getTime() },
+        },
+        trx,
+      );
+    };
+    await (options.trx ? run(options.trx) : this.db.transaction(run));
+  }
+
+  async confirmProvisionalDue(id: number, dueAt: Date, at: Date): Promise<boolean> {
+    const n = await this.db('work_orders').where({ id, due_provisional: true, due_at: dueAt.getTime() }).update({ due_provisional: false, updated_at: at.getTime() });
+    return n === 1;
+  }
+
+  async moveProvisionalDue(id: number, version: number, next: { due: Date; provisional: boolean }, at: Date, trx: Knex.Transaction): Promise<boolean> {
+    const patch =
+      next.due.getTime() > at.getTime()
+        ? newDuePatch(next.due, next.provisional)
+        : { due_at: next.due.getTime(), due_provisional: next.provisional };
+    const n = await trx('work_orders')
+      .where({ id, version, due_provisional: true })
+      .update({ ...patch, updated_at: at.getTime(), version: version + 1 });
+    return n === 1;
+  }
+
+  async raiseEscalationStep(id: number, step: number, at: Date, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.db)('work_orders')
+      .where({ id })
+      .where('escalation_step', '<', step)
+      .update({ escalation_step: step, updated_at: at.getTime(), version: (trx ?? this.db).raw('version + 1') });
+  }
+
+  async insertForNotice(noticeId: number, orders: NewWorkOrder[], at: Date, trx: Knex.Transaction): Promise<Map<number, number>> {
+    const t = at.getTime();
+    for (let i = 0; i < orders.length; i += INSERT_CHUNK) {
+      await trx('work_orders').insert(
+        orders.slice(i, i + INSERT_CHUNK).map((o) => ({
+          code: o.code,
+          notice_id: noticeId,
+          target_id: o.targetId,
+          unit_id: o.unitId,
+          state: 'new',
+          due_on_override: o.dueOnOverride,
+          due_at: null,
+          extra: JSON.stringify(o.extra),
+          version: 0,
+          created_at: t,
+          updated_at: t,
+        })),
+      );
+    }
+    const rows = await trx('work_orders').where({ notice_id: noticeId }).select('id', 'target_id');
+    return new Map(rows.map((r: { id: number; target_id: number }) => [Number(r.target_id), Number(r.id)]));
+  }
+
+  async maxCodeSequence(prefix: string, trx?: Knex.Transaction): Promise<number> {
+    // Longest codes first, then the highest: the first one of the form <prefix><digits> is the maximum.
+    const rows = await (trx ?? this.db)('work_orders')
+      .where('code', 'like', `${prefix}%`)
+      .select('code')
+      .orderByRaw('length(code) desc, code desc')
+      .limit(1000);
+    const re = new RegExp(`^${prefix.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}(\\d+)$`);
+    for (const r of rows) {
+      const m = re.exec(r.code);
+      if (m) return Number(m[1]);
+    }
+    return 0;
   }
 }

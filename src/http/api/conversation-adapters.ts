@@ -7,7 +7,7 @@ import { ContactsRejectedError } from '../../domain/contacts/service';
 import { ContactsFileError } from '../../domain/contacts/parse';
 import { renderText, TemplateError as DomainTemplateError, validateOverride, type TemplateInfo } from '../../domain/messages/templates';
 import { ApiError } from './framework';
-import type { ContactsImporter } from './contacts';
+import type { ContactsImporter } from '../../domain/contacts/admin-store';
 import { TemplateError, type TemplateCatalog, type TemplateView } from './templates';
 
 /** Example values for previews, one per placeholder the registry uses. */

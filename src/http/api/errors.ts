@@ -9,7 +9,7 @@ import { InputFormatError } from '../../domain/import/readers';
 import { IllegalTransitionError } from '../../domain/workorders/states';
 import { ConcurrentUpdateError, WorkOrderNotFoundError } from '../../domain/workorders/store';
 import { UserError } from '../auth/users';
-import { ContactsError } from './contacts';
+import { ContactsError } from '../../domain/contacts/admin-store';
 import { MonitoringInputError } from '../../domain/monitoring/service';
 
 export function mapDomainError(err: unknown): ApiError | null {

@@ -21,7 +21,7 @@ export function eventRoutes(): RouteDef[] {
       async handler({ query, ctx }) {
         const base = () => {
           const q = ctx.db('events');
-          if (query.type) q.where((w) => w.where('type', query.type!).orWhere('type', 'like', `${query.type}.%`));
+          if (query.type) q.where((w) => void w.where('type', query.type!).orWhere('type', 'like', `${query.type}.%`));
           if (query.actor) q.where('actor', query.actor);
           if (query.work_order_id) q.where('work_order_id', query.work_order_id);
           if (query.notice_id) q.where('notice_id', query.notice_id);

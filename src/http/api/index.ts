@@ -10,9 +10,9 @@ import multer from 'multer';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context';
 import { scopeFor, type Principal } from '../auth/principal';
-import { SessionStore } from '../auth/sessions';
+import type { SessionStore } from '../auth/sessions';
 import { csrfMissing, resolvePrincipal } from '../auth/guard';
-import { UserStore } from '../auth/users';
+import type { UserStore } from '../auth/users';
 import { LoginThrottle } from '../auth/throttle';
 import { ApiError, type Download, type RouteDef } from './framework';
 import { buildOpenApi } from './openapi';
@@ -26,7 +26,8 @@ import { recheckRoutes } from './recheck';
 import { monitoringRoutes } from './monitoring';
 import { ruleRoutes } from './rules';
 import { calendarRoutes } from './calendar';
-import { contactRoutes, KnexContactsAdminStore, type ContactsAdminStore, type ContactsImporter } from './contacts';
+import { contactRoutes } from './contacts';
+import type { ContactsAdminStore, ContactsImporter } from '../../domain/contacts/admin-store';
 import { templateRoutes, type TemplateCatalog } from './templates';
 import { escalationRoutes } from './escalations';
 import { settingsRoutes } from './settings';
@@ -64,10 +65,10 @@ export interface ApiDeps {
 
 export function createApiDeps(ctx: AppContext, overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
-    users: new UserStore(ctx.db, ctx.events),
-    sessions: new SessionStore(ctx.db),
+    users: ctx.users,
+    sessions: ctx.sessions,
     throttle: new LoginThrottle(ctx.db, ctx.events),
-    contacts: new KnexContactsAdminStore(ctx.db, ctx.events),
+    contacts: ctx.contactsAdmin,
     contactsImporter: contactsImporter(ctx.chat),
     templates: templateCatalog(ctx.chat),
     uploads: new UploadRegistry(path.join(ctx.config.dataDir, 'tmp', 'uploads'), ctx.clock),
@@ -175,7 +176,7 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
           const params = parsePart(def.params, req.params, '路径参数');
           const query = parsePart(def.query, req.query, '查询参数');
           const body = parsePart(def.body, req.body, '请求体');
-          const scope = principal ? await scopeFor(ctx.db, principal) : { all: false as const, unitIds: [] };
+          const scope = principal ? await scopeFor(ctx.chat.contacts, principal) : { all: false as const, unitIds: [] };
           const out = await def.handler({
             params,
             query,

@@ -18,7 +18,7 @@ import { parseNoticeDocument } from '../../domain/import/notice';
 import { InputFormatError } from '../../domain/import/readers';
 import { DuplicateNoticeError, ImportRejectedError, type ImportOptions } from '../../domain/import/service';
 import { CATEGORIES, TARGET_KINDS, isCategory } from '../../domain/problems/taxonomy';
-import { STATE_LABELS, type WorkOrderState } from '../../domain/workorders/states';
+import { STATE_LABELS } from '../../domain/workorders/states';
 import { exportRows, toCsv, toXlsx } from '../../domain/reports/export';
 import { ReportStore } from '../../domain/reports/workorders';
 import { ADMIN, ALL_ROLES, ApiError, idParam, isoDate, notFound, pageQuery, route, type RouteDef } from './framework';
@@ -156,7 +156,7 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
           if (query.status) q.where('n.status', query.status);
           // A monitoring order's one-order notice is listed with the work orders, not here.
           q.whereNotExists(ctx.db('work_orders as mw').whereRaw('mw.notice_id = n.id').whereNotNull('mw.source').select(ctx.db.raw('1')));
-          if (query.q) q.where((w) => w.where('n.doc_no', 'like', `%${query.q}%`).orWhere('n.title', 'like', `%${query.q}%`));
+          if (query.q) q.where((w) => void w.where('n.doc_no', 'like', `%${query.q}%`).orWhere('n.title', 'like', `%${query.q}%`));
           if (!scope.all) {
             q.whereExists(ctx.db('work_orders as w').whereRaw('w.notice_id = n.id').whereIn('w.unit_id', scope.unitIds.length ? scope.unitIds : [-1]).select(ctx.db.raw('1')));
           }

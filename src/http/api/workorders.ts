@@ -30,9 +30,9 @@ const filterShape = {
   source: z.string().trim().max(60).optional().describe('监测工单来源，如 省监管平台'),
   external_no: z.string().trim().max(120).optional().describe('平台工单编号（精确匹配）'),
 };
-const filterSchema = z.object(filterShape);
+type FilterQuery = z.infer<z.ZodObject<typeof filterShape>>;
 
-function toFilter(q: z.infer<typeof filterSchema>): WorkOrderFilter {
+function toFilter(q: FilterQuery): WorkOrderFilter {
   return {
     noticeId: q.notice_id,
     unitId: q.unit_id,

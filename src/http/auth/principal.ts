@@ -1,7 +1,8 @@
 /**
  * Who is calling the API: a signed-in console user (session cookie + CSRF header for changes)
  * or a script with the ADMIN_TOKEN bearer token (acts as an admin, no CSRF: it has no cookie).
- * A supervisor only sees the units its contact supervises (by unit or by jurisdiction).
+ * A supervisor only sees the units its contact supervises (by unit, by jurisdiction, or as a
+ * member of the units' supervising unit).
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
@@ -25,22 +26,16 @@ export function tokenMatches(given: string, expected: string | undefined): boole
   return crypto.timingSafeEqual(a, b);
 }
 
-export async function scopeFor(db: Knex, p: Principal): Promise<UnitScope> {
+/** Where the supervisor scope comes from: the contacts service (the same rule chat and digests use). */
+export interface SupervisorScopeSource {
+  unitsSupervisedByContact(contactId: number): Promise<number[]>;
+}
+
+export async function scopeFor(contacts: SupervisorScopeSource, p: Principal): Promise<UnitScope> {
   if (p.role !== 'supervisor' || p.kind !== 'user') return { all: true };
   const contactId = p.user.contactId;
   if (contactId === null) return { all: false, unitIds: [] };
-  const rows = await db('supervisions').where({ contact_id: contactId });
-  const unitIds = new Set<number>();
-  const jurisdictions: string[] = [];
-  for (const r of rows) {
-    if (r.unit_id !== null && r.unit_id !== undefined) unitIds.add(Number(r.unit_id));
-    if (r.jurisdiction) jurisdictions.push(r.jurisdiction);
-  }
-  if (jurisdictions.length) {
-    const units = await db('units').whereIn('jurisdiction', jurisdictions).select('id');
-    for (const u of units) unitIds.add(Number(u.id));
-  }
-  return { all: false, unitIds: [...unitIds].sort((a, b) => a - b) };
+  return { all: false, unitIds: await contacts.unitsSupervisedByContact(contactId) };
 }
 
 /** Restricts a query on a table with a unit_id column to the scope. */

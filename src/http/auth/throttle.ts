@@ -85,7 +85,7 @@ export class LoginThrottle {
     const ws = this.windowStart(at);
     const rows = await this.db('login_throttle')
       .where('window_start', ws)
-      .where((q) => q.where({ scope: 'ip', subject: ip }).orWhere({ scope: 'user', subject: username }))
+      .where((q) => void q.where({ scope: 'ip', subject: ip }).orWhere({ scope: 'user', subject: username }))
       .select('scope', 'failures');
     const retryAfterS = Math.max(1, Math.ceil((ws + this.policy.windowMs - at) / 1000));
     for (const r of rows) {

@@ -140,7 +140,7 @@ export class UserStore {
   async create(input: NewUser, actor: string, at: Date): Promise<User> {
     const username = input.username.trim();
     if (!USERNAME.test(username)) throw new UserError('用户名须为 2–64 个字母、数字或 _ . @ -');
-    if (!isRole(input.role)) throw new UserError(`角色无效：${input.role}，可选：${ROLES.join(', ')}`);
+    if (!isRole(input.role)) throw new UserError(`角色无效：${String(input.role)}，可选：${ROLES.join(', ')}`);
     checkPassword(input.password);
     if (input.contactId != null) await this.checkContact(input.contactId);
     const hash = await hashPassword(input.password);
@@ -169,7 +169,7 @@ export class UserStore {
   }
 
   async update(id: number, patch: UserPatch, actor: string, at: Date): Promise<User> {
-    if (patch.role !== undefined && !isRole(patch.role)) throw new UserError(`角色无效：${patch.role}`);
+    if (patch.role !== undefined && !isRole(patch.role)) throw new UserError(`角色无效：${String(patch.role)}`);
     if (patch.password !== undefined) checkPassword(patch.password);
     if (patch.contactId != null) await this.checkContact(patch.contactId);
     const hash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;

@@ -15,7 +15,7 @@ export class CipherError extends Error {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-// eslint-disable-next-line no-control-regex
+/** Control characters that never occur in XML text: a sign of a wrong key or corrupt data. */
 const NOT_XML_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFD\uFFFE\uFFFF]/;
 
 export function decryptMessage(encodingAesKey: string, ciphertext: string, corpId: string): string {

@@ -40,7 +40,7 @@ export function cnNumber(s: string): number | null {
   if (/^[〇零○OＯ一二三四五六七八九]{2,4}$/.test(t)) return Number([...t].map((c) => CN_DIGITS[c]).join(''));
   const m = /^([一二三四五六七八九])?(十)?([一二三四五六七八九])?$/.exec(t);
   if (!m || (!m[1] && !m[2] && !m[3])) return null;
-  if (!m[2]) return m[1] ? CN_DIGITS[m[1]] : CN_DIGITS[m[3]!];
+  if (!m[2]) return m[1] ? CN_DIGITS[m[1]] : CN_DIGITS[m[3]];
   return (m[1] ? CN_DIGITS[m[1]] : 1) * 10 + (m[3] ? CN_DIGITS[m[3]] : 0);
 }
 

@@ -10,14 +10,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import type { Clock } from '../../clock';
-import type { Logger } from '../../logger';
-import type { EventLog } from '../events/events';
-import type { OutgoingMessage, WecomClient } from '../../wecom/client';
-import { backoffMs, classify, errcodeOf } from '../../wecom/errors';
-import { nextSendAt, pacingHorizonMs, WECOM_LIMITS, type PacingLimit } from '../../wecom/pacing';
-import type { ContactDirectory } from './contacts';
-import type { ClaimedRow, OutboxRow, OutboxStore } from './store';
+import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+import type { EventLog } from '../domain/events/events';
+import type { OutgoingMessage, WecomClient } from './client';
+import { backoffMs, classify, errcodeOf } from './errors';
+import { nextSendAt, pacingHorizonMs, WECOM_LIMITS, type PacingLimit } from './pacing';
+import type { ContactDirectory } from '../domain/outbox/contacts';
+import type { ClaimedRow, OutboxRow, OutboxStore } from '../domain/outbox/store';
 
 /** An image message whose file is one of ours (MEDIA_DIR-relative), uploaded when sent. */
 export interface LocalImage {
@@ -40,6 +40,12 @@ export interface OutboxSenderOptions {
   limits?: readonly PacingLimit[];
   /** Rows per runOnce (default 100). */
   batch?: number;
+  /**
+   * Rows in flight at once (default 4), each to a different recipient: the claim never hands out
+   * a recipient's next row while an earlier one is being sent, so per-recipient order and pacing
+   * hold, and one recipient's HTTP round trip overlaps another's bookkeeping.
+   */
+  concurrency?: number;
 }
 
 /** Told about deliveries (e.g. a work order is notified when WeCom accepts its card). */
@@ -85,14 +91,31 @@ export class OutboxSender {
     const outcomes: SendOutcome[] = [];
     const batch = this.options.batch ?? 100;
     const paced = new Set<number>();
-    while (outcomes.length < batch) {
-      const row = await this.store.claimNext(this.workerId, this.clock.now(), this.leaseMs);
-      if (!row) break;
-      if (paced.has(row.id)) break;
-      const outcome = await this.deliver(row);
-      if (outcome === 'paced') paced.add(row.id);
-      outcomes.push(outcome);
-    }
+    let claimed = 0;
+    // Claims are taken one at a time (lanes of one process never race for the same row); sends overlap.
+    let claiming: Promise<unknown> = Promise.resolve();
+    const claimNext = () => {
+      const next = claiming.then(() => this.store.claimNext(this.workerId, this.clock.now(), this.leaseMs));
+      claiming = next.catch(() => undefined);
+      return next;
+    };
+    // A lane stops when nothing is left for it: what remains may wait behind a row another lane
+    // is sending to the same recipient, and that lane claims it next.
+    const lane = async () => {
+      while (claimed < batch) {
+        claimed++;
+        const row = await claimNext();
+        if (!row || paced.has(row.id)) {
+          claimed--;
+          return;
+        }
+        const outcome = await this.deliver(row);
+        if (outcome === 'paced') paced.add(row.id);
+        outcomes.push(outcome);
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.options.concurrency ?? 4, batch));
+    await Promise.all(Array.from({ length: lanes }, lane));
     return outcomes;
   }
 
@@ -140,10 +163,7 @@ export class OutboxSender {
         await this.flagUnreachable(row.touser, `企业微信返回接收人无效 (invaliduser)，消息 #${row.id}`, row, 'invaliduser');
         return 'failed';
       }
-      if (!(await this.store.markSent(row.id, this.workerId, { msgid: result.msgid, responseCode: result.responseCode, at }))) {
-        this.logger.warn({ outbox: row.id }, 'outbox lease lost before the send was recorded');
-      }
-      await this.events.append({
+      const sentEvent = {
         type: 'message.out.sent',
         actor: 'system',
         at,
@@ -158,7 +178,15 @@ export class OutboxSender {
           attempts: attempt,
           duplicateCheck: row.maybeSent,
         },
+      };
+      // The row and its sent event are recorded together.
+      const recorded = await this.store.markSent(row.id, this.workerId, { msgid: result.msgid, responseCode: result.responseCode, at }, async (trx) => {
+        await this.events.append(sentEvent, trx);
       });
+      if (!recorded) {
+        this.logger.warn({ outbox: row.id }, 'outbox lease lost before the send was recorded');
+        await this.events.append(sentEvent);
+      }
       for (const userid of result.invalidUsers) {
         await this.flagUnreachable(userid, `部分接收人无效 (invaliduser)，消息 #${row.id}`, row, 'invaliduser');
       }

@@ -4,16 +4,16 @@
  * outbox under a key derived from the inbound row, so a reprocessed message never replies twice.
  */
 import crypto from 'node:crypto';
-import type { Clock } from '../../clock';
-import type { Logger } from '../../logger';
-import type { ChatContext, ChatRouter, InboundMessage, ReplyOptions } from '../../chat/router';
-import type { OutgoingMessage } from '../../wecom/client';
-import type { MediaStore, StoredMedia } from '../../wecom/media';
-import { backoffMs } from '../../wecom/errors';
-import type { EventLog } from '../events/events';
-import type { ContactDirectory } from '../outbox/contacts';
-import type { OutboxStore } from '../outbox/store';
-import type { InboundRow, InboundStore } from './store';
+import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+import type { ChatContext, ChatRouter, InboundMessage, ReplyOptions } from '../chat/router';
+import type { OutgoingMessage } from './client';
+import type { MediaStore, StoredMedia } from './media';
+import { backoffMs } from './errors';
+import type { EventLog } from '../domain/events/events';
+import type { ContactDirectory } from '../domain/outbox/contacts';
+import type { OutboxStore } from '../domain/outbox/store';
+import type { InboundRow, InboundStore } from '../domain/inbound/store';
 
 export interface InboundProcessorOptions {
   workerId?: string;
