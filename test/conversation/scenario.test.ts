@@ -208,6 +208,9 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     expect(events.filter((e) => e.type === 'message.out.sent').length).toBeGreaterThanOrEqual(6);
     expect(events.find((e) => e.type === 'work_order.reject')!.data).toMatchObject({ reason: '截图未体现栏目更新，请补充' });
     expect((await svc.ctx.events.list({ workOrderId: (await order(c3)).id })).map((e) => e.type)).toContain('work_order.accept');
+    // Once the sender has nothing left in hand (follow-up texts may still be on their way), every
+    // message recorded sent has its event.
+    await waitFor('the outbox to settle', async () => Number((await svc.ctx.db('outbox').whereIn('state', ['pending', 'sending']).count({ n: '*' }))[0].n) === 0);
     const outEvents = await svc.ctx.events.list({ type: 'message.out.sent' });
     expect(outEvents.length).toBe(Number((await svc.ctx.db('outbox').where({ state: 'sent' }).count({ n: '*' }))[0].n));
   }, 60_000);
