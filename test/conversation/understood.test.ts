@@ -10,6 +10,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { DateTime } from 'luxon';
 import { startService, type RunningService } from '../../src/service';
 import { simulatorClient } from '../support/sim-session';
+import { waitFor as waitForEvery } from '../support/wait';
 import { postAction } from '../../src/simulator/callback-client';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
@@ -17,15 +18,7 @@ import { testConfig } from '../support/config';
 const FIX = path.join(__dirname, '..', 'fixtures', 'conversation');
 let http: AxiosInstance = axios.create({ validateStatus: () => true, proxy: false });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitForEvery(what, probe, 15_000, 40);
 
 describeEachDb('replies understood as people write them', (get) => describe('with the service running', () => {
   let svc: RunningService;

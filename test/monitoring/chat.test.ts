@@ -8,6 +8,7 @@ import path from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { startService, type RunningService } from '../../src/service';
 import { simulatorClient } from '../support/sim-session';
+import { waitFor as waitForEvery } from '../support/wait';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 
@@ -15,15 +16,7 @@ const CONV = path.join(__dirname, '..', 'fixtures', 'conversation');
 const FIX = path.join(__dirname, '..', 'fixtures', 'monitoring');
 let http: AxiosInstance = axios.create({ validateStatus: () => true, proxy: false });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 15_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitForEvery(what, probe, 15_000, 40);
 
 describeEachDb('转工单 in the simulator', (get) => describe('with the service running', () => {
   let svc: RunningService;

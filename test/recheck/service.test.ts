@@ -9,6 +9,7 @@ import path from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { startService, type RunningService } from '../../src/service';
 import { simulatorClient } from '../support/sim-session';
+import { waitFor as waitForEvery } from '../support/wait';
 import { weeklyRecheckJob } from '../../src/jobs/recheck';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
@@ -18,15 +19,7 @@ const CONTACTS = path.join(__dirname, '..', 'fixtures', 'conversation', 'contact
 const TOKEN = 'recheck-test-token-0123456789';
 let http: AxiosInstance = axios.create({ validateStatus: () => true, proxy: false });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, limitMs = 20_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitForEvery(what, probe, 20_000, 50);
 
 describeEachDb('re-checks in the service', (get) => describe('with the fake WeCom and fixture sites', () => {
   let svc: RunningService | null = null;
