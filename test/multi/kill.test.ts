@@ -179,7 +179,11 @@ async function scenario(kind: 'sqlite' | 'postgres'): Promise<void> {
   const resent = rows.filter((r: any) => Number(r.attempts) > 1);
   expect(resent.length).toBeGreaterThanOrEqual(1);
   expect(fake.duplicateChecked).toBe(resent.reduce((n: number, r: any) => n + Number(r.attempts) - 1, 0));
-  expect(fake.calls['/message/send']).toBe(TOTAL + fake.duplicateChecked);
+  // Each first attempt reached the fake, except where a kill fell between recording the attempt
+  // and the request leaving: then the resend with the duplicate check is the only call. So the
+  // calls lie between the messages and the messages plus the resends.
+  expect(fake.calls['/message/send']).toBeGreaterThanOrEqual(TOTAL);
+  expect(fake.calls['/message/send']).toBeLessThanOrEqual(TOTAL + fake.duplicateChecked);
   const sentEvents = await count(db, (d) => d('events').where({ type: 'message.out.sent' }));
   expect(sentEvents).toBe(TOTAL);
   console.log(`[kill ${kind}] ${TOTAL} messages, ${kills.length} kills at ${kills.map((k) => k.fakeMessages).join(' and ')} delivered, ${resent.length} rows resent with the duplicate check, ${fake.messages.length - TOTAL} duplicates`);
