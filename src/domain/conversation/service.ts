@@ -714,7 +714,8 @@ export class ConversationService {
 
   // ---------------------------------------------------------------------------------- unbound
 
-  async unbound(userid: string, inboundId: number, text: string | null): Promise<void> {
+  async unbound(a: Actor, text: string | null): Promise<void> {
+    const { userid, inboundId } = a;
     await this.messenger.send({
       key: `reply:${inboundId}:unbound`,
       touser: userid,
