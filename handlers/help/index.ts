@@ -3,7 +3,7 @@ import { match } from '../../src/chat/router';
 import type { HandlerDeps, HandlerRouter } from '../deps';
 
 export function registerHelp(chat: HandlerRouter, deps: HandlerDeps): void {
-  chat.on('help', match.command(/^(帮助|help|菜单|\?|？)$/i), async (_m, ctx) => deps.conversation.help(ctx.actor));
+  chat.on('help', match.command(/^(帮助|help|菜单|\?|？)$/i), async (_m, ctx) => deps.queries.help(ctx.actor));
 }
 
 export function registerFallback(chat: HandlerRouter): void {

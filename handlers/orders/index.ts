@@ -4,7 +4,7 @@ import { parseButtonKey } from '../../src/domain/messages/cards';
 import { splitCommand, type HandlerDeps, type HandlerRouter } from '../deps';
 
 export function registerOrders(chat: HandlerRouter, deps: HandlerDeps): void {
-  const c = deps.conversation;
+  const c = deps.queries;
   chat.on('my_orders', match.command(/^(我的工单|工单列表|查看工单)$/), async (_m, ctx) => c.myOrders(ctx.actor));
   chat.on('order_detail', match.command(/^(工单|查询)\s*[:：]?\s*\S+$/), async (m, ctx) => {
     const word = m.content!.trim().startsWith('工单') ? '工单' : '查询';

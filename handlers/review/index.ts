@@ -5,15 +5,16 @@ import type { ReplyKind } from '../../src/domain/workorders/states';
 import { splitCommand, type HandlerContext, type HandlerDeps, type HandlerRouter } from '../deps';
 
 export function registerReview(chat: HandlerRouter, deps: HandlerDeps): void {
-  const c = deps.conversation;
+  const c = deps.review;
+  const s = deps.support;
   chat.on('review_button', match.cardEvent(/^rv:(ok|no):\d+$/), async (m, ctx) => {
     const k = parseButtonKey(m.eventKey);
     if (!k || k.kind !== 'rv') return;
     await c.review(ctx.actor, k.id, k.action, { responseCode: m.responseCode, fromClick: true });
   });
 
-  chat.on('pending_reviews', match.command(/^(待审核|待审批|待办)$/), async (_m, ctx) => c.pendingList(ctx.actor));
-  chat.on('overdue', match.command(/^(逾期|逾期工单)$/), async (_m, ctx) => c.overdueList(ctx.actor));
+  chat.on('pending_reviews', match.command(/^(待审核|待审批|待办)$/), async (_m, ctx) => deps.queries.pendingList(ctx.actor));
+  chat.on('overdue', match.command(/^(逾期|逾期工单)$/), async (_m, ctx) => deps.queries.overdueList(ctx.actor));
 
   const verdict =
     (word: string, kind: ReplyKind, decision: 'ok' | 'no', usage: string) =>
@@ -21,8 +22,8 @@ export function registerReview(chat: HandlerRouter, deps: HandlerDeps): void {
       const { code, rest } = splitCommand(m.content!, word);
       if (!code) return ctx.say('error.usage', { usage });
       if (kind === 'extension' && decision === 'ok') {
-        const date = rest ? await c.parseDate(rest) : null;
-        if (rest && !date) return ctx.say('error.bad_date', { example_date: c.exampleDate() });
+        const date = rest ? await s.parseDate(rest) : null;
+        if (rest && !date) return ctx.say('error.bad_date', { example_date: s.exampleDate() });
         return c.reviewByCode(ctx.actor, code, kind, decision, { date: date ?? undefined });
       }
       return c.reviewByCode(ctx.actor, code, kind, decision, { reason: rest || undefined });

@@ -8,7 +8,7 @@ export function registerUnbound(chat: HandlerRouter, deps: HandlerDeps): void {
   chat.on(
     'unbound',
     (m: InboundMessage) => m.contacts.length === 0 && (ANSWERED.has(m.msgType) || m.event === 'template_card_event'),
-    (m, ctx) => deps.conversation.unbound(ctx.actor, m.content),
+    (m, ctx) => deps.queries.unbound(ctx.actor, m.content),
   );
   // Entering the app or other events of unknown users: nothing to say.
   chat.on('unbound_event', (m: InboundMessage) => m.contacts.length === 0, () => undefined);

@@ -5,7 +5,7 @@ import type { HandlerDeps, HandlerRouter } from '../deps';
 
 export function registerUnderstood(chat: HandlerRouter, deps: HandlerDeps): void {
   chat.on('understood_button', match.cardEvent(UNDERSTOOD_KEY), async (m, ctx) => {
-    const u = deps.conversation.understoodReplies();
+    const u = deps.understood;
     if (!u) return;
     await u.button(ctx.actor, m.eventKey ?? '');
   });

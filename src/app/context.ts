@@ -18,7 +18,7 @@ import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
 import { KnexImportStore } from '../domain/import/store';
-import type { ConsoleLinks } from '../domain/conversation/service';
+import type { ConsoleLinks } from '../domain/conversation/support';
 import { buildConversation, type ConversationServices } from '../domain/conversation';
 import { OrderViews } from '../domain/conversation/views';
 import { FollowupService } from '../domain/followup/service';
@@ -140,7 +140,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     clock,
     logger,
   });
-  if (config.recheck.enabled) chat.conversation.reviewCheck = (o) => recheck.service.beforeReview(o);
+  if (config.recheck.enabled) chat.replies.reviewCheck = (o) => recheck.service.beforeReview(o);
   return {
     config,
     logger,

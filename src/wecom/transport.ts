@@ -74,7 +74,11 @@ export interface TransportOptions {
 /** The product's conversation (handlers/) on the router. */
 export function productHandlers(chat: ChatRouter, ctx: AppContext): void {
   registerChatHandlers(chat, {
-    conversation: ctx.chat.conversation,
+    support: ctx.chat.support,
+    replies: ctx.chat.replies,
+    review: ctx.chat.review,
+    queries: ctx.chat.queries,
+    understood: ctx.chat.understood,
     recheck: ctx.config.recheck.enabled ? ctx.recheck.service : null,
     monitoring: new MonitoringChat(ctx.monitoring),
   });
