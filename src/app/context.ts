@@ -18,7 +18,7 @@ import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
 import { KnexImportStore } from '../domain/import/store';
-import type { ConsoleLinks } from '../domain/conversation/support';
+import type { ConsoleLinks, ReviewCheck } from '../domain/conversation/support';
 import { buildConversation, type ConversationServices } from '../domain/conversation';
 import { OrderViews } from '../domain/conversation/views';
 import { FollowupService } from '../domain/followup/service';
@@ -109,8 +109,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const links: ConsoleLinks = { consoleBase: config.publicUrl ?? null };
   const settings = new SettingsService(db, events, clock, config.followup);
   const quiet = new SettingsQuietPolicy(settings, calendar, config.businessTz, logger);
+  // The re-check module is built from the chat's services; the hook reaches it when a card goes out.
+  const reviewCheck: ReviewCheck | null = config.recheck.enabled ? (o) => recheck.service.beforeReview(o) : null;
   const chat = buildConversation({
-    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, links, quiet,
+    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, links, quiet, reviewCheck,
   });
   const followup = new FollowupService({
     db,
@@ -140,7 +142,6 @@ export async function createContext(config: Config, options: ContextOptions = {}
     clock,
     logger,
   });
-  if (config.recheck.enabled) chat.replies.reviewCheck = (o) => recheck.service.beforeReview(o);
   return {
     config,
     logger,

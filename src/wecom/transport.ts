@@ -106,13 +106,15 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
     batch: LOOP_BATCH,
     mediaDir: ctx.config.mediaDir,
     workerId: instanceId ? `outbox-${instanceId}` : undefined,
-  });
-  // A work order is notified when WeCom accepts its card (the deadline counts from then).
-  sender.listeners.push({
-    // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.
-    obsolete: (row) => ctx.followup.obsolete(row),
-    onSent: (row) => ctx.chat.notifications.onDelivered(row),
-    onFailed: (row, errcode) => ctx.chat.notifications.onFailed(row, errcode),
+    listeners: [
+      {
+        // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.
+        obsolete: (row) => ctx.followup.obsolete(row),
+        // A work order is notified when WeCom accepts its card (the deadline counts from then).
+        onSent: (row) => ctx.chat.notifications.onDelivered(row),
+        onFailed: (row, errcode) => ctx.chat.notifications.onFailed(row, errcode),
+      },
+    ],
   });
   const media = new MediaStore(ctx.db, client, ctx.config.mediaDir);
   const processor = new InboundProcessor(ctx.inbound, chat, ctx.outbox, contacts, media, ctx.events, ctx.clock, ctx.logger, {

@@ -13,7 +13,7 @@ import type { WorkOrderStore } from '../workorders/store';
 import type { QuietPolicy } from '../followup/quiet-policy';
 import { Messenger } from './messenger';
 import { NotificationService } from './notifications';
-import { ConversationSupport, type ConsoleLinks } from './support';
+import { ConversationSupport, type ConsoleLinks, type ReviewCheck } from './support';
 import type { ConversationParts } from './parts';
 import { ConversationReplies } from './replies';
 import { ConversationReview } from './review';
@@ -36,6 +36,8 @@ export interface ConversationDeps {
   /** Quiet hours for every message the bot sends (null: none). */
   quiet?: QuietPolicy | null;
   links?: ConsoleLinks;
+  /** Looks at the site before a rectification's review card goes out (absent: no automatic re-check). */
+  reviewCheck?: ReviewCheck | null;
 }
 
 export interface ConversationServices {
@@ -77,6 +79,7 @@ export function buildConversation(d: ConversationDeps): ConversationServices {
     zone: d.deadlineSettings.zone,
     cutoff: d.deadlineSettings.cutoff,
     links: d.links ?? { consoleBase: null },
+    reviewCheck: d.reviewCheck ?? null,
   };
   const support = new ConversationSupport(views, contacts, templates, messenger, new ConversationStates(d.db), d.clock, d.deadlineSettings.zone);
   const review = new ConversationReview(support, parts);

@@ -8,7 +8,7 @@ import type { WorkOrderStore } from '../workorders/store';
 import type { Messenger } from './messenger';
 import type { NotificationService } from './notifications';
 import type { OrderViews } from './views';
-import type { ConsoleLinks } from './support';
+import type { ConsoleLinks, ReviewCheck } from './support';
 
 export interface ConversationParts {
   db: Knex;
@@ -24,4 +24,6 @@ export interface ConversationParts {
   zone: string;
   cutoff: string;
   links: ConsoleLinks;
+  /** Looks at the site before a rectification's review card goes out (null: automatic re-checks off). */
+  reviewCheck: ReviewCheck | null;
 }

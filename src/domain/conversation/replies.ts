@@ -33,17 +33,15 @@ export class ConversationReplies {
   private readonly events: EventLog;
   private readonly clock: Clock;
   private readonly links: ConsoleLinks;
+  private readonly reviewCheck: ReviewCheck | null;
 
   constructor(
     private readonly s: ConversationSupport,
     private readonly reviews: ConversationReview,
     p: ConversationParts,
   ) {
-    ({ db: this.db, views: this.views, contacts: this.contacts, templates: this.templates, messenger: this.messenger, workOrders: this.workOrders, events: this.events, clock: this.clock, links: this.links } = p);
+    ({ db: this.db, views: this.views, contacts: this.contacts, templates: this.templates, messenger: this.messenger, workOrders: this.workOrders, events: this.events, clock: this.clock, links: this.links, reviewCheck: this.reviewCheck } = p);
   }
-
-  /** Set by the composition root when automatic re-checks are on. */
-  reviewCheck: ReviewCheck | null = null;
 
   // ------------------------------------------------------------------------------- unit: replies
 
