@@ -1,19 +1,46 @@
-/** What chat handlers get: the conversation services (no SQL, no HTTP in handlers). */
-import type { InboundMessage } from '../src/chat/router';
-import type { ConversationService, Actor } from '../src/domain/conversation/service';
+/** What chat handlers get: the conversation services (no SQL, no HTTP in handlers), and the context's actor. */
+import type { ChatContext, ChatRouter, InboundMessage, Middleware } from '../src/chat/router';
+import type { Actor, ConversationSupport } from '../src/domain/conversation/support';
+import type { ConversationReplies } from '../src/domain/conversation/replies';
+import type { ConversationReview } from '../src/domain/conversation/review';
+import type { ConversationQueries } from '../src/domain/conversation/queries';
+import type { UnderstoodReplies } from '../src/domain/conversation/understood';
+import type { TemplateVars } from '../src/domain/messages/templates';
 import type { RecheckService } from '../src/domain/recheck/service';
 import type { MonitoringChat } from '../src/domain/monitoring/chat';
 
 export interface HandlerDeps {
-  conversation: ConversationService;
+  support: ConversationSupport;
+  replies: ConversationReplies;
+  review: ConversationReview;
+  queries: ConversationQueries;
+  /** Free text understood as people write it (the ask-back's buttons); absent: those are not registered. */
+  understood?: UnderstoodReplies | null;
   /** Automatic re-checks (null: turned off). */
   recheck?: RecheckService | null;
   /** Monitoring orders from the chat (转工单); absent: those handlers are not registered. */
   monitoring?: MonitoringChat;
 }
 
-export function actorOf(deps: HandlerDeps, m: InboundMessage): Promise<Actor> {
-  return deps.conversation.actor(m.fromUserid, m.id);
+/** What the actor middleware puts on every handler's context. */
+export interface ActorContext {
+  /** The sender with their contacts, resolved once per inbound message. */
+  actor: Actor;
+  /** Replies to the sender with a message template (idempotent per inbound message and tag, default 'r'). */
+  say(key: string, vars?: TemplateVars, options?: { workOrderId?: number | null; tag?: string }): Promise<void>;
+}
+
+export type HandlerContext = ChatContext & ActorContext;
+export type HandlerRouter = ChatRouter<ActorContext>;
+
+/** The global middleware: looks the sender up once and gives the handlers `ctx.actor` and `ctx.say`. */
+export function resolveActor(deps: HandlerDeps): Middleware<ActorContext> {
+  return async (m, ctx, next) => {
+    const actor = await deps.support.actor(m.fromUserid, m.id);
+    ctx.actor = actor;
+    ctx.say = (key, vars = {}, options = {}) => deps.support.say(actor, options.tag ?? 'r', key, vars, options.workOrderId ?? null);
+    await next();
+  };
 }
 
 /** A work-order code as users type it: 2022-0001 (full-width digits and dashes accepted). */

@@ -1,6 +1,6 @@
 /** The product's chat handlers, in the order they are tried (the first match wins). */
 import type { ChatRouter } from '../src/chat/router';
-import type { HandlerDeps } from './deps';
+import { resolveActor, type HandlerDeps } from './deps';
 import { registerFallback, registerHelp } from './help';
 import { registerOrders } from './orders';
 import { registerMonitoring } from './monitoring';
@@ -10,7 +10,9 @@ import { registerReview } from './review';
 import { registerUnbound } from './unbound';
 import { registerUnderstood } from './understood';
 
-export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void {
+export function registerChatHandlers(router: ChatRouter, deps: HandlerDeps): void {
+  // The sender is resolved once per message, before any handler runs.
+  const chat = router.use(resolveActor(deps));
   registerUnbound(chat, deps);
   registerHelp(chat, deps);
   registerOrders(chat, deps);
@@ -20,5 +22,5 @@ export function registerChatHandlers(chat: ChatRouter, deps: HandlerDeps): void 
   registerReview(chat, deps);
   registerUnderstood(chat, deps);
   registerFreeInput(chat, deps);
-  registerFallback(chat, deps);
+  registerFallback(chat);
 }

@@ -2,7 +2,7 @@
  * The composition root: one place that builds the stores and services from the configuration.
  * The service (main.ts), the CLI and the tests all build their world here.
  */
-import type { Config } from '../config';
+import type { Config, WecomCredentials } from '../config';
 import { systemClock, type Clock } from '../clock';
 import { createDb, type Db, type DbOptions } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
@@ -18,7 +18,7 @@ import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
 import { KnexImportStore } from '../domain/import/store';
-import type { ConsoleLinks } from '../domain/conversation/service';
+import type { ConsoleLinks, ReviewCheck } from '../domain/conversation/support';
 import { buildConversation, type ConversationServices } from '../domain/conversation';
 import { OrderViews } from '../domain/conversation/views';
 import { FollowupService } from '../domain/followup/service';
@@ -30,6 +30,32 @@ import { buildRecheck, type RecheckModule } from '../domain/recheck';
 import { createMonitoringService } from '../domain/monitoring';
 import { KnexContactsAdminStore, type ContactsAdminStore } from '../domain/contacts/admin-store';
 import { UserStore } from '../http/auth/users';
+import { ChatRouter } from '../chat/router';
+import { KnexContactDirectory } from '../domain/outbox/contacts';
+import { WecomClient } from '../wecom/client';
+import { TokenProvider } from '../wecom/token';
+import { MediaStore } from '../wecom/media';
+import { OutboxSender } from '../wecom/outbox-sender';
+import { InboundProcessor } from '../wecom/inbound-processor';
+import { simulatorCredentials } from '../wecom/credentials';
+
+/** Rows the outbox sender and the inbound processor handle per run of their loop. */
+const LOOP_BATCH = 100;
+
+/** WeCom as the service talks to it: the transport (src/wecom/transport.ts) runs and mounts these. */
+export interface WecomParts {
+  /** No credentials: the embedded simulator stands in for WeCom (fresh credentials per start). */
+  simulated: boolean;
+  credentials: WecomCredentials;
+  client: WecomClient;
+  tokens: TokenProvider;
+  /** The chat router the inbound processor dispatches to (the transport registers the handlers). */
+  chat: ChatRouter;
+  sender: OutboxSender;
+  processor: InboundProcessor;
+  /** Rows the sender and the processor take per run. */
+  batch: number;
+}
 import { SessionStore } from '../http/auth/sessions';
 
 export interface AppContext {
@@ -65,6 +91,8 @@ export interface AppContext {
   provisionalDeadlines: ProvisionalDeadlines;
   /** Automatic re-checks of flagged websites (on submission, on demand, weekly). */
   recheck: RecheckModule;
+  /** The WeCom client, outbox sender, inbound processor and chat router. */
+  wecom: WecomParts;
   close(): Promise<void>;
 }
 
@@ -80,6 +108,8 @@ export interface ContextOptions {
   calendarMaxAgeMs?: number;
   /** The packaged holiday data (default: chinese-days'); tests pin the last year with data. */
   packagedCalendar?: () => CalendarData['packaged'];
+  /** Timeout of each WeCom API call (default the client's, 10 s). */
+  clientTimeoutMs?: number;
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -100,6 +130,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const calendar = new CalendarService(new KnexCalendarStore(db, events), clock, options.calendarMaxAgeMs, options.packagedCalendar);
   const workOrders = new KnexWorkOrderStore(db, events);
   const outbox = new KnexOutboxStore(db);
+  const inbound = new KnexInboundStore(db, events);
   const deadlineRules = new KnexDeadlineRuleStore(db, events);
   const deadlineSettings: DeadlineSettings = {
     zone: config.businessTz,
@@ -109,8 +140,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const links: ConsoleLinks = { consoleBase: config.publicUrl ?? null };
   const settings = new SettingsService(db, events, clock, config.followup);
   const quiet = new SettingsQuietPolicy(settings, calendar, config.businessTz, logger);
+  // The re-check module is built from the chat's services; the hook reaches it when a card goes out.
+  const reviewCheck: ReviewCheck | null = config.recheck.enabled ? (o) => recheck.service.beforeReview(o) : null;
   const chat = buildConversation({
-    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, links, quiet,
+    db, clock, logger, events, outbox, workOrders, deadlineRules, deadlineSettings, calendar, cards: config.wecom.cards, links, quiet, reviewCheck,
   });
   const followup = new FollowupService({
     db,
@@ -140,11 +173,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
     clock,
     logger,
   });
-  if (config.recheck.enabled) chat.conversation.reviewCheck = (o) => recheck.service.beforeReview(o);
+  const wecom = buildWecom(config, { db, outbox, inbound, events, clock, logger, followup, chat }, options.clientTimeoutMs);
   return {
     config,
     logger,
     recheck,
+    wecom,
     clock,
     db,
     events,
@@ -154,7 +188,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     workOrders,
     outbox,
     links,
-    inbound: new KnexInboundStore(db, events),
+    inbound,
     imports: new ImportService(new KnexImportStore(db, events, workOrders), clock, {
       repeatThreshold: config.repeatThreshold,
       zone: config.businessTz,
@@ -187,4 +221,47 @@ export async function createContext(config: Config, options: ContextOptions = {}
       if (ownsDb) await db.destroy();
     },
   };
+}
+
+function buildWecom(
+  config: Config,
+  d: { db: Db; outbox: OutboxStore; inbound: InboundStore; events: EventLog; clock: Clock; logger: Logger; followup: FollowupService; chat: ConversationServices },
+  timeoutMs: number | undefined,
+): WecomParts {
+  const simulated = config.wecom.credentials === null;
+  const credentials = config.wecom.credentials ?? simulatorCredentials();
+  // The simulator's address is known once the server listens (the transport sets it then).
+  const client = new WecomClient({
+    baseUrl: config.wecom.apiBase ?? 'http://127.0.0.1/simulator/api',
+    corpId: credentials.corpId,
+    secret: credentials.secret,
+    agentId: credentials.agentId,
+    timeoutMs,
+  });
+  const tokens = new TokenProvider(client, d.clock);
+  client.useTokens(tokens);
+  const contacts = new KnexContactDirectory(d.db);
+  // A stable INSTANCE_ID names the workers the same way after a restart (the transport's restore()).
+  const instanceId = config.instanceId;
+  const sender = new OutboxSender(d.outbox, client, d.events, contacts, d.clock, d.logger, {
+    batch: LOOP_BATCH,
+    mediaDir: config.mediaDir,
+    workerId: instanceId ? `outbox-${instanceId}` : undefined,
+    listeners: [
+      {
+        // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.
+        obsolete: (row) => d.followup.obsolete(row),
+        // A work order is notified when WeCom accepts its card (the deadline counts from then).
+        onSent: (row) => d.chat.notifications.onDelivered(row),
+        onFailed: (row, errcode) => d.chat.notifications.onFailed(row, errcode),
+      },
+    ],
+  });
+  const chat = new ChatRouter();
+  const media = new MediaStore(d.db, client, config.mediaDir);
+  const processor = new InboundProcessor(d.inbound, chat, d.outbox, contacts, media, d.events, d.clock, d.logger, {
+    batch: LOOP_BATCH,
+    workerId: instanceId ? `inbound-${instanceId}` : undefined,
+  });
+  return { simulated, credentials, client, tokens, chat, sender, processor, batch: LOOP_BATCH };
 }

@@ -2,6 +2,10 @@
  * The chat router: handlers register with a matcher (message type, text command, card button,
  * event); the first match wins; a fallback takes the rest. No SQL, no HTTP: the processor gives
  * each handler a typed message and a `reply()` that goes through the outbox.
+ *
+ * Global middleware (`use`) runs once per inbound message before any route, in the order it was
+ * added, and puts what every handler needs on the context (the sender as an actor, a `say`);
+ * a middleware that does not call `next()` ends the message there.
  */
 import type { OutgoingMessage } from '../wecom/client';
 
@@ -56,7 +60,15 @@ export interface ChatContext {
 }
 
 export type Matcher = (m: InboundMessage) => boolean;
-export type Handler = (m: InboundMessage, ctx: ChatContext) => Promise<void> | void;
+/** A route's handler: `X` is what the router's middleware adds to the context. */
+export type Handler<X extends object = object> = (m: InboundMessage, ctx: ChatContext & X) => Promise<void> | void;
+/** Runs before the routes; fills in `X` on the context and calls `next()` to go on. */
+export type Middleware<X extends object = object> = (m: InboundMessage, ctx: ChatContext & Partial<X>, next: () => Promise<void>) => Promise<void>;
+
+/** What the inbound processor needs of a router. */
+export interface ChatDispatcher {
+  dispatch(m: InboundMessage, ctx: ChatContext): Promise<string | null>;
+}
 
 export const match = {
   msgType:
@@ -90,23 +102,47 @@ export const match = {
       ms.every((f) => f(m)),
 };
 
-export class ChatRouter {
-  private readonly routes: { name: string; matcher: Matcher; handler: Handler }[] = [];
-  private fallbackHandler: Handler | null = null;
+export class ChatRouter<X extends object = object> implements ChatDispatcher {
+  private readonly middleware: Middleware<X>[] = [];
+  private readonly routes: { name: string; matcher: Matcher; handler: Handler<X> }[] = [];
+  private fallbackHandler: Handler<X> | null = null;
 
-  on(name: string, matcher: Matcher, handler: Handler): this {
+  /**
+   * Adds a global middleware (once per inbound message, before every route, whenever the route
+   * was added) and returns the router typed with what it puts on the context (`Y`).
+   */
+  use<Y extends object = object>(mw: Middleware<X & Y>): ChatRouter<X & Y> {
+    this.middleware.push(mw as unknown as Middleware<X>);
+    return this as unknown as ChatRouter<X & Y>;
+  }
+
+  on(name: string, matcher: Matcher, handler: Handler<X>): this {
     if (this.routes.some((r) => r.name === name)) throw new Error(`chat route "${name}" registered twice`);
     this.routes.push({ name, matcher, handler });
     return this;
   }
 
-  fallback(handler: Handler): this {
+  fallback(handler: Handler<X>): this {
     this.fallbackHandler = handler;
     return this;
   }
 
   /** The name of the route that handled the message, 'fallback', or null when nothing did. */
-  async dispatch(m: InboundMessage, ctx: ChatContext): Promise<string | null> {
+  async dispatch(m: InboundMessage, base: ChatContext): Promise<string | null> {
+    // Each message gets its own context object: the middleware's additions never leak to the next.
+    const ctx = { ...base } as ChatContext & Partial<X>;
+    let route: string | null = null;
+    const run = async (i: number): Promise<void> => {
+      const mw = this.middleware[i];
+      if (mw) return mw(m, ctx, () => run(i + 1));
+      // Past every middleware: the context carries what they promised.
+      route = await this.route(m, ctx as ChatContext & X);
+    };
+    await run(0);
+    return route;
+  }
+
+  private async route(m: InboundMessage, ctx: ChatContext & X): Promise<string | null> {
     for (const r of this.routes) {
       if (r.matcher(m)) {
         await r.handler(m, ctx);

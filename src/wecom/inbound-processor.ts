@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
-import type { ChatContext, ChatRouter, InboundMessage, ReplyOptions } from '../chat/router';
+import type { ChatContext, ChatDispatcher, InboundMessage, ReplyOptions } from '../chat/router';
 import type { OutgoingMessage } from './client';
 import type { MediaStore, StoredMedia } from './media';
 import { backoffMs } from './errors';
@@ -29,7 +29,7 @@ export class InboundProcessor {
 
   constructor(
     private readonly store: InboundStore,
-    private readonly router: ChatRouter,
+    private readonly router: ChatDispatcher,
     private readonly outbox: OutboxStore,
     private readonly contacts: ContactDirectory,
     private readonly media: MediaStore | null,

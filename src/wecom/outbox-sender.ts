@@ -46,6 +46,8 @@ export interface OutboxSenderOptions {
    * hold, and one recipient's HTTP round trip overlaps another's bookkeeping.
    */
   concurrency?: number;
+  /** Told about deliveries from the start (more may be added to `listeners`). */
+  listeners?: readonly DeliveryListener[];
 }
 
 /** Told about deliveries (e.g. a work order is notified when WeCom accepts its card). */
@@ -64,7 +66,7 @@ export type SendOutcome = 'sent' | 'retry' | 'failed' | 'dead' | 'paced' | 'lost
 export class OutboxSender {
   readonly workerId: string;
   /** Called after a row is recorded sent or finally failed; their errors are logged, not thrown. */
-  readonly listeners: DeliveryListener[] = [];
+  readonly listeners: DeliveryListener[];
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly dupIntervalS: number;
@@ -80,6 +82,7 @@ export class OutboxSender {
     private readonly options: OutboxSenderOptions = {},
   ) {
     this.workerId = options.workerId ?? `outbox-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    this.listeners = [...(options.listeners ?? [])];
     this.leaseMs = options.leaseMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? 8;
     this.dupIntervalS = Math.min(14_400, options.duplicateCheckIntervalS ?? 14_400);

@@ -1,17 +1,16 @@
 /**
- * Wires the WeCom transport: client + token provider, outbox sender, inbound processor, the
- * callback route, and (without credentials) the embedded simulator.
+ * Wires the WeCom transport: the chat handlers on the context's router, the loops that run the
+ * context's outbox sender and inbound processor, the callback route, and (without credentials)
+ * the embedded simulator. The client, sender and processor are built by the composition root
+ * (src/app/context.ts).
  */
-import crypto from 'node:crypto';
 import type { Express } from 'express';
 import type { AppContext } from '../app/context';
 import type { WecomCredentials } from '../config';
-import { ChatRouter } from '../chat/router';
+import type { ChatRouter } from '../chat/router';
 import { registerChatHandlers } from '../../handlers';
 import { MonitoringChat } from '../domain/monitoring/chat';
-import { InboundProcessor } from './inbound-processor';
-import { KnexContactDirectory } from '../domain/outbox/contacts';
-import { OutboxSender } from './outbox-sender';
+import type { OutboxSender } from './outbox-sender';
 import { BackgroundLoop } from '../jobs/loop';
 import { FakeWecom } from '../simulator/fake-wecom';
 import { createSimulatorPage, MAX_STORED_IMAGE_BYTES, MAX_STORED_IMAGES } from '../simulator/page';
@@ -21,27 +20,10 @@ import { UserStore } from '../http/auth/users';
 import { knownHostsOnly } from '../http/server';
 import { SimulatorStore, type SentByUser } from '../simulator/store';
 import { createCallbackRouter } from './callback/route';
-import { WecomClient } from './client';
-import { MediaStore } from './media';
-import { TokenProvider } from './token';
-
-export const SIMULATOR_CORP_ID = 'wwsimulator';
-export const SIMULATOR_AGENT_ID = 1000002;
-
-/** Rows the outbox sender and the inbound processor handle per run of their loop. */
-const LOOP_BATCH = 100;
-
-/** Fresh simulator credentials per start: nothing real, nothing to leak. */
-export function simulatorCredentials(): WecomCredentials {
-  return {
-    corpId: SIMULATOR_CORP_ID,
-    agentId: SIMULATOR_AGENT_ID,
-    secret: crypto.randomBytes(16).toString('hex'),
-    token: crypto.randomBytes(12).toString('hex'),
-    // 32 random bytes in base64 are 43 characters and one '='.
-    encodingAesKey: crypto.randomBytes(32).toString('base64').slice(0, 43),
-  };
-}
+import type { WecomClient } from './client';
+import type { TokenProvider } from './token';
+import type { InboundProcessor } from './inbound-processor';
+export { SIMULATOR_AGENT_ID, SIMULATOR_CORP_ID, simulatorCredentials } from './credentials';
 
 export interface WecomTransport {
   simulated: boolean;
@@ -66,7 +48,6 @@ export interface WecomTransport {
 
 export interface TransportOptions {
   pollIntervalMs?: number;
-  clientTimeoutMs?: number;
   /** Registers the chat handlers (default: the product's, handlers/; tests may use their own). */
   registerHandlers?: (chat: ChatRouter, ctx: AppContext) => void;
 }
@@ -74,54 +55,27 @@ export interface TransportOptions {
 /** The product's conversation (handlers/) on the router. */
 export function productHandlers(chat: ChatRouter, ctx: AppContext): void {
   registerChatHandlers(chat, {
-    conversation: ctx.chat.conversation,
+    support: ctx.chat.support,
+    replies: ctx.chat.replies,
+    review: ctx.chat.review,
+    queries: ctx.chat.queries,
+    understood: ctx.chat.understood,
     recheck: ctx.config.recheck.enabled ? ctx.recheck.service : null,
     monitoring: new MonitoringChat(ctx.monitoring),
   });
 }
 
 export function createWecomTransport(ctx: AppContext, options: TransportOptions = {}): WecomTransport {
-  const simulated = ctx.config.wecom.credentials === null;
-  const credentials = ctx.config.wecom.credentials ?? simulatorCredentials();
-  const apiBase = ctx.config.wecom.apiBase ?? 'http://127.0.0.1/simulator/api';
-  const client = new WecomClient({
-    baseUrl: apiBase,
-    corpId: credentials.corpId,
-    secret: credentials.secret,
-    agentId: credentials.agentId,
-    timeoutMs: options.clientTimeoutMs,
-  });
-  const tokens = new TokenProvider(client, ctx.clock);
-  client.useTokens(tokens);
-  const contacts = new KnexContactDirectory(ctx.db);
-  const chat = new ChatRouter();
+  const { simulated, credentials, client, tokens, chat, sender, processor, batch } = ctx.wecom;
   (options.registerHandlers ?? productHandlers)(chat, ctx);
-  // A stable INSTANCE_ID names the workers the same way after a restart (see restore()).
   const instanceId = ctx.config.instanceId;
-  const sender = new OutboxSender(ctx.outbox, client, ctx.events, contacts, ctx.clock, ctx.logger, {
-    batch: LOOP_BATCH,
-    mediaDir: ctx.config.mediaDir,
-    workerId: instanceId ? `outbox-${instanceId}` : undefined,
-  });
-  // A work order is notified when WeCom accepts its card (the deadline counts from then).
-  sender.listeners.push({
-    // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.
-    obsolete: (row) => ctx.followup.obsolete(row),
-    onSent: (row) => ctx.chat.notifications.onDelivered(row),
-    onFailed: (row, errcode) => ctx.chat.notifications.onFailed(row, errcode),
-  });
-  const media = new MediaStore(ctx.db, client, ctx.config.mediaDir);
-  const processor = new InboundProcessor(ctx.inbound, chat, ctx.outbox, contacts, media, ctx.events, ctx.clock, ctx.logger, {
-    batch: LOOP_BATCH,
-    workerId: instanceId ? `inbound-${instanceId}` : undefined,
-  });
   const interval = options.pollIntervalMs ?? 500;
   // A full batch means more may be waiting: run again at once rather than after the interval
   // (a backlog of 10,000 would otherwise wait 100 × the interval doing nothing).
   const outboxLoop = new BackgroundLoop(
     'outbox',
     async () => {
-      if ((await sender.runOnce()).length >= LOOP_BATCH) outboxLoop.kick();
+      if ((await sender.runOnce()).length >= batch) outboxLoop.kick();
     },
     interval,
     ctx.logger,
@@ -129,7 +83,7 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
   const inboundLoop = new BackgroundLoop(
     'inbound',
     async () => {
-      if ((await processor.runOnce()) >= LOOP_BATCH) inboundLoop.kick();
+      if ((await processor.runOnce()) >= batch) inboundLoop.kick();
     },
     interval,
     ctx.logger,

@@ -98,9 +98,9 @@ describeEachDb('provisional deadlines', (get) => {
     // The chat says so too: 我的工单 and an order's detail.
     const view = await new OrderViews(ctx.db).get(Number(before.id));
     expect(view!.dueProvisional).toBe(true);
-    const yi = await ctx.chat.conversation.actor('yi01', 0);
-    await ctx.chat.conversation.myOrders(yi);
-    await ctx.chat.conversation.detail(await ctx.chat.conversation.actor('yi01', 1), before.code);
+    const yi = await ctx.chat.support.actor('yi01', 0);
+    await ctx.chat.queries.myOrders(yi);
+    await ctx.chat.queries.detail(await ctx.chat.support.actor('yi01', 1), before.code);
     await sender.runOnce();
     const replies = texts('yi01');
     expect(replies).toHaveLength(2);

@@ -62,6 +62,30 @@ describe('chat router', () => {
     expect(() => r.on('help', match.msgType('x'), () => undefined)).toThrow();
     expect(await new ChatRouter().dispatch(msg({}), noop)).toBeNull();
   });
+
+  it('runs the middleware once per message, in order, before any route; a middleware that does not go on ends the message', async () => {
+    const calls: string[] = [];
+    const r = new ChatRouter()
+      .use<{ who: string }>(async (m, ctx, next) => {
+        calls.push(`mw1:${m.fromUserid}`);
+        ctx.who = m.fromUserid.toUpperCase();
+        if (m.content === 'stop') return;
+        await next();
+      })
+      .use<{ n: number }>(async (_m, ctx, next) => {
+        calls.push(`mw2:${ctx.who}`);
+        ctx.n = calls.length;
+        await next();
+      })
+      .on('text', match.msgType('text'), (_m, ctx) => void calls.push(`text:${ctx.who}:${ctx.n}`))
+      .fallback((_m, ctx) => void calls.push(`fallback:${ctx.who}`));
+    expect(await r.dispatch(msg({ fromUserid: 'ab', content: 'hi' }), noop)).toBe('text');
+    expect(await r.dispatch(msg({ fromUserid: 'cd', msgType: 'image' }), noop)).toBe('fallback');
+    expect(await r.dispatch(msg({ fromUserid: 'ef', content: 'stop' }), noop)).toBeNull();
+    expect(calls).toEqual(['mw1:ab', 'mw2:AB', 'text:AB:2', 'mw1:cd', 'mw2:CD', 'fallback:CD', 'mw1:ef']);
+    // Each message got its own context: the base one passed in is untouched.
+    expect(noop).not.toHaveProperty('who');
+  });
 });
 
 describeEachDb('inbound processing', (get) => {

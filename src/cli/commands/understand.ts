@@ -16,7 +16,7 @@ export function registerUnderstand(program: Command): void {
         const zone = ctx.deadlineSettings.zone;
         const at = opts.at ? parseInstant(opts.at, zone) : ctx.clock.now();
         if (!at) throw new CliError(`--at 不是有效的 ISO-8601 时刻：“${opts.at}”`, 2);
-        const conv = ctx.chat.conversation;
+        const conv = ctx.chat.support;
         let open: Awaited<ReturnType<typeof conv.openOrders>> = [];
         if (opts.user) {
           const actor = await conv.actor(opts.user, 0);

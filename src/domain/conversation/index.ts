@@ -13,7 +13,11 @@ import type { WorkOrderStore } from '../workorders/store';
 import type { QuietPolicy } from '../followup/quiet-policy';
 import { Messenger } from './messenger';
 import { NotificationService } from './notifications';
-import { ConversationService, type ConsoleLinks } from './service';
+import { ConversationSupport, type ConsoleLinks, type ReviewCheck } from './support';
+import type { ConversationParts } from './parts';
+import { ConversationReplies } from './replies';
+import { ConversationReview } from './review';
+import { ConversationQueries } from './queries';
 import { ConversationStates } from './states';
 import { OrderViews } from './views';
 import { UnderstoodReplies } from './understood';
@@ -32,6 +36,8 @@ export interface ConversationDeps {
   /** Quiet hours for every message the bot sends (null: none). */
   quiet?: QuietPolicy | null;
   links?: ConsoleLinks;
+  /** Looks at the site before a rectification's review card goes out (absent: no automatic re-check). */
+  reviewCheck?: ReviewCheck | null;
 }
 
 export interface ConversationServices {
@@ -39,7 +45,14 @@ export interface ConversationServices {
   templates: MessageTemplates;
   messenger: Messenger;
   notifications: NotificationService;
-  conversation: ConversationService;
+  /** What the use cases share: the actor, replies to it, pending questions, dates in text. */
+  support: ConversationSupport;
+  /** The unit's side: rectification replies, extension requests, disputes, screenshots, free text. */
+  replies: ConversationReplies;
+  /** The supervisor's decisions. */
+  review: ConversationReview;
+  /** 帮助, 我的工单, order details, the supervisor's lists. */
+  queries: ConversationQueries;
   /** Free text understood as people write it (intents, dates, which order). */
   understood: UnderstoodReplies;
 }
@@ -53,14 +66,29 @@ export function buildConversation(d: ConversationDeps): ConversationServices {
     d.db, views, contacts, templates, messenger, d.workOrders, d.deadlineRules, d.calendar, d.events, d.clock, d.logger,
     { deadline: d.deadlineSettings, cards: d.cards },
   );
-  const conversation = new ConversationService(
-    d.db, views, contacts, templates, messenger, d.workOrders, new ConversationStates(d.db), notifications, d.events, d.clock,
-    d.deadlineSettings.zone, d.deadlineSettings.cutoff, d.links,
-  );
-  const understood = new UnderstoodReplies(conversation, d.calendar, contacts, templates, messenger, d.events, d.clock, {
+  const parts: ConversationParts = {
+    db: d.db,
+    views,
+    contacts,
+    templates,
+    messenger,
+    workOrders: d.workOrders,
+    notifications,
+    events: d.events,
+    clock: d.clock,
+    zone: d.deadlineSettings.zone,
+    cutoff: d.deadlineSettings.cutoff,
+    links: d.links ?? { consoleBase: null },
+    reviewCheck: d.reviewCheck ?? null,
+  };
+  const support = new ConversationSupport(views, contacts, templates, messenger, new ConversationStates(d.db), d.clock, d.deadlineSettings.zone);
+  const review = new ConversationReview(support, parts);
+  const replies = new ConversationReplies(support, review, parts);
+  const queries = new ConversationQueries(support, parts);
+  const understood = new UnderstoodReplies(support, replies, queries, d.calendar, contacts, templates, messenger, d.events, d.clock, {
     zone: d.deadlineSettings.zone,
     cards: d.cards,
   });
-  conversation.useUnderstanding(understood);
-  return { contacts, templates, messenger, notifications, conversation, understood };
+  support.understood = understood;
+  return { contacts, templates, messenger, notifications, support, replies, review, queries, understood };
 }

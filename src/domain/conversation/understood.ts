@@ -17,7 +17,9 @@ import type { MessageTemplates } from '../messages/templates';
 import { ACT_THRESHOLD, pickDate, understand, type Understanding, type WorkingDays } from '../understanding';
 import type { ContactsService } from '../contacts/service';
 import type { Messenger } from './messenger';
-import type { Actor, ConversationService } from './service';
+import type { Actor, ConversationSupport } from './support';
+import type { ConversationReplies } from './replies';
+import type { ConversationQueries } from './queries';
 import type { PendingState } from './states';
 import { stateLabel, type OrderView } from './views';
 
@@ -38,7 +40,9 @@ export interface UnderstoodSettings {
 
 export class UnderstoodReplies {
   constructor(
-    private readonly chat: ConversationService,
+    private readonly s: ConversationSupport,
+    private readonly replies: ConversationReplies,
+    private readonly queries: ConversationQueries,
     private readonly calendar: CalendarService,
     private readonly contacts: ContactsService,
     private readonly templates: MessageTemplates,
@@ -68,14 +72,14 @@ export class UnderstoodReplies {
 
   /** Free text from a unit contact (no pending question). */
   async handle(a: Actor, text: string): Promise<void> {
-    const c = this.chat;
+    const c = this.s;
     const open = await c.openOrders(a, 'text');
     const u = await this.understand(text, open);
     switch (u.intent) {
       case 'help':
-        return c.help(a);
+        return this.queries.help(a);
       case 'my_orders':
-        return c.myOrders(a);
+        return this.queries.myOrders(a);
       case 'ack':
         return c.say(a, 'r', 'understood.ack');
       case 'progress':
@@ -97,13 +101,13 @@ export class UnderstoodReplies {
   }
 
   private async act(a: Actor, act: Act, o: OrderView, text: string): Promise<void> {
-    if (act === 'done') return this.chat.submitRectification(a, o, text);
-    return this.chat.submitRequest(a, o, act, text);
+    if (act === 'done') return this.replies.submitRectification(a, o, text);
+    return this.replies.submitRequest(a, o, act, text);
   }
 
   private async progress(a: Actor, u: Understanding<OrderView>): Promise<void> {
     const o = u.resolution.order;
-    if (!o) return this.chat.say(a, 'r', 'understood.progress_plain');
+    if (!o) return this.s.say(a, 'r', 'understood.progress_plain');
     const until = u.until ? await this.templates.render('understood.progress_until', { date: zhDate(u.until) }) : '';
     await this.events.append({
       type: 'work_order.progress_reported',
@@ -115,12 +119,12 @@ export class UnderstoodReplies {
       contactId: a.contacts[0]?.id ?? null,
       data: { until: u.until, inboundId: a.inboundId },
     });
-    await this.chat.say(a, 'r', 'understood.progress', { code: o.code, until }, o.id);
+    await this.s.say(a, 'r', 'understood.progress', { code: o.code, until }, o.id);
   }
 
   /** A question goes to the reviewers of the order it is about (or of the sender's units). */
   private async question(a: Actor, text: string, o: OrderView | null): Promise<void> {
-    const units = o ? [o.unitId] : this.chat.unitIds(a);
+    const units = o ? [o.unitId] : this.s.unitIds(a);
     const sent = new Set<string>();
     const name = a.contacts.find((x) => x.name)?.name ?? a.userid;
     for (const unitId of units) {
@@ -142,13 +146,13 @@ export class UnderstoodReplies {
         });
       }
     }
-    await this.chat.say(a, 'r', sent.size ? 'understood.question' : 'understood.other', {}, o?.id ?? null);
+    await this.s.say(a, 'r', sent.size ? 'understood.question' : 'understood.other', {}, o?.id ?? null);
   }
 
   /** 您是要：提交整改 / 申请延期 / 提出异议 (buttons, or numbered text). */
   private async askBack(a: Actor, text: string, options: number[]): Promise<void> {
-    await this.chat.states.set(a.userid, { kind: 'understood', text, intent: null, options }, this.clock.now());
-    if (!this.settings.cards) return this.chat.say(a, 'r', 'understood.ask');
+    await this.s.states.set(a.userid, { kind: 'understood', text, intent: null, options }, this.clock.now());
+    if (!this.settings.cards) return this.s.say(a, 'r', 'understood.ask');
     const buttons: CardButton[] = ACTS.map((x, i) => ({ text: ACT_WORDS[x], key: `ub:${ACT_KEYS[x]}:0`, style: i === 0 ? 1 : 2 }));
     await this.sendCard(a, {
       taskId: taskId('ub', a.inboundId, this.clock.now().getTime().toString(36)),
@@ -162,10 +166,10 @@ export class UnderstoodReplies {
   /** Several orders fit: list them (notice number, target, platform, problem), each a button. */
   private async choose(a: Actor, text: string, intent: Act, candidates: OrderView[]): Promise<void> {
     const list = candidates.slice(0, 30);
-    await this.chat.states.set(a.userid, { kind: 'understood', text, intent, options: list.map((o) => o.id) }, this.clock.now());
+    await this.s.states.set(a.userid, { kind: 'understood', text, intent, options: list.map((o) => o.id) }, this.clock.now());
     const lines = list.map((o, i) => `${i + 1}. ${describe(o)}`).join('\n');
     const cards = this.settings.cards && list.length <= MAX_CHOICES;
-    await this.chat.say(a, 'r', 'understood.choose', {
+    await this.s.say(a, 'r', 'understood.choose', {
       count: list.length,
       how: cards ? '点击下方卡片中的工单编号' : '回复序号（回复 0 取消）',
       lines,
@@ -194,8 +198,8 @@ export class UnderstoodReplies {
   /** A press on an ask-back or candidate button. */
   async button(a: Actor, key: string): Promise<void> {
     const m = UNDERSTOOD_KEY.exec(key);
-    const p = await this.chat.states.get(a.userid, this.clock.now());
-    if (!m || !p || p.kind !== 'understood') return this.chat.say(a, 'r', 'understood.expired');
+    const p = await this.s.states.get(a.userid, this.clock.now());
+    if (!m || !p || p.kind !== 'understood') return this.s.say(a, 'r', 'understood.expired');
     if (m[1] === 'pick') return this.picked(a, p, Number(m[2]));
     const act = ACTS.find((x) => ACT_KEYS[x] === m[1])!;
     return this.chosenIntent(a, p, act);
@@ -205,8 +209,8 @@ export class UnderstoodReplies {
   async answer(a: Actor, p: Extract<PendingState, { kind: 'understood' }>, text: string): Promise<boolean> {
     const t = text.normalize('NFKC').trim();
     if (t === '0' || t === '取消') {
-      await this.chat.states.clear(a.userid);
-      await this.chat.say(a, 'r', 'choose.cancelled');
+      await this.s.states.clear(a.userid);
+      await this.s.say(a, 'r', 'choose.cancelled');
       return true;
     }
     if (p.intent === null) {
@@ -214,19 +218,19 @@ export class UnderstoodReplies {
       const n = /^\d{1,2}$/.test(t) ? Number(t) : 0;
       const act = byWord ?? (n >= 1 && n <= ACTS.length ? ACTS[n - 1] : undefined);
       if (!act) {
-        await this.chat.states.clear(a.userid);
+        await this.s.states.clear(a.userid);
         return false;
       }
       await this.chosenIntent(a, p, act);
       return true;
     }
     if (!/^\d{1,3}$/.test(t)) {
-      await this.chat.states.clear(a.userid);
+      await this.s.states.clear(a.userid);
       return false;
     }
     const n = Number(t);
     if (n > p.options.length || n < 1) {
-      await this.chat.say(a, 'r', 'choose.invalid', { count: p.options.length });
+      await this.s.say(a, 'r', 'choose.invalid', { count: p.options.length });
       return true;
     }
     await this.picked(a, p, p.options[n - 1]);
@@ -234,26 +238,26 @@ export class UnderstoodReplies {
   }
 
   private async chosenIntent(a: Actor, p: Extract<PendingState, { kind: 'understood' }>, act: Act): Promise<void> {
-    const open = (await this.chat.openOrders(a, 'text')).filter((o) => !p.options.length || p.options.includes(o.id));
+    const open = (await this.s.openOrders(a, 'text')).filter((o) => !p.options.length || p.options.includes(o.id));
     if (!open.length) {
-      await this.chat.states.clear(a.userid);
-      return this.chat.say(a, 'r', 'error.no_open');
+      await this.s.states.clear(a.userid);
+      return this.s.say(a, 'r', 'error.no_open');
     }
     if (open.length === 1) {
-      await this.chat.states.clear(a.userid);
+      await this.s.states.clear(a.userid);
       return this.act(a, act, open[0], p.text);
     }
     return this.choose(a, p.text, act, open);
   }
 
   private async picked(a: Actor, p: Extract<PendingState, { kind: 'understood' }>, orderId: number): Promise<void> {
-    const o = p.options.includes(orderId) ? await this.chat.unitOrder(a, orderId) : null;
-    if (!o) return this.chat.say(a, 'r', 'understood.expired');
+    const o = p.options.includes(orderId) ? await this.s.unitOrder(a, orderId) : null;
+    if (!o) return this.s.say(a, 'r', 'understood.expired');
     if (p.intent === null) {
-      await this.chat.states.set(a.userid, { ...p, options: [o.id] }, this.clock.now());
+      await this.s.states.set(a.userid, { ...p, options: [o.id] }, this.clock.now());
       return this.askBack(a, p.text, [o.id]);
     }
-    await this.chat.states.clear(a.userid);
+    await this.s.states.clear(a.userid);
     return this.act(a, p.intent, o, p.text);
   }
 }
