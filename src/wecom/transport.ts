@@ -5,12 +5,10 @@
  * (src/app/context.ts).
  */
 import type { Express } from 'express';
-import type { AppContext } from '../app/context';
-import type { WecomCredentials } from '../config';
+import type { AppContext, WecomParts } from '../app/context';
 import type { ChatRouter } from '../chat/router';
 import { registerChatHandlers } from '../../handlers';
 import { MonitoringChat } from '../domain/monitoring/chat';
-import type { OutboxSender } from './outbox-sender';
 import { BackgroundLoop } from '../jobs/loop';
 import { FakeWecom } from '../simulator/fake-wecom';
 import { createSimulatorPage, MAX_STORED_IMAGE_BYTES, MAX_STORED_IMAGES } from '../simulator/page';
@@ -20,19 +18,10 @@ import { UserStore } from '../http/auth/users';
 import { knownHostsOnly } from '../http/server';
 import { SimulatorStore, type SentByUser } from '../simulator/store';
 import { createCallbackRouter } from './callback/route';
-import type { WecomClient } from './client';
-import type { TokenProvider } from './token';
-import type { InboundProcessor } from './inbound-processor';
 export { SIMULATOR_AGENT_ID, SIMULATOR_CORP_ID, simulatorCredentials } from './credentials';
 
-export interface WecomTransport {
-  simulated: boolean;
-  credentials: WecomCredentials;
-  client: WecomClient;
-  tokens: TokenProvider;
-  chat: ChatRouter;
-  sender: OutboxSender;
-  processor: InboundProcessor;
+/** The WeCom parts the composition root built, and what the transport adds to run them. */
+export interface WecomTransport extends Omit<WecomParts, 'batch'> {
   fake: FakeWecom | null;
   outboxLoop: BackgroundLoop;
   inboundLoop: BackgroundLoop;
