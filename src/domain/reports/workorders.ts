@@ -267,13 +267,13 @@ export class ReportStore {
   }
 
   /**
-   * Per unit and per jurisdiction: orders (superseded ones left out), closed, open, overdue
+   * Per unit and per jurisdiction: orders (superseded and withdrawn ones left out), closed, open, overdue
    * (ever flagged), replied, replied on time. The on-time rate is replied-on-time over the
    * orders whose outcome is known (replied, or overdue without a reply); the overdue rate is
    * overdue over all orders.
    */
   async dashboard(filter: { noticeId?: number; year?: number }, scope: ScopeIds) {
-    const q = this.db('work_orders as wo').leftJoin('units as u', 'u.id', 'wo.unit_id').join('notices as n', 'n.id', 'wo.notice_id').whereNot('wo.state', 'superseded');
+    const q = this.db('work_orders as wo').leftJoin('units as u', 'u.id', 'wo.unit_id').join('notices as n', 'n.id', 'wo.notice_id').whereNotIn('wo.state', ['superseded', 'withdrawn']);
     applyUnitScope(q, scope, 'wo.unit_id');
     if (filter.noticeId !== undefined) q.where('wo.notice_id', filter.noticeId);
     if (filter.year !== undefined) q.whereBetween('n.issued_on', [`${filter.year}-01-01`, `${filter.year}-12-31`]);

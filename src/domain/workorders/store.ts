@@ -194,7 +194,7 @@ export class KnexWorkOrderStore implements WorkOrderStore {
         patch.replied_at = at;
         patch.replied_late = before.dueAt !== null && at > before.dueAt.getTime();
       }
-      if (action === 'accept' || action === 'supersede') patch.closed_at = at;
+      if (action === 'accept' || action === 'supersede' || action === 'withdraw') patch.closed_at = at;
       const n = await trx('work_orders').where({ id, version: before.version }).update(patch);
       if (n !== 1) throw new ConcurrentUpdateError(id);
       await this.events.append(
