@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import type { AppContext } from '../../app/context';
-import { WorkOrderActionError } from '../../domain/workorders/actions';
 import { inScope, type UnitScope } from '../auth/principal';
 import { mapDomainError } from './errors';
 import { idParam, isoDate, notFound, route, type RouteDef } from './framework';
@@ -134,8 +133,8 @@ export function workOrderActionRoutes(): RouteDef[] {
             results.push({ id, ok: true, messages: r.messages });
           } catch (e) {
             const mapped = mapDomainError(e);
-            if (!mapped && !(e instanceof WorkOrderActionError)) throw e;
-            results.push({ id, ok: false, error: (mapped ?? e).message });
+            if (!mapped) throw e;
+            results.push({ id, ok: false, error: mapped.message });
           }
         }
         return { results };
