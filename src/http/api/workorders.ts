@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CATEGORY_IDS, TARGET_KINDS } from '../../domain/problems/taxonomy';
-import { STATES, type WorkOrderState } from '../../domain/workorders/states';
+import { isClosed, STATES, type WorkOrderState } from '../../domain/workorders/states';
+import type { OrderActionKind } from '../../domain/workorders/actions';
+import { EventReadModel } from '../../domain/events/read-model';
 import { exportRows, toCsv, toXlsx } from '../../domain/reports/export';
 import {
   LIST_VIEWS,
@@ -103,6 +105,19 @@ async function withExpectedDue<T extends WorkOrderRow>(ctx: AppContext, orders: 
   return orders;
 }
 
+type AllowedAction = OrderActionKind | 'review' | 'reply';
+
+/** What the caller may do to the order (the detail is already limited to the caller's scope). */
+function allowedActions(ctx: AppContext, role: string, d: { state: WorkOrderState; replies: { review_state: string }[] }): AllowedAction[] {
+  const out: AllowedAction[] = [];
+  if (role === 'admin' || role === 'supervisor') {
+    out.push(...ctx.orderActions.allowedFor(d.state));
+    if (d.replies.some((r) => r.review_state === 'pending') && !isClosed(d.state)) out.push('review');
+  }
+  if ((role === 'contact' || role === 'admin') && d.state === 'notified') out.push('reply');
+  return out;
+}
+
 export function workOrderRoutes(): RouteDef[] {
   return [
     route({
@@ -156,14 +171,16 @@ export function workOrderRoutes(): RouteDef[] {
       method: 'get',
       path: '/work-orders/:id',
       tag: '工单',
-      summary: '工单详情：问题、整改反馈、证据图片与事件时间线',
+      summary: '工单详情：问题、整改反馈、证据图片、时间线（人员姓名与单位、消息送达情况）与当前用户可执行的操作',
       roles: ALL_ROLES,
       params: idParam,
-      async handler({ params, ctx, scope }) {
+      async handler({ params, ctx, scope, principal }) {
         const d = await new ReportStore(ctx.db).workOrderDetail(params.id, scope.all ? null : scope.unitIds);
         if (!d) throw notFound('工单');
         await withExpectedDue(ctx, [d]);
-        return d;
+        withOverdueWorkingDays([d], await ctx.calendar.get(), ctx.clock.now(), ctx.config.businessTz);
+        const timeline = await new EventReadModel(ctx.db, ctx.config.businessTz).timeline(params.id);
+        return { ...d, timeline, allowed_actions: allowedActions(ctx, principal.role, d) };
       },
     }),
     route({
