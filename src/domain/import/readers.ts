@@ -12,7 +12,7 @@ import type ExcelJSModule from 'exceljs';
 import { z } from 'zod';
 import { InputFormatError } from './errors';
 import { checkFileSize, checkZipLimits, DEFAULT_INPUT_LIMITS, limitRows, type InputLimits } from './limits';
-import { decodeBuffer, decoderStream, detectEncoding, detectFormat, type FileFormat, type TextEncoding } from './encoding';
+import { decodeBuffer, decoderStream, detectEncoding, detectFormat, notATable, type FileFormat, type TextEncoding } from './encoding';
 
 export interface RawRow {
   /** XLSX sheet name; undefined for CSV and JSON. */
@@ -87,6 +87,12 @@ export async function openTable(file: string, options: OpenOptions = {}): Promis
   if (size === 0) throw new InputFormatError('文件为空');
   const encoding = detectEncoding(sample, size <= sample.length);
   const format = detectFormat(sample, encoding);
+  const other = format === 'csv' || format === 'json' ? notATable(sample, encoding) : null;
+  if (other) {
+    throw new InputFormatError(
+      `这是${other}文件，既不是通报附件表格，也不是通报文件。请上传附件表（Excel .xlsx、CSV 或 JSON），或通报原文（PDF、Word、网页或文本）`,
+    );
+  }
   if (format === 'xls') {
     throw new InputFormatError('不支持旧版 Excel（.xls，97-2003）格式：请在 Excel/WPS 中另存为 .xlsx 或 CSV 后再导入');
   }
