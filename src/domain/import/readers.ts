@@ -70,6 +70,8 @@ export interface OpenOptions {
   xlsxStreaming?: boolean;
   /** Size and row limits; checked before the file is parsed (rows: as they are read). */
   limits?: InputLimits;
+  /** What else the caller accepts, named in the error for a file that is not a table (e.g. 通报原文（PDF、Word、网页或文本）). */
+  alsoAccepted?: string;
 }
 
 /** Opens a table file: detects format and encoding from its bytes and returns its rows. */
@@ -89,9 +91,7 @@ export async function openTable(file: string, options: OpenOptions = {}): Promis
   const format = detectFormat(sample, encoding);
   const other = format === 'csv' || format === 'json' ? notATable(sample, encoding) : null;
   if (other) {
-    throw new InputFormatError(
-      `这是${other}文件，既不是通报附件表格，也不是通报文件。请上传附件表（Excel .xlsx、CSV 或 JSON），或通报原文（PDF、Word、网页或文本）`,
-    );
+    throw new InputFormatError(`这是${other}文件，不是表格${options.alsoAccepted ? `或${options.alsoAccepted}` : ''}：请上传 Excel（.xlsx）、CSV 或 JSON 表格${options.alsoAccepted ? `，或${options.alsoAccepted}` : ''}`);
   }
   if (format === 'xls') {
     throw new InputFormatError('不支持旧版 Excel（.xls，97-2003）格式：请在 Excel/WPS 中另存为 .xlsx 或 CSV 后再导入');
