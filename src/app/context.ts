@@ -14,6 +14,7 @@ import type { DeadlineSettings } from '../domain/deadlines/deadline';
 import { KnexDeadlineRuleStore, type DeadlineRuleStore } from '../domain/deadlines/rules';
 import { KnexEventLog, type EventLog } from '../domain/events/events';
 import { KnexWorkOrderStore, type WorkOrderStore } from '../domain/workorders/store';
+import { WorkOrderActions } from '../domain/workorders/actions';
 import { KnexOutboxStore, type OutboxStore } from '../domain/outbox/store';
 import { KnexInboundStore, type InboundStore } from '../domain/inbound/store';
 import { ImportService } from '../domain/import/service';
@@ -78,6 +79,8 @@ export interface AppContext {
   settings: SettingsService;
   /** Reminders, the overdue ladder, digests, repeat-offender delivery. */
   followup: FollowupService;
+  /** What admins and supervisors do to an order from the console (催办, deadline, withdraw, reassign, note). */
+  orderActions: WorkOrderActions;
   /** Monitoring work orders entered one at a time (console form, pasted text, API, chat, CLI). */
   monitoring: ReturnType<typeof createMonitoringService>;
   /** Console users and their sessions. */
@@ -211,6 +214,19 @@ export async function createContext(config: Config, options: ContextOptions = {}
       clock,
       logger,
       settings: deadlineSettings,
+    }),
+    orderActions: new WorkOrderActions({
+      db,
+      workOrders,
+      views: new OrderViews(db),
+      contacts: chat.contacts,
+      templates: chat.templates,
+      messenger: chat.messenger,
+      events,
+      calendar,
+      clock,
+      zone: config.businessTz,
+      cutoff: config.workdayCutoff,
     }),
     monitoring: createMonitoringService({ db, events, workOrders, deadlineRules, deadlineSettings, calendar, clock, logger, config }),
     users: new UserStore(db, events),

@@ -6,6 +6,8 @@ import { computeDueDetailed, type DeadlineRule } from '../../domain/deadlines/de
 import { provisionalNote } from '../../domain/messages/due';
 import { formatInstant, formatInstantZh, parseInstant } from '../../domain/calendar/dates';
 import type { RuleInput } from '../../domain/deadlines/rules';
+import { effectiveDeadlines } from '../../domain/deadlines/effective';
+import { CATEGORIES, TARGET_KINDS, isCategory, isTargetKind } from '../../domain/problems/taxonomy';
 
 export function registerDeadline(program: Command): void {
   program
@@ -65,8 +67,10 @@ export function registerDeadline(program: Command): void {
       note: o.note,
     };
   };
+  const kindLabel = (k: string | null) => (k === null ? '任意' : isTargetKind(k) ? TARGET_KINDS[k] : k);
+  const categoryLabel = (c: string | null) => (c === null ? '任意' : isCategory(c) ? CATEGORIES[c] : c);
   const describe = (r: DeadlineRule) =>
-    `#${r.id} ${r.active ? '' : '[已停用] '}来源=${r.source ?? '任意'} 对象=${r.targetKind ?? '任意'} 类别=${r.category ?? '任意'} → ` +
+    `#${r.id} ${r.active ? '' : '[已停用] '}来源=${r.source ?? '任意'} 对象=${kindLabel(r.targetKind)} 类别=${categoryLabel(r.category)} → ` +
     `${r.amount} 个${r.unit === 'working_days' ? '工作日' : '自然日'}${r.cutoff ? `，${r.cutoff} 截止` : ''}${r.note ? `（${r.note}）` : ''}`;
 
   rules
@@ -77,10 +81,20 @@ export function registerDeadline(program: Command): void {
     .action((opts: { all?: boolean; json?: boolean }) =>
       runWithContext(async (ctx) => {
         const list = await ctx.deadlineRules.list({ includeInactive: opts.all });
+        const active = opts.all ? await ctx.deadlineRules.list() : list;
+        const table = effectiveDeadlines(active, await ctx.calendar.get(), ctx.deadlineSettings, ctx.clock.now());
+        // Only the rows a rule decides (the rest get the default, said once).
+        const ruled = table.filter((r) => r.basis === 'rule');
         return () =>
           opts.json
             ? stdout.json(list)
-            : stdout.text(list.length ? list.map(describe).join('\n') : `没有期限规则：默认 ${ctx.deadlineSettings.defaultWorkingDays} 个工作日。`);
+            : stdout.text(
+                list.length ? list.map(describe).join('\n') : `没有期限规则：默认 ${ctx.deadlineSettings.defaultWorkingDays} 个工作日。`,
+                '',
+                '现行规则下新工单的期限（若现在通知）：',
+                ...ruled.map((r) => `  ${r.target_kind_label} / ${r.category_label}：${r.basis_label}，截止 ${r.due_label}`),
+                `  其余对象类型与问题类别：默认 ${ctx.deadlineSettings.defaultWorkingDays} 个工作日`,
+              );
       }),
     );
 

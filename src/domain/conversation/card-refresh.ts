@@ -17,6 +17,7 @@ export function staleStatus(o: Pick<OrderView, 'state'>): string {
     case 'accepted':
       return '已审核通过并办结';
     case 'superseded':
+    case 'withdrawn':
       return '已撤销';
     case 'rejected':
       return '已退回，请按最新的整改退回通知办理';

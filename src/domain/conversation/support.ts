@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
-import { addDays, businessDate, parseIsoDate } from '../calendar/dates';
+import { addDays, businessDate, formatInstantZh, parseIsoDate } from '../calendar/dates';
 import { formatDueZh } from '../messages/due';
 import type { ContactsService, Contact } from '../contacts/service';
 import type { MessageTemplates, TemplateVars } from '../messages/templates';
@@ -131,6 +131,12 @@ export class ConversationSupport {
   }
 
   async stateError(a: Actor, o: OrderView, action: string): Promise<void> {
+    if (o.state === 'withdrawn') {
+      const w = await this.views.withdrawal(o.id);
+      const date = w ? formatInstantZh(w.at, this.zone) : '此前';
+      await this.say(a, 'r', 'error.withdrawn', { code: o.code, date, reason: w?.reason || '未注明' }, o.id);
+      return;
+    }
     await this.say(a, 'r', 'error.state', { code: o.code, state: stateLabel(o), action }, o.id);
   }
 

@@ -1,6 +1,6 @@
 /** Read models of work orders for the chat: one order with its notice, target, unit and problems. */
 import type { Knex } from 'knex';
-import { toBool } from '../../db/knex';
+import { parseJson, toBool } from '../../db/knex';
 import { formatInstantZh } from '../calendar/dates';
 import { STATE_LABELS, type ReplyKind, type WorkOrderState } from '../workorders/states';
 
@@ -111,13 +111,21 @@ export class OrderViews {
     return r ? (await this.withProblems([r]))[0] : null;
   }
 
+  /** When and why an order was withdrawn (its withdraw event), or null. */
+  async withdrawal(id: number): Promise<{ at: Date; reason: string | null } | null> {
+    const e = await this.db('events').where({ work_order_id: id, type: 'work_order.withdraw' }).orderBy('id', 'desc').first('at', 'data');
+    if (!e) return null;
+    const data = parseJson<{ reason?: string }>(e.data, {});
+    return { at: new Date(Number(e.at)), reason: data.reason ?? null };
+  }
+
   /** Orders of these units (open first, then the latest closed), newest notice first. */
   async forUnits(unitIds: number[], limit = 30): Promise<OrderView[]> {
     if (!unitIds.length) return [];
     const rows = await base(this.db)
       .whereIn('w.unit_id', unitIds)
       .whereNot('w.state', 'superseded')
-      .orderByRaw("case when w.state in ('accepted') then 1 else 0 end")
+      .orderByRaw("case when w.state in ('accepted', 'withdrawn') then 1 else 0 end")
       .orderBy('w.id', 'asc')
       .limit(limit);
     return this.withProblems(rows);

@@ -53,6 +53,42 @@ export function detectEncoding(sample: Uint8Array, complete = false): TextEncodi
 }
 
 /** Detects the format from the first bytes: ZIP container = XLSX, OLE2 = legacy XLS, `[` = JSON, else CSV. */
+/**
+ * File kinds recognised by their first bytes that are neither a table nor a notice document
+ * (only signatures no text file starts with; other binary data is caught by its bytes).
+ */
+const NOT_A_TABLE: { kind: string; magic: number[]; at?: number }[] = [
+  { kind: 'PNG 图片', magic: [0x89, 0x50, 0x4e, 0x47] },
+  { kind: 'JPEG 图片', magic: [0xff, 0xd8, 0xff] },
+  { kind: 'GIF 图片', magic: [0x47, 0x49, 0x46, 0x38] },
+  { kind: '图片或音视频（RIFF）', magic: [0x52, 0x49, 0x46, 0x46] },
+  { kind: 'TIFF 图片', magic: [0x49, 0x49, 0x2a, 0x00] },
+  { kind: 'TIFF 图片', magic: [0x4d, 0x4d, 0x00, 0x2a] },
+  { kind: 'RAR 压缩包', magic: [0x52, 0x61, 0x72, 0x21] },
+  { kind: '7z 压缩包', magic: [0x37, 0x7a, 0xbc, 0xaf] },
+  { kind: 'gzip 压缩包', magic: [0x1f, 0x8b] },
+  { kind: '视频', magic: [0x66, 0x74, 0x79, 0x70], at: 4 },
+  { kind: '可执行程序', magic: [0x7f, 0x45, 0x4c, 0x46] },
+];
+
+/**
+ * What a file is when it is plainly not a table (an image, an archive, a program, other binary
+ * data), in words for the user; null when it may be one. Text in UTF-16 has NUL bytes, so the
+ * binary check is for the other encodings only.
+ */
+export function notATable(sample: Uint8Array, encoding: TextEncoding): string | null {
+  for (const m of NOT_A_TABLE) {
+    const at = m.at ?? 0;
+    if (sample.length >= at + m.magic.length && m.magic.every((b, i) => sample[at + i] === b)) return m.kind;
+  }
+  if (encoding === 'utf-16le' || encoding === 'utf-16be') return null;
+  const head = sample.subarray(0, 4096);
+  let control = 0;
+  for (const b of head) if (b === 0 || (b < 0x09 || (b > 0x0d && b < 0x20))) control++;
+  if (head.includes(0) || control > head.length * 0.1) return '二进制';
+  return null;
+}
+
 export function detectFormat(sample: Uint8Array, encoding: TextEncoding): FileFormat {
   if (sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04) return 'xlsx';
   if (sample[0] === 0xd0 && sample[1] === 0xcf && sample[2] === 0x11 && sample[3] === 0xe0) return 'xls';

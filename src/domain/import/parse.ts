@@ -104,7 +104,7 @@ export const MAX_PLATFORM_CHARS = 200;
 const FOOTNOTE = /^(注|备注|说明|合计|总计|小计|填表|制表|审核人|审核|附件|联系人|联系电话|来源)\s*[:：\d、.]?/u;
 
 export async function parseNoticeFile(file: string, options: ParseOptions): Promise<ParsedNotice> {
-  const source = await openTable(file, { sheet: options.sheet, xlsxStreaming: options.xlsxStreaming, limits: options.limits });
+  const source = await openTable(file, { alsoAccepted: '通报原文（PDF、Word、网页或文本）', sheet: options.sheet, xlsxStreaming: options.xlsxStreaming, limits: options.limits });
   const parser = new TableParser(options);
   let sheetKey: string | undefined | null = null;
   for await (const row of source.rows) {

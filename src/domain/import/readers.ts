@@ -12,7 +12,7 @@ import type ExcelJSModule from 'exceljs';
 import { z } from 'zod';
 import { InputFormatError } from './errors';
 import { checkFileSize, checkZipLimits, DEFAULT_INPUT_LIMITS, limitRows, type InputLimits } from './limits';
-import { decodeBuffer, decoderStream, detectEncoding, detectFormat, type FileFormat, type TextEncoding } from './encoding';
+import { decodeBuffer, decoderStream, detectEncoding, detectFormat, notATable, type FileFormat, type TextEncoding } from './encoding';
 
 export interface RawRow {
   /** XLSX sheet name; undefined for CSV and JSON. */
@@ -70,6 +70,8 @@ export interface OpenOptions {
   xlsxStreaming?: boolean;
   /** Size and row limits; checked before the file is parsed (rows: as they are read). */
   limits?: InputLimits;
+  /** What else the caller accepts, named in the error for a file that is not a table (e.g. 通报原文（PDF、Word、网页或文本）). */
+  alsoAccepted?: string;
 }
 
 /** Opens a table file: detects format and encoding from its bytes and returns its rows. */
@@ -87,6 +89,10 @@ export async function openTable(file: string, options: OpenOptions = {}): Promis
   if (size === 0) throw new InputFormatError('文件为空');
   const encoding = detectEncoding(sample, size <= sample.length);
   const format = detectFormat(sample, encoding);
+  const other = format === 'csv' || format === 'json' ? notATable(sample, encoding) : null;
+  if (other) {
+    throw new InputFormatError(`这是${other}文件，不是表格${options.alsoAccepted ? `或${options.alsoAccepted}` : ''}：请上传 Excel（.xlsx）、CSV 或 JSON 表格${options.alsoAccepted ? `，或${options.alsoAccepted}` : ''}`);
+  }
   if (format === 'xls') {
     throw new InputFormatError('不支持旧版 Excel（.xls，97-2003）格式：请在 Excel/WPS 中另存为 .xlsx 或 CSV 后再导入');
   }

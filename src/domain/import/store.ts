@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { isPostgres } from '../../db/knex';
 import type { EventLog, NewEvent } from '../events/events';
+import { CLOSED_STATES } from '../workorders/states';
 import type { NewWorkOrder, WorkOrderStore } from '../workorders/store';
 import type { TargetFields } from './identity';
 import { toUrl } from '../recheck/address';
@@ -177,7 +178,7 @@ export class KnexImportTx implements ImportTx {
   async openWorkOrderIds(noticeId: number): Promise<number[]> {
     const rows = await this.trx('work_orders')
       .where({ notice_id: noticeId })
-      .whereNotIn('state', ['accepted', 'superseded'])
+      .whereNotIn('state', [...CLOSED_STATES])
       .select('id')
       .orderBy('id');
     return rows.map((r: { id: number }) => Number(r.id));
@@ -305,6 +306,8 @@ export class KnexImportTx implements ImportTx {
         .whereBetween('n.issued_on', [from, to])
         // Monitoring orders count as notices only where the admins' source setting says so.
         .where((q) => void q.whereNull('w.source').orWhereIn('w.source', this.trx('monitoring_sources').where('counts_repeats', true).select('name')))
+        // A withdrawn order was called off: it names nobody.
+        .whereNot('w.state', 'withdrawn')
         .whereIn(`w.${column}`, part)
         .groupBy(`w.${column}`)
         .select({ key: `w.${column}` })

@@ -217,11 +217,27 @@ def('understood.choose.title', '选择工单卡片的标题', '请选择工单')
 def('understood.expired', '点击的问题已过期或已处理', '这个问题已处理或已过期，请重新发送您的回复。');
 def('card.stale', '点击了状态已变化的工单卡片', '工单 {code} {status}，这张卡片上的按钮已失效，无需再点。');
 
+// ------------------------------------------------------------------ actions from the console
+def(
+  'action.remind',
+  '督办人或管理员在管理后台对工单“催办”',
+  '【催办】工单 {code}（{target}）的整改期限为 {due}，目前尚未办结，请抓紧整改，并回复“已整改 {code} 整改说明”，可附截图。{note}',
+);
+def('action.due_changed', '工单的整改期限被督办人或管理员调整，告知单位', '【期限调整】工单 {code}（{target}）的整改期限由 {old_due} 调整为 {due}。调整原因：{reason}。请以此为准。');
+def('action.withdrawn', '工单被撤销，告知单位', '【工单撤销】工单 {code}（{target}）已撤销，无需再整改或反馈。撤销原因：{reason}。');
+def(
+  'action.reassigned_in',
+  '工单改派到本单位（或改由您负责），告知新的负责人',
+  '【工单改派】工单 {code}（{target}）已改派给“{unit}”办理，整改期限 {due}。改派原因：{reason}。问题：{problems}。整改后请回复“已整改 {code} 整改说明”，可附截图。',
+);
+def('action.reassigned_out', '工单改派给其他单位，告知原单位', '【工单改派】工单 {code}（{target}）已改派给“{unit}”办理，贵单位无需再处理。改派原因：{reason}。');
+
 // ----------------------------------------------------------------------------------------- errors
 def('error.no_order', '找不到工单编号', '未找到工单 {code}，请核对编号（发送“我的工单”可查看）。');
 def('error.not_yours', '工单不属于该联系人的单位', '工单 {code} 不属于您负责的单位，无法办理。');
 def('error.not_reviewer', '非该工单的督办人', '您不是工单 {code} 的督办人，无法审核。');
 def('error.state', '工单状态不允许该操作', '工单 {code} 当前状态为“{state}”，暂不能{action}。');
+def('error.withdrawn', '单位对已撤销的工单发来反馈或申请', '工单 {code} 已于 {date} 撤销（原因：{reason}），无需再整改或反馈。如有疑问，请联系督办部门。');
 def('error.usage', '指令格式不对', '格式：{usage}');
 def('error.no_open', '没有可办理的工单', '本单位目前没有待整改的工单。发送“我的工单”可查看全部工单。');
 def('error.not_supervisor', '非督办人使用督办指令', '该指令仅供督办人使用。发送“帮助”可查看可用指令。');

@@ -99,7 +99,7 @@ export class MonitoringReport {
       .leftJoin('units as u', 'u.id', 'wo.unit_id')
       .whereNotNull('wo.source')
       .whereNotNull('wo.received_at')
-      .whereNot('wo.state', 'superseded')
+      .whereNotIn('wo.state', ['superseded', 'withdrawn'])
       .select('wo.source', 'wo.unit_id', 'u.name as unit_name', 'wo.received_at', 'wo.due_at', 'wo.replied_at');
     applyUnitScope(q, scope, 'wo.unit_id');
     if (o.source) q.where('wo.source', o.source);

@@ -32,6 +32,8 @@ export function rectificationStatus(o: WorkOrderRow, reply: LatestReply | undefi
       return `整改不到位，已退回重改${replyText}`;
     case 'superseded':
       return '已作废（通报已替换）';
+    case 'withdrawn':
+      return '已撤销';
     case 'new':
     case 'notified':
       return o.overdue ? `逾期未整改（截止 ${day(o.due_at)}）` : o.state === 'new' ? '待通知' : `整改中（截止 ${day(o.due_at)}）`;

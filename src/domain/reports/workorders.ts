@@ -4,9 +4,12 @@
  * the caller's unit scope (null: all units) so supervisors only ever read their own units.
  */
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
+import { CalendarDataMissingError, type WorkCalendar } from '../calendar/calendar';
+import { businessDate } from '../calendar/dates';
 import { parseJson, toBool } from '../../db/knex';
 import { CATEGORIES, TARGET_KINDS, isCategory, isTargetKind } from '../problems/taxonomy';
-import { STATE_LABELS, type WorkOrderState } from '../workorders/states';
+import { AWAITING_UNIT_STATES, STATES, STATE_LABELS, type WorkOrderState } from '../workorders/states';
 
 /** The columns of a work-order row with its notice, unit and target. */
 const ORDER_COLUMNS = [
@@ -36,7 +39,34 @@ export interface WorkOrderFilter {
   source?: string;
   /** The platform's own work-order number (exact). */
   externalNo?: string;
+  /** Only these orders (selection export). */
+  ids?: number[];
+  /** A saved view (queue); views that depend on the time read `clock`. */
+  view?: ListView;
+  /** The instant and the business day the time-dependent views and columns are counted at. */
+  clock?: ListClock;
 }
+
+/** The saved views of the list, which are also the dashboard's queues. */
+export const LIST_VIEWS = ['my_review', 'due_today', 'overdue', 'repeat'] as const;
+export type ListView = (typeof LIST_VIEWS)[number];
+
+export interface ListClock {
+  now: Date;
+  /** Start and end of the business day `now` falls in. */
+  dayStart: Date;
+  dayEnd: Date;
+}
+
+export const SORT_COLUMNS = ['id', 'notice', 'unit', 'target', 'problems', 'state', 'due_at', 'overdue_working_days', 'updated_at'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+export interface ListSort {
+  column: SortColumn;
+  dir: 'asc' | 'desc';
+}
+
+/** States whose orders wait for the unit (they can be due today or overdue). */
+const AWAITING_SQL = [...AWAITING_UNIT_STATES];
 
 /** Unit ids the caller may read; null means every unit. */
 export type ScopeIds = number[] | null;
@@ -71,6 +101,8 @@ export interface WorkOrderRow {
   external_no: string | null;
   external_url: string | null;
   received_at: string | null;
+  /** Working days past the deadline for an order still waiting for the unit (0 otherwise); set by the API. */
+  overdue_working_days?: number;
 }
 
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)).toISOString());
@@ -97,6 +129,8 @@ export class ReportStore {
     if (filter.jurisdiction) q.where('u.jurisdiction', filter.jurisdiction);
     if (filter.source) q.where('wo.source', filter.source);
     if (filter.externalNo) q.where('wo.external_no', filter.externalNo.trim());
+    if (filter.ids) q.whereIn('wo.id', filter.ids.length ? filter.ids : [-1]);
+    if (filter.view) this.applyView(q, filter.view, filter.clock);
     if (filter.category) {
       q.whereExists(this.db('problems as p').whereRaw('p.work_order_id = wo.id').where('p.category', filter.category).select(this.db.raw('1')));
     }
@@ -112,16 +146,107 @@ export class ReportStore {
     return q;
   }
 
+  private applyView(q: Knex.QueryBuilder, view: ListView, clock: ListClock | undefined): void {
+    const needClock = () => {
+      if (!clock) throw new Error(`view ${view} needs the clock`);
+      return clock;
+    };
+    switch (view) {
+      case 'my_review':
+        q.whereExists(this.db('replies as rp').whereRaw('rp.work_order_id = wo.id').where('rp.review_state', 'pending').select(this.db.raw('1')));
+        q.whereNotIn('wo.state', ['accepted', 'superseded', 'withdrawn']);
+        return;
+      case 'due_today': {
+        const c = needClock();
+        q.whereIn('wo.state', AWAITING_SQL).where('wo.due_at', '>=', c.dayStart.getTime()).where('wo.due_at', '<', c.dayEnd.getTime());
+        return;
+      }
+      case 'overdue': {
+        const c = needClock();
+        q.whereIn('wo.state', AWAITING_SQL).whereNotNull('wo.due_at').where('wo.due_at', '<=', c.now.getTime());
+        return;
+      }
+      case 'repeat':
+        q.whereNotIn('wo.state', ['superseded', 'withdrawn']).whereExists(
+          this.db('escalations as es')
+            .where((w) =>
+              void w
+                .where((a) => void a.where('es.kind', 'repeat_target').whereRaw('es.target_id = wo.target_id'))
+                .orWhere((b) => void b.where('es.kind', 'repeat_unit').whereRaw('es.unit_id = wo.unit_id')),
+            )
+            .select(this.db.raw('1')),
+        );
+        return;
+    }
+  }
+
+  /** Order by a column; ties by id. Empty values last whichever the direction, on every database. */
+  private applySort(q: Knex.QueryBuilder, sort: ListSort | undefined, clock: ListClock | undefined): void {
+    if (!sort) {
+      q.orderBy([{ column: 'wo.notice_id', order: 'desc' }, { column: 'wo.id', order: 'asc' }]);
+      return;
+    }
+    const dir = sort.dir === 'desc' ? 'desc' : 'asc';
+    const nullsLast = (expr: string) => {
+      q.orderByRaw(`case when ${expr} is null then 1 else 0 end`);
+      q.orderByRaw(`${expr} ${dir}`);
+    };
+    switch (sort.column) {
+      case 'id':
+        break;
+      case 'notice':
+        nullsLast('n.doc_no');
+        break;
+      case 'unit':
+        nullsLast('u.name');
+        break;
+      case 'target':
+        nullsLast('t.name');
+        break;
+      case 'problems':
+        nullsLast('(select min(ps.category) from problems ps where ps.work_order_id = wo.id)');
+        break;
+      case 'state':
+        q.orderByRaw(`case wo.state ${STATES.map((s, i) => `when '${s}' then ${i}`).join(' ')} else ${STATES.length} end ${dir}`);
+        break;
+      case 'due_at':
+        nullsLast('wo.due_at');
+        break;
+      case 'updated_at':
+        q.orderBy('wo.updated_at', dir);
+        break;
+      case 'overdue_working_days': {
+        // More working days overdue ⇔ an earlier deadline, among the orders overdue now.
+        const now = (clock?.now ?? new Date()).getTime();
+        const overdueNow = `wo.state in (${AWAITING_SQL.map(() => '?').join(', ')}) and wo.due_at is not null and wo.due_at <= ?`;
+        q.orderByRaw(`case when ${overdueNow} then 1 else 0 end ${dir}`, [...AWAITING_SQL, now]);
+        q.orderByRaw(`case when ${overdueNow} then wo.due_at else null end ${dir === 'desc' ? 'asc' : 'desc'}`, [...AWAITING_SQL, now]);
+        break;
+      }
+    }
+    q.orderBy('wo.id', sort.column === 'id' ? dir : 'asc');
+  }
+
+  /** How many orders each saved view holds, in scope. */
+  async queueCounts(scope: ScopeIds, clock: ListClock): Promise<Record<ListView, number>> {
+    const out = {} as Record<ListView, number>;
+    for (const view of LIST_VIEWS) {
+      const [c] = await this.baseQuery({ view, clock }, scope).count({ n: 'wo.id' });
+      out[view] = Number((c as { n: number | string }).n);
+    }
+    return out;
+  }
+
   async listWorkOrders(
     filter: WorkOrderFilter,
     scope: ScopeIds,
     page: { page: number; pageSize: number } | null,
+    sort?: ListSort,
   ): Promise<{ items: WorkOrderRow[]; total: number }> {
     const [c] = await this.baseQuery(filter, scope).count({ n: 'wo.id' });
     const total = Number((c as { n: number | string }).n);
-    const q = this.baseQuery(filter, scope)
-      .select(...ORDER_COLUMNS)
-      .orderBy([{ column: 'wo.notice_id', order: 'desc' }, { column: 'wo.id', order: 'asc' }]);
+    const q = this.baseQuery(filter, scope).select(...ORDER_COLUMNS);
+    this.applySort(q, sort, filter.clock);
     if (page) q.limit(page.pageSize).offset((page.page - 1) * page.pageSize);
     const rows = await q;
     const problems = await this.problemsOf(rows.map((r: any) => Number(r.id)));
@@ -267,13 +392,13 @@ export class ReportStore {
   }
 
   /**
-   * Per unit and per jurisdiction: orders (superseded ones left out), closed, open, overdue
+   * Per unit and per jurisdiction: orders (superseded and withdrawn ones left out), closed, open, overdue
    * (ever flagged), replied, replied on time. The on-time rate is replied-on-time over the
    * orders whose outcome is known (replied, or overdue without a reply); the overdue rate is
    * overdue over all orders.
    */
   async dashboard(filter: { noticeId?: number; year?: number }, scope: ScopeIds) {
-    const q = this.db('work_orders as wo').leftJoin('units as u', 'u.id', 'wo.unit_id').join('notices as n', 'n.id', 'wo.notice_id').whereNot('wo.state', 'superseded');
+    const q = this.db('work_orders as wo').leftJoin('units as u', 'u.id', 'wo.unit_id').join('notices as n', 'n.id', 'wo.notice_id').whereNotIn('wo.state', ['superseded', 'withdrawn']);
     applyUnitScope(q, scope, 'wo.unit_id');
     if (filter.noticeId !== undefined) q.where('wo.notice_id', filter.noticeId);
     if (filter.year !== undefined) q.whereBetween('n.issued_on', [`${filter.year}-01-01`, `${filter.year}-12-31`]);
@@ -319,4 +444,32 @@ export class ReportStore {
       jurisdictions: [...byJ.entries()].sort((a, b) => a[0].localeCompare(b[0], 'zh-CN')).map(([jurisdiction, a]) => ({ jurisdiction, ...rates(a) })),
     };
   }
+}
+
+/** The instant and its business day, for the time-dependent views and columns. */
+export function listClock(now: Date, zone: string): ListClock {
+  const day = DateTime.fromJSDate(now, { zone }).startOf('day');
+  return { now, dayStart: day.toJSDate(), dayEnd: day.plus({ days: 1 }).toJSDate() };
+}
+
+/**
+ * Sets overdue_working_days on each row: working days from the deadline's business day to
+ * today's, for an order still waiting for the unit whose deadline has passed (0 otherwise).
+ */
+export function withOverdueWorkingDays<T extends WorkOrderRow>(rows: T[], calendar: WorkCalendar, now: Date, zone: string): T[] {
+  const today = businessDate(now, zone);
+  for (const r of rows) {
+    const due = r.due_at ? new Date(r.due_at) : null;
+    if (!due || !AWAITING_UNIT_STATES.has(r.state) || due.getTime() > now.getTime()) {
+      r.overdue_working_days = 0;
+      continue;
+    }
+    try {
+      r.overdue_working_days = calendar.workingDaysBetween(businessDate(due, zone), today);
+    } catch (e) {
+      if (!(e instanceof CalendarDataMissingError)) throw e;
+      r.overdue_working_days = 0;
+    }
+  }
+  return rows;
 }

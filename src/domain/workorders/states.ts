@@ -5,14 +5,14 @@
  *                      ▲                   │
  *                      └──notify── rejected ◀──reject──┘
  *
- * Any open order can be superseded (its notice was re-imported with --replace): that closes it
- * and keeps its history. Overdue and escalation are flags and events on an open order, not
+ * Any open order can be superseded (its notice was re-imported with --replace) or withdrawn (an
+ * admin or supervisor calls it off, with a reason): either closes it and keeps its history. Overdue and escalation are flags and events on an open order, not
  * states, so they never hide where the order stands. Nothing is ever deleted.
  */
-export const STATES = ['new', 'notified', 'replied', 'rejected', 'accepted', 'superseded'] as const;
+export const STATES = ['new', 'notified', 'replied', 'rejected', 'accepted', 'superseded', 'withdrawn'] as const;
 export type WorkOrderState = (typeof STATES)[number];
 
-export const ACTIONS = ['notify', 'reply', 'accept', 'reject', 'supersede'] as const;
+export const ACTIONS = ['notify', 'reply', 'accept', 'reject', 'supersede', 'withdraw'] as const;
 export type WorkOrderAction = (typeof ACTIONS)[number];
 
 export const STATE_LABELS: Record<WorkOrderState, string> = {
@@ -22,6 +22,7 @@ export const STATE_LABELS: Record<WorkOrderState, string> = {
   rejected: '已退回',
   accepted: '已办结',
   superseded: '已作废',
+  withdrawn: '已撤销',
 };
 
 /** What a unit's reply asks for: the order is rectified, more time, or the finding is disputed. */
@@ -36,18 +37,20 @@ const ACTION_LABELS: Record<WorkOrderAction, string> = {
   accept: '审核通过',
   reject: '退回',
   supersede: '作废',
+  withdraw: '撤销',
 };
 
 const TRANSITIONS: Record<WorkOrderState, Partial<Record<WorkOrderAction, WorkOrderState>>> = {
-  new: { notify: 'notified', supersede: 'superseded' },
-  notified: { reply: 'replied', supersede: 'superseded' },
-  replied: { accept: 'accepted', reject: 'rejected', supersede: 'superseded' },
-  rejected: { notify: 'notified', supersede: 'superseded' },
+  new: { notify: 'notified', supersede: 'superseded', withdraw: 'withdrawn' },
+  notified: { reply: 'replied', supersede: 'superseded', withdraw: 'withdrawn' },
+  replied: { accept: 'accepted', reject: 'rejected', supersede: 'superseded', withdraw: 'withdrawn' },
+  rejected: { notify: 'notified', supersede: 'superseded', withdraw: 'withdrawn' },
   accepted: {},
   superseded: {},
+  withdrawn: {},
 };
 
-export const CLOSED_STATES: ReadonlySet<WorkOrderState> = new Set(['accepted', 'superseded']);
+export const CLOSED_STATES: ReadonlySet<WorkOrderState> = new Set(['accepted', 'superseded', 'withdrawn']);
 /** Orders waiting for the unit: these can be reminded, go overdue and be escalated. */
 export const AWAITING_UNIT_STATES: ReadonlySet<WorkOrderState> = new Set(['new', 'notified', 'rejected']);
 

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { parseJson, toBool } from '../../db/knex';
 import type { EventLog } from '../events/events';
-import { AWAITING_UNIT_STATES, nextState, WorkOrderAction, WorkOrderState } from './states';
+import { AWAITING_UNIT_STATES, CLOSED_STATES, nextState, WorkOrderAction, WorkOrderState } from './states';
 
 export interface WorkOrder {
   id: number;
@@ -145,6 +145,14 @@ export interface WorkOrderStore {
   insertMonitoring(o: NewMonitoringOrder, at: Date, trx: Knex.Transaction): Promise<number>;
   /** A new deadline (an accepted extension): resets overdue and the ladder; event `work_order.due_changed`. */
   changeDue(id: number, due: Date, options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction }): Promise<void>;
+  /** An order not yet notified gets a fixed due date (used when it is notified); event `work_order.due_changed`. */
+  setDueOnOverride(id: number, date: string, options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction }): Promise<void>;
+  /** Another unit (and optionally a named contact of it) takes an open order; event `work_order.reassigned`. */
+  reassign(
+    id: number,
+    to: { unitId: number; contactId: number | null },
+    options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction },
+  ): Promise<void>;
   /** A provisional deadline the loaded arrangement leaves where it was: the mark is cleared. False when it changed meanwhile. */
   confirmProvisionalDue(id: number, dueAt: Date, at: Date): Promise<boolean>;
   /**
@@ -194,7 +202,7 @@ export class KnexWorkOrderStore implements WorkOrderStore {
         patch.replied_at = at;
         patch.replied_late = before.dueAt !== null && at > before.dueAt.getTime();
       }
-      if (action === 'accept' || action === 'supersede') patch.closed_at = at;
+      if (action === 'accept' || action === 'supersede' || action === 'withdraw') patch.closed_at = at;
       const n = await trx('work_orders').where({ id, version: before.version }).update(patch);
       if (n !== 1) throw new ConcurrentUpdateError(id);
       await this.events.append(
@@ -294,6 +302,65 @@ export class KnexWorkOrderStore implements WorkOrderStore {
       }
       return flagged;
     });
+  }
+
+  async setDueOnOverride(id: number, date: string, options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction }): Promise<void> {
+    const run = async (trx: Knex.Transaction) => {
+      const row = await trx('work_orders').where({ id }).first();
+      if (!row) throw new WorkOrderNotFoundError(id);
+      const before = workOrderFromRow(row);
+      const n = await trx('work_orders')
+        .where({ id, version: before.version, state: 'new' })
+        .update({ due_on_override: date, updated_at: options.at.getTime(), version: before.version + 1 });
+      if (n !== 1) throw new ConcurrentUpdateError(id);
+      await this.events.append(
+        {
+          type: 'work_order.due_changed',
+          actor: options.actor,
+          at: options.at,
+          workOrderId: id,
+          noticeId: before.noticeId,
+          unitId: before.unitId,
+          data: { ...(options.data ?? {}), kind: 'manual', from_date: before.dueOnOverride, date },
+        },
+        trx,
+      );
+    };
+    return options.trx ? run(options.trx) : this.db.transaction(run);
+  }
+
+  async reassign(
+    id: number,
+    to: { unitId: number; contactId: number | null },
+    options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction },
+  ): Promise<void> {
+    const run = async (trx: Knex.Transaction) => {
+      const row = await trx('work_orders').where({ id }).first();
+      if (!row) throw new WorkOrderNotFoundError(id);
+      const before = workOrderFromRow(row);
+      const extra = { ...before.extra };
+      if (to.contactId !== null) extra.assigned_contact_id = to.contactId;
+      else delete extra.assigned_contact_id;
+      const n = await trx('work_orders')
+        .where({ id, version: before.version })
+        .whereNotIn('state', [...CLOSED_STATES])
+        .update({ unit_id: to.unitId, extra: JSON.stringify(extra), updated_at: options.at.getTime(), version: before.version + 1 });
+      if (n !== 1) throw new ConcurrentUpdateError(id);
+      await this.events.append(
+        {
+          type: 'work_order.reassigned',
+          actor: options.actor,
+          at: options.at,
+          workOrderId: id,
+          noticeId: before.noticeId,
+          unitId: to.unitId,
+          contactId: to.contactId,
+          data: { ...(options.data ?? {}), from_unit_id: before.unitId, to_unit_id: to.unitId, contact_id: to.contactId },
+        },
+        trx,
+      );
+    };
+    return options.trx ? run(options.trx) : this.db.transaction(run);
   }
 
   async changeDue(id: number, due: Date, options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction }): Promise<void> {

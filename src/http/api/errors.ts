@@ -8,6 +8,7 @@ import { DuplicateNoticeError, ImportRejectedError } from '../../domain/import/s
 import { InputFormatError } from '../../domain/import/readers';
 import { IllegalTransitionError } from '../../domain/workorders/states';
 import { ConcurrentUpdateError, WorkOrderNotFoundError } from '../../domain/workorders/store';
+import { WorkOrderActionError } from '../../domain/workorders/actions';
 import { UserError } from '../auth/users';
 import { ContactsError } from '../../domain/contacts/admin-store';
 import { MonitoringInputError } from '../../domain/monitoring/service';
@@ -29,6 +30,10 @@ export function mapDomainError(err: unknown): ApiError | null {
   if (err instanceof CalendarDataMissingError) return new ApiError(409, 'calendar_missing', err.message);
   if (err instanceof IllegalTransitionError || err instanceof ConcurrentUpdateError) {
     return new ApiError(409, 'conflict', err.message);
+  }
+  if (err instanceof WorkOrderActionError) {
+    const status = { invalid: 400, conflict: 409, not_found: 404 }[err.kind];
+    return new ApiError(status, { invalid: 'invalid_input', conflict: 'conflict', not_found: 'not_found' }[err.kind], err.message);
   }
   if (err instanceof WorkOrderNotFoundError) return new ApiError(404, 'not_found', err.message);
   return null;

@@ -22,6 +22,7 @@ import { usersRoutes } from './users';
 import { noticeRoutes, UPLOAD_TTL_MS, UploadRegistry } from './notices';
 import { preparePrivateDir } from '../private-dir';
 import { workOrderRoutes } from './workorders';
+import { workOrderActionRoutes } from './workorder-actions';
 import { recheckRoutes } from './recheck';
 import { monitoringRoutes } from './monitoring';
 import { ruleRoutes } from './rules';
@@ -82,6 +83,7 @@ export function allRoutes(deps: ApiDeps): RouteDef[] {
     ...usersRoutes(deps),
     ...noticeRoutes(deps),
     ...workOrderRoutes(),
+    ...workOrderActionRoutes(),
     ...recheckRoutes(),
     ...monitoringRoutes(),
     ...ruleRoutes(),

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { businessDate, formatInstant, formatInstantZh, parseInstant } from '../../domain/calendar/dates';
 import { computeDueDetailed, decideDeadline, type DeadlineRule } from '../../domain/deadlines/deadline';
 import { formatDueZh } from '../../domain/messages/due';
+import { effectiveDeadlines, type EffectiveRow } from '../../domain/deadlines/effective';
+import { CalendarDataMissingError } from '../../domain/calendar/calendar';
 import { CATEGORIES, CATEGORY_IDS, TARGET_KINDS, isCategory } from '../../domain/problems/taxonomy';
 import { ADMIN, ALL_ROLES, ApiError, idParam, notFound, queryBool, route, type RouteDef } from './framework';
 
@@ -51,13 +53,22 @@ export function ruleRoutes(): RouteDef[] {
       method: 'get',
       path: '/deadline-rules',
       tag: '期限规则',
-      summary: '期限规则列表',
+      summary: '期限规则列表（含中文名称），以及现行规则下各对象类型、各问题类别新工单的期限',
       roles: ALL_ROLES,
       query: z.object({ include_inactive: queryBool.optional() }),
       async handler({ query, ctx }) {
         const rules = await ctx.deadlineRules.list({ includeInactive: query.include_inactive ?? false });
+        const active = query.include_inactive ? await ctx.deadlineRules.list() : rules;
+        let effective: EffectiveRow[] | null = null;
+        try {
+          effective = effectiveDeadlines(active, await ctx.calendar.get(), ctx.deadlineSettings, ctx.clock.now());
+        } catch (e) {
+          if (!(e instanceof CalendarDataMissingError)) throw e;
+        }
         return {
           items: rules.map(ruleJson),
+          // What a new order of each target type and category gets if notified now (null: no calendar data).
+          effective,
           defaults: { working_days: ctx.deadlineSettings.defaultWorkingDays, cutoff: ctx.deadlineSettings.cutoff, zone: ctx.deadlineSettings.zone },
           categories: CATEGORIES,
           target_kinds: TARGET_KINDS,

@@ -3,9 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CATEGORY_IDS, TARGET_KINDS } from '../../domain/problems/taxonomy';
-import { STATES, type WorkOrderState } from '../../domain/workorders/states';
+import { isClosed, STATES, type WorkOrderState } from '../../domain/workorders/states';
+import type { OrderActionKind } from '../../domain/workorders/actions';
+import { EventReadModel } from '../../domain/events/read-model';
 import { exportRows, toCsv, toXlsx } from '../../domain/reports/export';
-import { ReportStore, type WorkOrderFilter, type WorkOrderRow } from '../../domain/reports/workorders';
+import {
+  LIST_VIEWS,
+  listClock,
+  ReportStore,
+  SORT_COLUMNS,
+  withOverdueWorkingDays,
+  type WorkOrderFilter,
+  type WorkOrderRow,
+} from '../../domain/reports/workorders';
 import { decideDeadline } from '../../domain/deadlines/deadline';
 import { CalendarDataMissingError } from '../../domain/calendar/calendar';
 import type { AppContext } from '../../app/context';
@@ -29,10 +39,24 @@ const filterShape = {
   q: z.string().trim().max(100).optional().describe('按工单编号、名称或单位搜索'),
   source: z.string().trim().max(60).optional().describe('监测工单来源，如 省监管平台'),
   external_no: z.string().trim().max(120).optional().describe('平台工单编号（精确匹配）'),
+  view: z
+    .enum(LIST_VIEWS, { message: `视图须为 ${LIST_VIEWS.join('、')} 之一` })
+    .optional()
+    .describe('常用视图：my_review 我的待审核、due_today 今日到期、overdue 已逾期、repeat 重复通报'),
 };
+const sortShape = {
+  sort: z.enum(SORT_COLUMNS, { message: `排序列须为 ${SORT_COLUMNS.join('、')} 之一` }).optional().describe('排序列'),
+  dir: z.enum(['asc', 'desc'], { message: '排序方向须为 asc（升序）或 desc（降序）' }).default('asc'),
+};
+const idsQuery = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, '工单 id 须为逗号分隔的数字')
+  .optional()
+  .describe('只导出这些工单（逗号分隔的 id）')
+  .transform((v) => (v ? [...new Set(v.split(',').map(Number))] : undefined));
 type FilterQuery = z.infer<z.ZodObject<typeof filterShape>>;
 
-function toFilter(q: FilterQuery): WorkOrderFilter {
+function toFilter(ctx: AppContext, q: FilterQuery): WorkOrderFilter {
   return {
     noticeId: q.notice_id,
     unitId: q.unit_id,
@@ -44,6 +68,8 @@ function toFilter(q: FilterQuery): WorkOrderFilter {
     q: q.q || undefined,
     source: q.source || undefined,
     externalNo: q.external_no || undefined,
+    view: q.view,
+    clock: listClock(ctx.clock.now(), ctx.config.businessTz),
   };
 }
 
@@ -79,6 +105,19 @@ async function withExpectedDue<T extends WorkOrderRow>(ctx: AppContext, orders: 
   return orders;
 }
 
+type AllowedAction = OrderActionKind | 'review' | 'reply';
+
+/** What the caller may do to the order (the detail is already limited to the caller's scope). */
+function allowedActions(ctx: AppContext, role: string, d: { state: WorkOrderState; replies: { review_state: string }[] }): AllowedAction[] {
+  const out: AllowedAction[] = [];
+  if (role === 'admin' || role === 'supervisor') {
+    out.push(...ctx.orderActions.allowedFor(d.state));
+    if (d.replies.some((r) => r.review_state === 'pending') && !isClosed(d.state)) out.push('review');
+  }
+  if ((role === 'contact' || role === 'admin') && d.state === 'notified') out.push('reply');
+  return out;
+}
+
 export function workOrderRoutes(): RouteDef[] {
   return [
     route({
@@ -87,12 +126,16 @@ export function workOrderRoutes(): RouteDef[] {
       tag: '工单',
       summary: '工单列表（分页；按通报、单位、状态、逾期、对象类型、问题类别、辖区筛选）',
       roles: ALL_ROLES,
-      query: z.object({ ...filterShape, ...pageQuery }),
+      query: z.object({ ...filterShape, ...sortShape, ...pageQuery }),
       async handler({ query, ctx, scope }) {
-        const r = await new ReportStore(ctx.db).listWorkOrders(toFilter(query), scope.all ? null : scope.unitIds, {
-          page: query.page,
-          pageSize: query.page_size,
-        });
+        const filter = toFilter(ctx, query);
+        const r = await new ReportStore(ctx.db).listWorkOrders(
+          filter,
+          scope.all ? null : scope.unitIds,
+          { page: query.page, pageSize: query.page_size },
+          query.sort ? { column: query.sort, dir: query.dir } : undefined,
+        );
+        withOverdueWorkingDays(r.items, await ctx.calendar.get(), filter.clock!.now, ctx.config.businessTz);
         return { items: await withExpectedDue(ctx, r.items), total: r.total, page: query.page, page_size: query.page_size };
       },
     }),
@@ -100,13 +143,18 @@ export function workOrderRoutes(): RouteDef[] {
       method: 'get',
       path: '/work-orders/export',
       tag: '导出',
-      summary: '按筛选条件导出工单（xlsx 或 csv，通报附件表的列）',
+      summary: '按筛选条件或所选工单（ids）导出工单（xlsx 或 csv，通报附件表的列）',
       roles: ALL_ROLES,
-      query: z.object({ ...filterShape, format: z.enum(['xlsx', 'csv'], { message: '格式须为 xlsx 或 csv' }).default('xlsx') }),
+      query: z.object({ ...filterShape, ...sortShape, ids: idsQuery, format: z.enum(['xlsx', 'csv'], { message: '格式须为 xlsx 或 csv' }).default('xlsx') }),
       produces: ['xlsx', 'csv'],
       async handler({ query, ctx, scope, actor }) {
         const reports = new ReportStore(ctx.db);
-        const { items } = await reports.listWorkOrders(toFilter(query), scope.all ? null : scope.unitIds, null);
+        const { items } = await reports.listWorkOrders(
+          { ...toFilter(ctx, query), ids: query.ids },
+          scope.all ? null : scope.unitIds,
+          null,
+          query.sort ? { column: query.sort, dir: query.dir } : undefined,
+        );
         const rows = exportRows(items, await reports.latestReplies(items.map((o) => o.id)), ctx.config.businessTz);
         await ctx.events.append({ type: 'export.work_orders', actor, at: ctx.clock.now(), data: { format: query.format, rows: rows.length } });
         if (query.format === 'csv') return { download: { fileName: '工单.csv', contentType: 'text/csv; charset=utf-8', body: toCsv(rows) } };
@@ -123,14 +171,16 @@ export function workOrderRoutes(): RouteDef[] {
       method: 'get',
       path: '/work-orders/:id',
       tag: '工单',
-      summary: '工单详情：问题、整改反馈、证据图片与事件时间线',
+      summary: '工单详情：问题、整改反馈、证据图片、时间线（人员姓名与单位、消息送达情况）与当前用户可执行的操作',
       roles: ALL_ROLES,
       params: idParam,
-      async handler({ params, ctx, scope }) {
+      async handler({ params, ctx, scope, principal }) {
         const d = await new ReportStore(ctx.db).workOrderDetail(params.id, scope.all ? null : scope.unitIds);
         if (!d) throw notFound('工单');
         await withExpectedDue(ctx, [d]);
-        return d;
+        withOverdueWorkingDays([d], await ctx.calendar.get(), ctx.clock.now(), ctx.config.businessTz);
+        const timeline = await new EventReadModel(ctx.db, ctx.config.businessTz).timeline(params.id);
+        return { ...d, timeline, allowed_actions: allowedActions(ctx, principal.role, d) };
       },
     }),
     route({
