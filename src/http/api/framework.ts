@@ -70,6 +70,11 @@ export const forbidden = (message = '没有权限执行此操作') => new ApiErr
 
 export const ALL_ROLES = ['admin', 'supervisor', 'viewer'] as const;
 export const ADMIN = ['admin'] as const;
+/**
+ * Who may read work orders (list, detail, evidence): every console role and a unit contact
+ * signed in from WeCom (its own units' orders only, by its scope).
+ */
+export const ORDER_READERS = [...ALL_ROLES, 'contact'] as const;
 
 // Common schemas ----------------------------------------------------------------------------
 
