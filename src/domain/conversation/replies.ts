@@ -18,6 +18,7 @@ import type { Messenger } from './messenger';
 import type { MediaRef, PendingFlow } from './states';
 import { stateLabel, type OrderView, type OrderViews } from './views';
 import { refreshCards } from './card-refresh';
+import { CONSOLE_PAGES, consoleLink } from '../messages/links';
 import { enqueueReviewExtras, problemsText, reviewFullText } from './review-extras';
 import type { ConversationParts } from './parts';
 import type { Actor, ConsoleLinks, ConversationSupport, ReviewCheck } from './support';
@@ -151,7 +152,7 @@ export class ConversationReplies {
             due: this.s.fmt(o.dueAt, o.dueProvisional),
             requestedDueOn: r.requestedDueOn,
             late: r.late,
-            detailUrl: this.links.consoleBase ? `${this.links.consoleBase}/admin/#/work-orders/${o.id}` : null,
+            detailUrl: consoleLink(this.links, CONSOLE_PAGES.order(o.id)),
             recheck: prep.recheck?.line ?? null,
           }),
         },

@@ -23,10 +23,7 @@ export interface Actor {
   inboundId: number;
 }
 
-/** Where users reach the console (PUBLIC_URL, or the simulator's own address); null: no links. */
-export interface ConsoleLinks {
-  consoleBase: string | null;
-}
+export type { ConsoleLinks } from '../messages/links';
 
 export type { ReplyKind };
 
