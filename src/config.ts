@@ -120,6 +120,16 @@ const schema = z.object({
     .string()
     .url('须为 URL，例如 https://qyapi.weixin.qq.com (must be a URL)')
     .optional(),
+  WECOM_OAUTH_BASE: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, '须为 http(s):// 开头、不带查询参数的地址，例如 https://open.weixin.qq.com (must be an http(s) URL without a query)')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  WECOM_LOGIN_BASE: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, '须为 http(s):// 开头、不带查询参数的地址，例如 https://login.work.weixin.qq.com (must be an http(s) URL without a query)')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   JOBS_ENABLED: z.enum(['true', 'false'], { message: '须为 true 或 false (must be true or false)' }).default('true'),
   JOB_OVERDUE_SWEEP_CRON: cronVar('* * * * *'),
   JOB_NOTIFY_CRON: cronVar('* * * * *'),
@@ -302,6 +312,12 @@ export interface Config {
     simulator: boolean | null;
     /** Base URL of the WeCom API; null means "the built-in simulator on this service". */
     apiBase: string | null;
+    /**
+     * Where the in-app sign-in (网页授权, connect/oauth2/authorize) and the desktop QR sign-in
+     * (wwlogin/sso/login) are; null means "the built-in simulator on this service".
+     */
+    oauthBase: string | null;
+    loginBase: string | null;
     callbackMaxAgeS: number;
     /** Send work orders as template cards (false: as text). */
     cards: boolean;
@@ -455,6 +471,8 @@ export function loadConfig(vars: NodeJS.ProcessEnv = process.env): Config {
       credentials,
       simulator: raw.WECOM_SIMULATOR === undefined ? null : raw.WECOM_SIMULATOR === 'true',
       apiBase: raw.WECOM_API_BASE ?? (credentials ? 'https://qyapi.weixin.qq.com' : null),
+      oauthBase: raw.WECOM_OAUTH_BASE ?? (credentials ? 'https://open.weixin.qq.com' : null),
+      loginBase: raw.WECOM_LOGIN_BASE ?? (credentials ? 'https://login.work.weixin.qq.com' : null),
       callbackMaxAgeS: raw.WECOM_CALLBACK_MAX_AGE_S,
       cards: raw.WECOM_CARDS === 'true',
     },

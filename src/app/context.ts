@@ -161,13 +161,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
     logger,
     zone: config.businessTz,
     cutoff: config.workdayCutoff,
+    links,
   });
   const recheck = buildRecheck({
     db,
     config: config.recheck,
     zone: config.businessTz,
     mediaDir: config.mediaDir,
-    consoleBase: () => links.consoleBase,
+    links,
     views: new OrderViews(db),
     contacts: chat.contacts,
     templates: chat.templates,

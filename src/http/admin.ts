@@ -10,10 +10,12 @@ import { createApiDeps, createApiRouter, type ApiDeps } from './api';
 import { createConsoleRouter } from '../console/router';
 import { generatePassword } from './auth/users';
 import { mountMetrics } from './metrics';
+import { createWecomSigninRouter } from './auth/wecom-signin';
 
 export function mountAdmin(app: Express, ctx: AppContext, overrides: Partial<ApiDeps> = {}): ApiDeps {
   const deps = createApiDeps(ctx, overrides);
   app.use('/api', createApiRouter(ctx, deps));
+  app.use(createWecomSigninRouter(ctx, deps));
   app.use('/admin', createConsoleRouter());
   mountMetrics(app, ctx);
   app.get('/', (_req, res) => res.redirect('/admin/'));

@@ -13,6 +13,9 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { systemClock, type Clock } from '../clock';
 import { ERRCODE } from '../wecom/errors';
 
+/** How long a sign-in code lives (WeCom: 5 minutes, single use). */
+export const OAUTH_CODE_TTL_MS = 5 * 60_000;
+
 export interface FakeWecomOptions {
   corpId: string;
   secret: string;
@@ -87,6 +90,10 @@ export class FakeWecom {
   duplicateChecked = 0;
   tokenFetches = 0;
   extraUsers = new Set<string>();
+  /** The member the simulator's chat page showed last (its sign-in page offers them first). */
+  lastUserid: string | null = null;
+  /** OAuth codes issued by the sign-in pages: single use, valid OAUTH_CODE_TTL_MS. */
+  private readonly oauthCodes = new Map<string, { userid: string; expiresAt: number }>();
 
   constructor(readonly options: FakeWecomOptions) {
     this.clock = options.clock ?? systemClock;
@@ -131,6 +138,18 @@ export class FakeWecom {
       return end(...a);
     }) as Response['end'];
     return finish;
+  }
+
+  /**
+   * A sign-in code for this user, as WeCom's authorize page hands one to the redirect_uri:
+   * auth/getuserinfo accepts it once, within 5 minutes.
+   */
+  issueOauthCode(userid: string): string {
+    const now = this.clock.now().getTime();
+    for (const [c, v] of this.oauthCodes) if (v.expiresAt <= now) this.oauthCodes.delete(c);
+    const code = crypto.randomBytes(24).toString('base64url');
+    this.oauthCodes.set(code, { userid, expiresAt: now + OAUTH_CODE_TTL_MS });
+    return code;
   }
 
   /** Every token issued so far is expired from now on (42001). */
@@ -353,6 +372,20 @@ export class FakeWecom {
       const userid = String(req.query.userid ?? '');
       if (!userid || !(await this.userExists(userid))) return void res.json({ errcode: ERRCODE.userNotFound, errmsg: 'userid not found' });
       res.json({ errcode: 0, errmsg: 'ok', userid, name: userid, status: 1 });
+    });
+
+    // 网页授权 / QR sign-in: the code the authorize page gave → the member's userid (once).
+    r.get('/cgi-bin/auth/getuserinfo', (req, res) => {
+      const bad = this.checkToken(req);
+      if (bad) return void res.json(bad);
+      const code = String(req.query.code ?? '');
+      const entry = this.oauthCodes.get(code);
+      // Used or unknown, or expired: WeCom answers 40029 invalid code for each.
+      this.oauthCodes.delete(code);
+      if (!entry || entry.expiresAt <= this.clock.now().getTime()) {
+        return void res.json({ errcode: ERRCODE.invalidOauthCode, errmsg: 'invalid code' });
+      }
+      res.json({ errcode: 0, errmsg: 'ok', userid: entry.userid });
     });
 
     r.post('/cgi-bin/appchat/create', (req, res) => {

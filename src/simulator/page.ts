@@ -97,6 +97,7 @@ export function createSimulatorPage(deps: SimulatorPageDeps): Router {
 
   api.get('/messages', (req, res) => {
     const u = userid(req.query.userid);
+    deps.fake.lastUserid = u;
     const received = deps.fake.messagesFor(u).map((m) => ({ dir: 'in', ...m }));
     const mine = sent.filter((s) => s.userid === u).map((s) => ({ dir: 'out', ...s }));
     res.json({ userid: u, items: [...received, ...mine].sort((a, b) => a.at - b.at) });

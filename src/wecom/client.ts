@@ -20,6 +20,7 @@ export const ENDPOINTS = {
   mediaGet: { method: 'GET', path: '/cgi-bin/media/get', auth: true },
   mediaUpload: { method: 'POST', path: '/cgi-bin/media/upload', auth: true },
   userGet: { method: 'GET', path: '/cgi-bin/user/get', auth: true },
+  authGetUserInfo: { method: 'GET', path: '/cgi-bin/auth/getuserinfo', auth: true },
   appchatCreate: { method: 'POST', path: '/cgi-bin/appchat/create', auth: true },
   appchatSend: { method: 'POST', path: '/cgi-bin/appchat/send', auth: true },
 } as const satisfies Record<string, Endpoint>;
@@ -150,6 +151,18 @@ export class WecomClient {
 
   async getUser(userid: string): Promise<Record<string, unknown>> {
     return this.call('userGet', { userid });
+  }
+
+  /**
+   * auth/getuserinfo: who signed in with this OAuth code (网页授权 or QR sign-in). A member of
+   * the company gets `userid`; anyone else only an `openid`, returned as userid null. An invalid,
+   * used or expired code is WecomApiError 40029 (ERRCODE.invalidOauthCode).
+   */
+  async getUserInfoByCode(code: string): Promise<{ userid: string | null; openid: string | null }> {
+    const data = await this.call('authGetUserInfo', { code });
+    const userid = typeof data.userid === 'string' && data.userid ? data.userid : typeof data.UserId === 'string' && data.UserId ? data.UserId : null;
+    const openid = typeof data.openid === 'string' && data.openid ? data.openid : typeof data.OpenId === 'string' && data.OpenId ? data.OpenId : null;
+    return { userid, openid };
   }
 
   async createAppChat(body: { name?: string; owner?: string; userlist: string[]; chatid?: string }): Promise<string> {

@@ -65,6 +65,7 @@ export const ERRCODE = Object.freeze({
   invalidMessageType: 40008,
   invalidParameter: 40058,
   invalidAccessToken: 40014,
+  invalidOauthCode: 40029,
   invalidUserList: 40031,
   invalidAgentId: 40056,
   invalidResponseCode: 40097,

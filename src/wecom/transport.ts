@@ -12,7 +12,8 @@ import { MonitoringChat } from '../domain/monitoring/chat';
 import { BackgroundLoop } from '../jobs/loop';
 import { FakeWecom } from '../simulator/fake-wecom';
 import { createSimulatorPage, MAX_STORED_IMAGE_BYTES, MAX_STORED_IMAGES } from '../simulator/page';
-import { requireSession } from '../http/auth/guard';
+import { requireSession, resolvePrincipal } from '../http/auth/guard';
+import { createSimulatorAuthorize } from '../simulator/authorize';
 import { SessionStore } from '../http/auth/sessions';
 import { UserStore } from '../http/auth/users';
 import { knownHostsOnly } from '../http/server';
@@ -123,6 +124,22 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
         const users = new UserStore(ctx.db, ctx.events);
         const sessions = new SessionStore(ctx.db);
         const forbidden = '企业微信模拟器可以冒充任何用户操作，仅限控制台管理员使用';
+        // Its sign-in pages (网页授权, QR): signing in as any member is an admin's power too.
+        app.use(
+          createSimulatorAuthorize({
+            fake,
+            credentials,
+            db: ctx.db,
+            serviceBases: () => [baseUrl, ctx.links.consoleBase ?? ''].filter(Boolean),
+            pageGuard: requireSession(ctx, users, sessions, { roles: ['admin'], kind: 'page', forbidden }),
+            admin: async (req, res) => {
+              const p = await resolvePrincipal(ctx, users, sessions, req);
+              if (p && p !== 'bad_token' && p.role === 'admin') return { csrfToken: p.kind === 'user' ? p.csrfToken : null };
+              res.status(403).type('text/plain').send(forbidden);
+              return null;
+            },
+          }),
+        );
         app.use(
           createSimulatorPage({
             guard: {

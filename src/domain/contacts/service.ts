@@ -55,6 +55,18 @@ function contactFromRow(r: any): Contact {
   };
 }
 
+/**
+ * The console role of a WeCom user signing in from WeCom, by their active contact records:
+ * 'supervisor' with a supervisor or admin row (reviews, within the scope above), 'contact' with
+ * unit rows only (its own units' orders), null without any (no sign-in).
+ */
+export function consoleRoleOf(contacts: Pick<Contact, 'role' | 'active'>[]): 'supervisor' | 'contact' | null {
+  const live = contacts.filter((c) => c.active);
+  if (live.some((c) => c.role === 'supervisor' || c.role === 'admin')) return 'supervisor';
+  if (live.some((c) => roleClass(c.role) === 'unit')) return 'contact';
+  return null;
+}
+
 /** Unit-bound roles share one row per (userid, unit); supervisor and admin rows are their own. */
 const roleClass = (r: ContactRole) => (r === 'supervisor' || r === 'admin' ? r : 'unit');
 
@@ -293,6 +305,19 @@ export class ContactsService {
   async unitsSupervisedByContact(contactId: number): Promise<number[]> {
     const contact = await this.get(contactId);
     return contact ? this.unitsSupervisedBy([contact]) : [];
+  }
+
+  /**
+   * The units one WeCom user (all their active contact rows) may see: the units they serve as
+   * a unit contact and those they supervise; null (every unit) for an admin contact. The one
+   * scope rule of the console (signed in from WeCom, or a password account linked to a
+   * contact), built on the same supervision rule as chat's reviews and the digests.
+   */
+  async visibleUnitIds(contacts: Contact[]): Promise<number[] | null> {
+    if (contacts.some((c) => c.role === 'admin')) return null;
+    const own = contacts.filter((c) => roleClass(c.role) === 'unit' && c.unitId !== null).map((c) => c.unitId!);
+    const supervised = await this.supervisedUnitIds(contacts);
+    return [...new Set([...own, ...supervised])].sort((a, b) => a - b);
   }
 
   /** Units these contacts supervise: linked by unit, by jurisdiction, or whose 主管单位 they work in. */

@@ -8,6 +8,7 @@ import type { Messenger } from './messenger';
 import { stateLabel, type OrderView, type OrderViews } from './views';
 import type { ConversationParts } from './parts';
 import type { Actor, ConversationSupport } from './support';
+import { CONSOLE_PAGES, consoleLink, type ConsoleLinks } from '../messages/links';
 
 export class ConversationQueries {
   private readonly views: OrderViews;
@@ -16,12 +17,13 @@ export class ConversationQueries {
   private readonly messenger: Messenger;
   private readonly clock: Clock;
   private readonly zone: string;
+  private readonly links: ConsoleLinks;
 
   constructor(
     private readonly s: ConversationSupport,
     p: ConversationParts,
   ) {
-    ({ views: this.views, contacts: this.contacts, templates: this.templates, messenger: this.messenger, clock: this.clock, zone: this.zone } = p);
+    ({ views: this.views, contacts: this.contacts, templates: this.templates, messenger: this.messenger, clock: this.clock, zone: this.zone, links: this.links } = p);
   }
 
   // ---------------------------------------------------------------------------------- queries
@@ -44,7 +46,12 @@ export class ConversationQueries {
       if (this.s.isReviewer(a)) return this.pendingList(a);
       return this.s.say(a, 'r', 'orders.none');
     }
-    await this.s.say(a, 'r', 'orders.list', { count: orders.length, lines: orders.map((o) => this.line(o)).join('\n') });
+    const url = consoleLink(this.links, CONSOLE_PAGES.myOrders);
+    await this.s.say(a, 'r', 'orders.list', {
+      count: orders.length,
+      lines: orders.map((o) => this.line(o)).join('\n'),
+      link: url ? `\n在手机上查看和提交整改：${url}` : '',
+    });
   }
 
   async detail(a: Actor, code: string | number, tag = 'r'): Promise<void> {

@@ -18,9 +18,10 @@ import type { Messenger } from './messenger';
 import type { MediaRef, PendingFlow } from './states';
 import { stateLabel, type OrderView, type OrderViews } from './views';
 import { refreshCards } from './card-refresh';
+import { CONSOLE_PAGES, consoleLink } from '../messages/links';
 import { enqueueReviewExtras, problemsText, reviewFullText } from './review-extras';
 import type { ConversationParts } from './parts';
-import type { Actor, ConsoleLinks, ConversationSupport, ReviewCheck } from './support';
+import { actorKey, type Actor, type ConsoleLinks, type ConversationSupport, type ReviewCheck } from './support';
 import type { ConversationReview } from './review';
 
 export class ConversationReplies {
@@ -109,6 +110,63 @@ export class ConversationReplies {
     });
   }
 
+  /**
+   * A rectification reply from the console's order page (text and photos), the same use case as
+   * in chat: the photos become the reply's evidence, the reviewers get the review card (and the
+   * photos), the unit's other cards say it was submitted, and the sender gets the confirmation
+   * in WeCom too. Returns the reply's id; 'state' when the order takes no reply now (nothing is
+   * stored then), 'not_yours' when it is not one of the sender's units' orders.
+   */
+  async submitFromConsole(
+    by: { userid: string | null; name: string; requestId: string },
+    workOrderId: number,
+    text: string,
+    photos: MediaRef[],
+  ): Promise<{ replyId: number } | { refused: 'not_found' | 'not_yours' | 'no_contact' | 'state'; state?: string }> {
+    const o = await this.views.get(workOrderId);
+    if (!o) return { refused: 'not_found' };
+    let a: Actor;
+    if (by.userid) {
+      a = { ...(await this.s.actor(by.userid, 0)), requestId: by.requestId, name: by.name };
+      if (o.unitId === null || !this.s.unitIds(a).includes(o.unitId)) return { refused: 'not_yours' };
+    } else {
+      // An admin replies on the unit's behalf: the reply is the unit's (its primary contact's),
+      // the confirmation goes to that contact, and the event log names the admin.
+      const primary = o.unitId === null ? undefined : (await this.contacts.primaries(o.unitId))[0];
+      if (!primary) return { refused: 'no_contact' };
+      a = { userid: primary.userid, contacts: [primary], inboundId: 0, requestId: by.requestId, name: by.name };
+    }
+    if (o.state !== 'notified') return { refused: 'state', state: stateLabel(o) };
+    if (photos.length) {
+      const now = this.clock.now().getTime();
+      await this.db.transaction(async (trx) => {
+        for (const m of photos) {
+          if (await trx('evidence').where({ work_order_id: o.id, media_id: m.mediaId }).first('id')) continue;
+          await trx('evidence').insert({
+            reply_id: null,
+            work_order_id: o.id,
+            kind: 'image',
+            media_id: m.mediaId,
+            storage_path: m.storagePath,
+            mime: m.mime,
+            size: m.size,
+            sha256: m.sha256,
+            created_at: now,
+          });
+        }
+      });
+    }
+    await this.submitRectification(a, o, text);
+    const reply = await this.db('reply_sources as s')
+      .join('replies as r', 'r.id', 's.reply_id')
+      .where({ 'r.work_order_id': o.id, 'r.kind': 'rectified', 'r.review_state': 'pending', 's.userid': a.userid })
+      .whereNull('s.inbound_id')
+      .orderBy('r.id', 'desc')
+      .first('r.id');
+    if (!reply) return { refused: 'state', state: stateLabel((await this.views.get(o.id)) ?? o) };
+    return { replyId: Number(reply.id) };
+  }
+
   /** Who gets the review card and its title: looked up before the transaction. */
   private async prepareReview(o: OrderView, kind: ReplyKind, text?: string) {
     return {
@@ -151,7 +209,7 @@ export class ConversationReplies {
             due: this.s.fmt(o.dueAt, o.dueProvisional),
             requestedDueOn: r.requestedDueOn,
             late: r.late,
-            detailUrl: this.links.consoleBase ? `${this.links.consoleBase}/admin/#/work-orders/${o.id}` : null,
+            detailUrl: consoleLink(this.links, CONSOLE_PAGES.order(o.id)),
             recheck: prep.recheck?.line ?? null,
           }),
         },
@@ -198,7 +256,7 @@ export class ConversationReplies {
       })
       .returning('id');
     const id = Number(typeof row === 'object' ? row.id : row);
-    await trx('reply_sources').insert({ reply_id: id, inbound_id: a.inboundId, userid: a.userid });
+    await trx('reply_sources').insert({ reply_id: id, inbound_id: a.requestId ? null : a.inboundId, userid: a.userid });
     return id;
   }
 
@@ -254,7 +312,7 @@ export class ConversationReplies {
     if (replyId && added) {
       for (const r of await this.contacts.reviewersOf(o.unitId)) {
         await this.messenger.send({
-          key: `evidence:${a.inboundId}:${r.userid}`,
+          key: `evidence:${actorKey(a)}:${r.userid}`,
           touser: r.userid,
           purpose: 'review_update',
           workOrderId: o.id,

@@ -19,14 +19,20 @@ import { stateLabel, type OrderView, type OrderViews } from './views';
 export interface Actor {
   userid: string;
   contacts: Contact[];
-  /** The inbound message being handled (idempotency of replies). */
+  /** The inbound message being handled (idempotency of replies); 0 for a console request. */
   inboundId: number;
+  /** A request from the console (the order page), its own idempotency key instead of an inbound message's. */
+  requestId?: string;
+  /** Who acted, when not the WeCom user themself (an admin replying on a unit's behalf). */
+  name?: string;
 }
 
-/** Where users reach the console (PUBLIC_URL, or the simulator's own address); null: no links. */
-export interface ConsoleLinks {
-  consoleBase: string | null;
+/** What the actor's replies and card updates are keyed by: the inbound message, or the console request. */
+export function actorKey(a: Actor): string {
+  return a.requestId ? `web-${a.requestId}` : String(a.inboundId);
 }
+
+export type { ConsoleLinks } from '../messages/links';
 
 export type { ReplyKind };
 
@@ -85,7 +91,7 @@ export class ConversationSupport {
   }
 
   actorName(a: Actor): string {
-    return `wecom:${a.userid}`;
+    return a.name ?? `wecom:${a.userid}`;
   }
 
   fmt(d: Date | null, provisional = false): string {
@@ -96,7 +102,7 @@ export class ConversationSupport {
   async say(a: Actor, tag: string, key: string, vars: TemplateVars = {}, workOrderId: number | null = null, trx?: Knex.Transaction): Promise<void> {
     await this.messenger.send(
       {
-        key: `reply:${a.inboundId}:${tag}`,
+        key: `reply:${actorKey(a)}:${tag}`,
         touser: a.userid,
         purpose: 'reply',
         workOrderId,
@@ -111,7 +117,7 @@ export class ConversationSupport {
   async markCard(a: Actor, responseCode: string | null | undefined, text: string, workOrderId: number | null, trx?: Knex.Transaction): Promise<void> {
     if (!responseCode) return;
     await this.messenger.updateCard(
-      { key: `card:${a.inboundId}:${responseCode.slice(0, 60)}`, touser: a.userid, responseCode, replaceName: text, workOrderId },
+      { key: `card:${actorKey(a)}:${responseCode.slice(0, 60)}`, touser: a.userid, responseCode, replaceName: text, workOrderId },
       trx,
     );
   }
@@ -148,7 +154,7 @@ export class ConversationSupport {
 
   async sayText(a: Actor, text: string, workOrderId: number | null, trx?: Knex.Transaction, tag = 'r'): Promise<void> {
     await this.messenger.send(
-      { key: `reply:${a.inboundId}:${tag}`, touser: a.userid, purpose: 'reply', workOrderId, contactId: a.contacts[0]?.id ?? null, message: text },
+      { key: `reply:${actorKey(a)}:${tag}`, touser: a.userid, purpose: 'reply', workOrderId, contactId: a.contacts[0]?.id ?? null, message: text },
       trx,
     );
   }

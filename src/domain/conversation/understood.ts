@@ -17,7 +17,7 @@ import type { MessageTemplates } from '../messages/templates';
 import { ACT_THRESHOLD, pickDate, understand, type Understanding, type WorkingDays } from '../understanding';
 import type { ContactsService } from '../contacts/service';
 import type { Messenger } from './messenger';
-import type { Actor, ConversationSupport } from './support';
+import { actorKey, type Actor, type ConversationSupport } from './support';
 import type { ConversationReplies } from './replies';
 import type { ConversationQueries } from './queries';
 import type { PendingState } from './states';
@@ -186,7 +186,7 @@ export class UnderstoodReplies {
 
   private async sendCard(a: Actor, spec: Parameters<typeof buildCard>[0], workOrderId: number | null, tag = 'card'): Promise<void> {
     await this.messenger.send({
-      key: `reply:${a.inboundId}:${tag}`,
+      key: `reply:${actorKey(a)}:${tag}`,
       touser: a.userid,
       purpose: 'reply',
       workOrderId,

@@ -5,6 +5,7 @@
  * has an idempotency key, so a sweep run twice, or by two instances, sends nothing twice.
  */
 import type { Knex } from 'knex';
+import { CONSOLE_PAGES, consoleLink, type ConsoleLinks } from '../messages/links';
 import { DateTime } from 'luxon';
 import type { Logger } from '../../logger';
 import type { CalendarService } from '../calendar/service';
@@ -40,6 +41,8 @@ export interface FollowupDeps {
   logger: Logger;
   zone: string;
   cutoff: string;
+  /** The console's address for the digest's link (consoleLink); none: no link. */
+  links?: ConsoleLinks;
 }
 
 export interface ReminderReport {
@@ -385,7 +388,8 @@ export class FollowupService {
       });
     }
     const header = await t.render(admin ? 'digest.header_admin' : 'digest.header', { date: formatInstantZh(at, this.d.zone).replace(/\s*\d\d:\d\d$/, '') });
-    const footer = await t.render('digest.footer');
+    const url = this.d.links ? consoleLink(this.d.links, CONSOLE_PAGES.home) : null;
+    const footer = await t.render('digest.footer', { link: url ? `\n在控制台查看：${url}` : '' });
     // Fewer lines per section until the text fits one WeCom message.
     for (const per of [LIMIT, 6, 4, 2, 1, 0]) {
       const parts = [header];

@@ -76,6 +76,8 @@ export interface CardSpec {
   subtitle?: string;
   fields: CardField[];
   buttons: CardButton[];
+  /** Tapping the card (not a button) opens this page (card_action type 1). */
+  url?: string | null;
 }
 
 export function buildCard(spec: CardSpec): OutgoingMessage {
@@ -91,6 +93,7 @@ export function buildCard(spec: CardSpec): OutgoingMessage {
     button_list: spec.buttons.map((b) => ({ text: clip(b.text, 10), style: b.style ?? 1, key: b.key })),
   };
   if (spec.subtitle) card.sub_title_text = clip(tidy(spec.subtitle), CARD_SUBTITLE_MAX);
+  if (spec.url) card.card_action = { type: 1, url: spec.url };
   return { msgtype: 'template_card', template_card: card } as unknown as OutgoingMessage;
 }
 
@@ -188,6 +191,7 @@ export function reviewCard(c: ReviewCardInput): OutgoingMessage {
     title: c.title,
     subtitle: `${c.kind === 'rectified' ? '整改说明' : '理由'}：${c.text || '（无）'}`,
     fields,
+    url: c.detailUrl ?? null,
     buttons: [
       { text: ok, key: rvKey('ok', c.replyId), style: 1 },
       { text: no, key: rvKey('no', c.replyId), style: 3 },

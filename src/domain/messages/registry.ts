@@ -112,7 +112,7 @@ def('review.done', '告知督办人：已处理', '已处理：工单 {code} {re
 def('review.already', '该反馈或申请已处理过', '工单 {code} 的该项{what}已处理（{result}），无需重复操作。');
 
 // ---------------------------------------------------------------------------------------- queries
-def('orders.list', '“我的工单”', '本单位工单（{count} 张）：\n{lines}');
+def('orders.list', '“我的工单”（{link}：在手机上查看、提交整改的链接，未配置对外地址时为空）', '本单位工单（{count} 张）：\n{lines}{link}');
 def('orders.none', '“我的工单”：没有工单', '本单位目前没有工单。');
 def(
   'order.detail',
@@ -180,7 +180,7 @@ def('digest.pending_line', '日报：待审核一行', '{n}. 工单 {code} {unit
 def('digest.repeat', '日报：重复通报一节的标题', '重复通报待处理（{count} 项）：');
 def('digest.repeat_line', '日报：重复通报一行', '{n}. {subject}，{year}年内通报 {count} 次，拟{action}');
 def('digest.more', '日报：一节列不下时', '……另有 {count} 项，请在管理后台查看。');
-def('digest.footer', '日报的结尾', '发送“逾期”或“待审核”可查看详情。');
+def('digest.footer', '日报的结尾（{link}：控制台链接，未配置对外地址时为空）', '发送“逾期”或“待审核”可查看详情。{link}');
 
 // ------------------------------------------------------------------------ year end (holiday data)
 def(

@@ -1,5 +1,6 @@
 /** Builds the re-check service from the configuration (the composition root calls this). */
 import type { Knex } from 'knex';
+import type { ConsoleLinks } from '../messages/links';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import type { ContactsService } from '../contacts/service';
@@ -60,7 +61,8 @@ export interface RecheckDeps {
   config: RecheckConfig;
   zone: string;
   mediaDir: string;
-  consoleBase: () => string | null;
+  /** The console's address for links (consoleLink). */
+  links: ConsoleLinks;
   views: OrderViews;
   contacts: ContactsService;
   templates: MessageTemplates;
@@ -90,7 +92,7 @@ export function buildRecheck(d: RecheckDeps): RecheckModule {
     clock: d.clock,
     logger: d.logger,
     checker,
-    settings: { reviewWaitMs: d.config.reviewWaitMs, mediaDir: d.mediaDir, zone: d.zone, consoleBase: d.consoleBase, parallel: Math.max(1, Math.min(8, d.config.concurrency)) },
+    settings: { reviewWaitMs: d.config.reviewWaitMs, mediaDir: d.mediaDir, zone: d.zone, links: d.links, parallel: Math.max(1, Math.min(8, d.config.concurrency)) },
   });
   return {
     service,

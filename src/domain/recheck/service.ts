@@ -17,6 +17,7 @@ import type { MessageTemplates, TemplateVars } from '../messages/templates';
 import { toUrl } from './address';
 import type { SiteChecker } from './checker';
 import type { KnexRecheckStore, OrderTarget, RunView } from './store';
+import { CONSOLE_PAGES, consoleLink, type ConsoleLinks } from '../messages/links';
 import { CHECK_LABELS, RESULT_LABELS, summaryLine, type CheckResult } from './types';
 
 export interface RecheckSettings {
@@ -24,8 +25,8 @@ export interface RecheckSettings {
   reviewWaitMs: number;
   mediaDir: string;
   zone: string;
-  /** The console's address (links to the order's page), or null. */
-  consoleBase: () => string | null;
+  /** The console's address (links to the order's page through consoleLink). */
+  links: ConsoleLinks;
   /** Runs at once in the weekly job. */
   parallel: number;
 }
@@ -177,8 +178,8 @@ export class RecheckService {
       ? `复查出错：${run.error}`
       : run.checks.map((c) => `· ${CHECK_LABELS[c.name]}：${RESULT_LABELS[c.result]}，${c.detail}`).join('\n');
     const note = run.screenshotNote ? `\n（${run.screenshotNote}）` : '';
-    const base = this.d.settings.consoleBase();
-    const link = base ? `\n详情：${base}/admin/#/work-orders/${o.id}` : '';
+    const url = consoleLink(this.d.settings.links, CONSOLE_PAGES.order(o.id));
+    const link = url ? `\n详情：${url}` : '';
     return { code: o.code, target: o.target, url: run.url ?? '', verdict: RESULT_LABELS[run.verdict ?? 'unknown'], lines, note: note + link };
   }
 
@@ -256,14 +257,14 @@ export class RecheckService {
   private async reportRelapse(workOrderId: number, acceptedAt: Date, run: RunView): Promise<void> {
     const o = (await this.d.views.get(workOrderId))!;
     const failed = run.checks.filter((c) => c.result === 'failed');
-    const base = this.d.settings.consoleBase();
+    const url = consoleLink(this.d.settings.links, CONSOLE_PAGES.order(o.id));
     const text = await this.d.templates.render('recheck.relapse', {
       code: o.code,
       unit: o.unitName ?? '',
       target: o.target,
       accepted_on: formatInstantZh(acceptedAt, this.d.settings.zone),
       lines: failed.map((c) => `· ${CHECK_LABELS[c.name]}：${c.detail}`).join('\n'),
-      link: base ? `\n证据：${base}/admin/#/work-orders/${o.id}` : '',
+      link: url ? `\n证据：${url}` : '',
     });
     await this.d.events.append({
       type: 'work_order.relapsed',

@@ -90,7 +90,7 @@ export function authRoutes(deps: ApiDeps): RouteDef[] {
       path: '/auth/logout',
       tag: '登录',
       summary: '退出登录',
-      roles: ALL_ROLES,
+      roles: [...ALL_ROLES, 'contact'],
       async handler({ ctx, req, res, principal }) {
         const sid = parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
         if (sid) await deps.sessions.destroy(sid);
@@ -106,12 +106,34 @@ export function authRoutes(deps: ApiDeps): RouteDef[] {
       path: '/auth/me',
       tag: '登录',
       summary: '当前用户、CSRF 令牌与可见范围',
-      roles: ALL_ROLES,
-      async handler({ principal, scope }) {
+      roles: [...ALL_ROLES, 'contact'],
+      async handler({ principal, scope, ctx }) {
         if (principal.kind === 'token') {
-          return { user: { username: 'token', display_name: 'ADMIN_TOKEN', role: 'admin', role_label: ROLE_LABELS.admin }, csrf_token: null, scope };
+          return {
+            user: { id: null, username: 'token', display_name: 'ADMIN_TOKEN', role: 'admin', role_label: ROLE_LABELS.admin, unit_name: null, contact_id: null, signed_in_via: 'token' },
+            csrf_token: null,
+            scope,
+          };
         }
-        return { user: userJson(principal.user), csrf_token: principal.csrfToken, scope };
+        const u = principal.user;
+        // The unit shown with the name: the linked contact's, else the first unit the WeCom user serves.
+        const contacts = u.wecomUserid
+          ? await ctx.chat.contacts.byUserid(u.wecomUserid)
+          : u.contactId !== null
+            ? [await ctx.chat.contacts.get(u.contactId)].filter((c) => c !== null)
+            : [];
+        const contact = contacts.find((c) => c.id === u.contactId) ?? contacts.find((c) => c.unitName) ?? contacts[0] ?? null;
+        return {
+          user: {
+            ...userJson(u),
+            display_name: u.displayName ?? contact?.name ?? null,
+            unit_name: contact?.unitName ?? null,
+            contact_id: contact?.id ?? u.contactId,
+            signed_in_via: principal.via,
+          },
+          csrf_token: principal.csrfToken,
+          scope,
+        };
       },
     }),
   ];

@@ -27,6 +27,15 @@ export interface HandlerInput<P, Q, B> {
   res: Response;
   /** The uploaded file (multipart field "file") for upload routes. */
   file?: { path: string; originalName: string; size: number };
+  /** The uploaded files of a route whose `upload` names a field and a count (e.g. photos). */
+  files?: { path: string; originalName: string; size: number }[];
+}
+
+/** Several files in one multipart field, each at most maxBytes (removed after the handler). */
+export interface MultiUpload {
+  field: string;
+  maxCount: number;
+  maxBytes: number;
 }
 
 export interface RouteDef<P = any, Q = any, B = any> {
@@ -40,8 +49,8 @@ export interface RouteDef<P = any, Q = any, B = any> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** multipart/form-data with a "file" field (other fields are the body). */
-  upload?: boolean;
+  /** multipart/form-data with a "file" field, or with up to maxCount files in `field` (other fields are the body). */
+  upload?: boolean | MultiUpload;
   /** Response kinds for the document (default JSON). */
   produces?: ('json' | 'csv' | 'xlsx' | 'image' | 'text')[];
   /** Not signed in is fine (sign-in itself, the OpenAPI document). */
@@ -70,6 +79,11 @@ export const forbidden = (message = '没有权限执行此操作') => new ApiErr
 
 export const ALL_ROLES = ['admin', 'supervisor', 'viewer'] as const;
 export const ADMIN = ['admin'] as const;
+/**
+ * Who may read work orders (list, detail, evidence): every console role and a unit contact
+ * signed in from WeCom (its own units' orders only, by its scope).
+ */
+export const ORDER_READERS = [...ALL_ROLES, 'contact'] as const;
 
 // Common schemas ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import { noticeRoutes, UPLOAD_TTL_MS, UploadRegistry } from './notices';
 import { preparePrivateDir } from '../private-dir';
 import { workOrderRoutes } from './workorders';
 import { workOrderActionRoutes } from './workorder-actions';
+import { contactReplyRoutes } from './contact-replies';
 import { recheckRoutes } from './recheck';
 import { monitoringRoutes } from './monitoring';
 import { ruleRoutes } from './rules';
@@ -84,6 +85,7 @@ export function allRoutes(deps: ApiDeps): RouteDef[] {
     ...noticeRoutes(deps),
     ...workOrderRoutes(),
     ...workOrderActionRoutes(),
+    ...contactReplyRoutes(),
     ...recheckRoutes(),
     ...monitoringRoutes(),
     ...ruleRoutes(),
@@ -158,10 +160,22 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
       })().catch(next);
     });
     if (def.upload) {
+      const spec = typeof def.upload === 'object' ? def.upload : null;
+      const receive = spec
+        ? multer({ dest: deps.uploads.dir, limits: { fileSize: spec.maxBytes, files: spec.maxCount, fields: 20 }, defParamCharset: 'utf8' }).array(spec.field, spec.maxCount)
+        : upload;
+      const messages: Record<string, string> = spec
+        ? {
+            ...MULTER_MESSAGES,
+            LIMIT_FILE_SIZE: `文件过大：每个最大 ${Math.round(spec.maxBytes / 1024 / 1024)} MB`,
+            LIMIT_FILE_COUNT: `一次最多上传 ${spec.maxCount} 个文件`,
+            LIMIT_UNEXPECTED_FILE: `文件字段须名为 ${spec.field}，一次最多 ${spec.maxCount} 个`,
+          }
+        : MULTER_MESSAGES;
       handlers.push((req, res, next) =>
-        upload(req, res, (err: unknown) => {
+        receive(req, res, (err: unknown) => {
           if (err instanceof multer.MulterError) {
-            next(new ApiError(400, 'invalid_upload', MULTER_MESSAGES[err.code] ?? '上传有误，请重新选择文件'));
+            next(new ApiError(400, 'invalid_upload', messages[err.code] ?? '上传有误，请重新选择文件'));
             return;
           }
           next(err as Error | undefined);
@@ -173,6 +187,7 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
     handlers.push((req, res, next) => {
       const principal = res.locals.principal as Principal | null;
       const file = req.file ? { path: req.file.path, originalName: req.file.originalname, size: req.file.size } : undefined;
+      const files = Array.isArray(req.files) ? req.files.map((f) => ({ path: f.path, originalName: f.originalname, size: f.size })) : undefined;
       void (async () => {
         try {
           const params = parsePart(def.params, req.params, '路径参数');
@@ -190,6 +205,7 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
             req,
             res,
             file,
+            files,
           });
           if (res.headersSent) return;
           if (out && typeof out === 'object' && 'download' in out) {
@@ -207,6 +223,7 @@ export function createApiRouter(ctx: AppContext, deps: ApiDeps = createApiDeps(c
         } finally {
           // An upload route that did not keep its file leaves nothing behind.
           if (file && !deps.uploads.owns(file.path)) fs.rm(file.path, { force: true }, () => undefined);
+          for (const f of files ?? []) fs.rm(f.path, { force: true }, () => undefined);
         }
       })().catch(next);
     });

@@ -54,14 +54,18 @@ export function buildOpenApi(routes: RouteDef[]): Json {
     };
     if (r.upload) {
       const body = r.body ? jsonSchema(r.body) : { type: 'object', properties: {} };
+      const multi = typeof r.upload === 'object' ? r.upload : null;
+      const fileProp: Json = multi
+        ? { [multi.field]: { type: 'array', maxItems: multi.maxCount, items: { type: 'string', format: 'binary' }, description: `文件（最多 ${multi.maxCount} 个）` } }
+        : { file: { type: 'string', format: 'binary', description: '文件' } };
       op.requestBody = {
         required: true,
         content: {
           'multipart/form-data': {
             schema: {
               ...body,
-              properties: { file: { type: 'string', format: 'binary', description: '文件' }, ...((body.properties as Json) ?? {}) },
-              required: ['file', ...(((body.required as string[]) ?? []))],
+              properties: { ...fileProp, ...((body.properties as Json) ?? {}) },
+              required: [...(multi ? [] : ['file']), ...(((body.required as string[]) ?? []))],
             },
           },
         },

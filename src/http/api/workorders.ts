@@ -19,7 +19,7 @@ import {
 import { decideDeadline } from '../../domain/deadlines/deadline';
 import { CalendarDataMissingError } from '../../domain/calendar/calendar';
 import type { AppContext } from '../../app/context';
-import { ALL_ROLES, ApiError, idParam, notFound, pageQuery, queryBool, route, type RouteDef } from './framework';
+import { ALL_ROLES, ApiError, ORDER_READERS, idParam, notFound, pageQuery, queryBool, route, type RouteDef } from './framework';
 import { inScope } from '../auth/principal';
 
 const filterShape = {
@@ -125,7 +125,7 @@ export function workOrderRoutes(): RouteDef[] {
       path: '/work-orders',
       tag: '工单',
       summary: '工单列表（分页；按通报、单位、状态、逾期、对象类型、问题类别、辖区筛选）',
-      roles: ALL_ROLES,
+      roles: ORDER_READERS,
       query: z.object({ ...filterShape, ...sortShape, ...pageQuery }),
       async handler({ query, ctx, scope }) {
         const filter = toFilter(ctx, query);
@@ -172,7 +172,7 @@ export function workOrderRoutes(): RouteDef[] {
       path: '/work-orders/:id',
       tag: '工单',
       summary: '工单详情：问题、整改反馈、证据图片、时间线（人员姓名与单位、消息送达情况）与当前用户可执行的操作',
-      roles: ALL_ROLES,
+      roles: ORDER_READERS,
       params: idParam,
       async handler({ params, ctx, scope, principal }) {
         const d = await new ReportStore(ctx.db).workOrderDetail(params.id, scope.all ? null : scope.unitIds);
@@ -188,7 +188,7 @@ export function workOrderRoutes(): RouteDef[] {
       path: '/evidence/:id/file',
       tag: '工单',
       summary: '证据文件（截图）',
-      roles: ALL_ROLES,
+      roles: ORDER_READERS,
       params: idParam,
       produces: ['image'],
       async handler({ params, ctx, scope, res }) {

@@ -7,6 +7,7 @@
 import type { Request, RequestHandler } from 'express';
 import { parse as parseCookie } from 'cookie';
 import type { AppContext } from '../../app/context';
+import { consoleRoleOf } from '../../domain/contacts/service';
 import { SESSION_COOKIE } from './cookies';
 import { tokenMatches, type Principal } from './principal';
 import type { SessionStore } from './sessions';
@@ -31,7 +32,14 @@ export async function resolvePrincipal(
   if (!session) return null;
   const user = await users.get(session.userId);
   if (!user || !user.active) return null;
-  return { kind: 'user', user, role: user.role, actor: `admin:${user.username}`, csrfToken: session.csrfToken };
+  if (user.wecomUserid) {
+    // Signed in from WeCom: the role follows the contact records now, not as they were at sign-in;
+    // without an active contact left, the session is over.
+    const role = consoleRoleOf(await ctx.chat.contacts.byUserid(user.wecomUserid));
+    if (!role) return null;
+    return { kind: 'user', user: { ...user, role }, role, actor: `wecom:${user.wecomUserid}`, csrfToken: session.csrfToken, via: 'wecom' };
+  }
+  return { kind: 'user', user, role: user.role, actor: `admin:${user.username}`, csrfToken: session.csrfToken, via: 'password' };
 }
 
 export const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

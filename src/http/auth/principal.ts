@@ -6,10 +6,19 @@
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import type { ContactsService } from '../../domain/contacts/service';
 import type { Role, User } from './users';
 
 export type Principal =
-  | { kind: 'user'; user: User; role: Role; actor: string; csrfToken: string }
+  | {
+      kind: 'user';
+      user: User;
+      role: Role;
+      actor: string;
+      csrfToken: string;
+      /** How this session was made: a password, or sign-in from WeCom (网页授权 / QR). */
+      via: 'password' | 'wecom';
+    }
   | { kind: 'token'; role: 'admin'; actor: 'token' };
 
 /** Units a principal may see: null means all of them. */
@@ -26,16 +35,24 @@ export function tokenMatches(given: string, expected: string | undefined): boole
   return crypto.timingSafeEqual(a, b);
 }
 
-/** Where the supervisor scope comes from: the contacts service (the same rule chat and digests use). */
-export interface SupervisorScopeSource {
-  unitsSupervisedByContact(contactId: number): Promise<number[]>;
-}
+/** Where the scope comes from: the contacts service (the same rule chat and digests use). */
+export type ScopeSource = Pick<ContactsService, 'get' | 'byUserid' | 'visibleUnitIds'>;
 
-export async function scopeFor(contacts: SupervisorScopeSource, p: Principal): Promise<UnitScope> {
-  if (p.role !== 'supervisor' || p.kind !== 'user') return { all: true };
-  const contactId = p.user.contactId;
-  if (contactId === null) return { all: false, unitIds: [] };
-  return { all: false, unitIds: await contacts.unitsSupervisedByContact(contactId) };
+/**
+ * The units a principal sees. Admins, viewers and ADMIN_TOKEN: all. A supervisor or a unit
+ * contact: what their WeCom user (every active contact row of the userid they signed in with
+ * from WeCom, or of the contact their password account is linked to) may see, by the one rule
+ * of ContactsService.visibleUnitIds; nothing without a contact.
+ */
+export async function scopeFor(contacts: ScopeSource, p: Principal): Promise<UnitScope> {
+  if (p.kind !== 'user' || (p.role !== 'supervisor' && p.role !== 'contact')) return { all: true };
+  let userid = p.user.wecomUserid;
+  if (!userid && p.user.contactId !== null) userid = (await contacts.get(p.user.contactId))?.userid ?? null;
+  if (!userid) return { all: false, unitIds: [] };
+  const ids = await contacts.visibleUnitIds(await contacts.byUserid(userid));
+  // A contact only ever sees units (an admin contact signing in from WeCom is a supervisor).
+  if (ids === null) return p.role === 'contact' ? { all: false, unitIds: [] } : { all: true };
+  return { all: false, unitIds: ids };
 }
 
 /** Restricts a query on a table with a unit_id column to the scope. */

@@ -9,13 +9,23 @@ import { toBool } from '../../db/knex';
 import type { EventLog } from '../../domain/events/events';
 import { passwordHasher } from './hasher';
 
+/** Roles of password accounts (made by an admin). */
 export const ROLES = ['admin', 'supervisor', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
-export const ROLE_LABELS: Record<Role, string> = { admin: '管理员', supervisor: '督办人', viewer: '只读' };
+export type PasswordRole = (typeof ROLES)[number];
+/**
+ * Every role a console session may have: a unit contact ('contact') only ever signs in from
+ * WeCom, and never has a password account.
+ */
+export type Role = PasswordRole | 'contact';
+export const ROLE_LABELS: Record<Role, string> = { admin: '管理员', supervisor: '督办人', viewer: '只读', contact: '单位联系人' };
 
-export function isRole(v: string): v is Role {
+/** A role a password account may have. */
+export function isRole(v: string): v is PasswordRole {
   return (ROLES as readonly string[]).includes(v);
 }
+
+/** What a WeCom account's password_hash holds: no password matches it. */
+const NO_PASSWORD = '!';
 
 export interface User {
   id: number;
@@ -23,6 +33,8 @@ export interface User {
   displayName: string | null;
   role: Role;
   contactId: number | null;
+  /** Set for an account that signs in from WeCom (no password). */
+  wecomUserid: string | null;
   active: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -75,6 +87,7 @@ function fromRow(r: any): User {
     displayName: r.display_name ?? null,
     role: r.role,
     contactId: r.contact_id === null || r.contact_id === undefined ? null : Number(r.contact_id),
+    wecomUserid: r.wecom_userid ?? null,
     active: toBool(r.active),
     createdAt: new Date(Number(r.created_at)),
     updatedAt: new Date(Number(r.updated_at)),
@@ -131,9 +144,10 @@ export class UserStore {
   async authenticate(username: string, password: string): Promise<User | null> {
     const row = await this.db('users').where({ username: username.trim() }).first();
     // Compare against a dummy hash when the user does not exist, so timing does not tell.
-    const hash = row?.password_hash ?? (await dummyHash());
+    // A WeCom account has no password: the dummy hash is checked (same timing), and it fails.
+    const hash = row && row.password_hash !== NO_PASSWORD ? row.password_hash : await dummyHash();
     const ok = await verifyPassword(password, hash);
-    if (!row || !ok || !toBool(row.active)) return null;
+    if (!row || !ok || row.password_hash === NO_PASSWORD || !toBool(row.active)) return null;
     return fromRow(row);
   }
 
@@ -176,6 +190,9 @@ export class UserStore {
     return this.db.transaction(async (trx) => {
       const before = await trx('users').where({ id }).first();
       if (!before) throw new UserError(`用户不存在：${id}`, 404);
+      if (before.wecom_userid && (hash !== undefined || patch.role !== undefined || patch.contactId !== undefined)) {
+        throw new UserError('该账号从企业微信登录：不设密码，角色和联系人随通讯录中的联系人记录，只能改显示名或停用');
+      }
       const row: Record<string, unknown> = { updated_at: at.getTime() };
       if (patch.displayName !== undefined) row.display_name = patch.displayName?.trim() || null;
       if (patch.role !== undefined) row.role = patch.role;
@@ -203,6 +220,36 @@ export class UserStore {
         trx,
       );
       return fromRow(await trx('users').where({ id }).first());
+    });
+  }
+
+  async getByWecomUserid(userid: string): Promise<User | null> {
+    const row = await this.db('users').where({ wecom_userid: userid }).first();
+    return row ? fromRow(row) : null;
+  }
+
+  /**
+   * The console account of a WeCom user signing in from WeCom: made at the first sign-in
+   * (no password), its name, role and contact refreshed at each one. Its username is
+   * `wecom:<userid>`, which no password account can have (':' is not allowed there).
+   */
+  async upsertWecomAccount(input: { userid: string; displayName: string | null; role: Role; contactId: number | null }, at: Date): Promise<User> {
+    const values = { display_name: input.displayName?.slice(0, 100) ?? null, role: input.role, contact_id: input.contactId, updated_at: at.getTime() };
+    return this.db.transaction(async (trx) => {
+      const before = await trx('users').where({ wecom_userid: input.userid }).first();
+      if (before) {
+        await trx('users').where({ id: before.id }).update(values);
+        return fromRow(await trx('users').where({ id: before.id }).first());
+      }
+      const [row] = await trx('users')
+        .insert({ ...values, username: `wecom:${input.userid}`, wecom_userid: input.userid, password_hash: NO_PASSWORD, active: true, created_at: at.getTime() })
+        .returning('*');
+      const user = fromRow(row);
+      await this.events.append(
+        { type: 'user.created', actor: `wecom:${input.userid}`, at, data: { user_id: user.id, username: user.username, role: user.role, contact_id: user.contactId, via: 'wecom' } },
+        trx,
+      );
+      return user;
     });
   }
 

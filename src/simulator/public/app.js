@@ -71,6 +71,22 @@
     poll();
   }
 
+  /** Text with its http(s) links clickable (as WeCom shows them); never parsed as HTML. */
+  function linkified(text) {
+    var div = el('div', '');
+    var re = /https?:\/\/[^\s，。；）]+/g;
+    var last = 0, m;
+    while ((m = re.exec(text))) {
+      div.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = el('a', '', m[0]);
+      a.href = m[0]; a.target = '_blank'; a.rel = 'noopener';
+      div.appendChild(a);
+      last = m.index + m[0].length;
+    }
+    div.appendChild(document.createTextNode(text.slice(last)));
+    return div;
+  }
+
   function renderCard(m, box) {
     var c = m.body || {};
     var card = el('div', 'card');
@@ -88,6 +104,11 @@
       }
       card.appendChild(row);
     });
+    if (c.card_action && c.card_action.type === 1 && c.card_action.url) {
+      var open = el('a', '', '打开详情');
+      open.href = c.card_action.url; open.target = '_blank'; open.rel = 'noopener';
+      card.appendChild(el('div', 'kv')).appendChild(open);
+    }
     if (m.replacedName !== null) {
       card.appendChild(el('div', 'done', m.replacedName));
     } else {
@@ -129,7 +150,7 @@
         }
         if (m.status !== 200) box.appendChild(el('div', 'meta', '回调被拒绝（HTTP ' + m.status + '）'));
       } else if (m.msgtype === 'text' || m.msgtype === 'markdown') {
-        box.appendChild(el('div', '', (m.body && m.body.content) || ''));
+        box.appendChild(linkified((m.body && m.body.content) || ''));
       } else if (m.msgtype === 'textcard') {
         var c = el('div', 'card');
         c.appendChild(el('div', 'title', m.body.title));
