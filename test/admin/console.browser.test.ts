@@ -212,8 +212,8 @@ describeBrowser('admin console in chromium', () => {
     const other = await db('work_orders').whereNot({ unit_id: unit.id }).first();
     const status = await page.evaluate(async (id) => (await fetch(`/api/work-orders/${id}`)).status, other.id);
     expect(status).toBe(404);
-    // And the upload form is not there for a supervisor.
-    await page.getByRole('link', { name: '通报' }).click();
+    // And the upload form is not there for a supervisor (the work-order list's 重复通报 view is a link too).
+    await page.locator('#nav').getByRole('link', { name: '通报', exact: true }).click();
     await page.getByRole('heading', { name: '通报' }).waitFor();
     expect(await page.getByRole('button', { name: '上传并预览' }).count()).toBe(0);
     await page.context().close();
