@@ -497,11 +497,16 @@ export function WorkOrderPage({ params }: { params: string[] }): JSX.Element {
           ))}
         </div>
       ) : null}
-      {allowed.includes('reply') ? (
+      {allowed.includes('reply') && isContact() ? (
         <section class="card" aria-labelledby="reply-title">
           <h2 id="reply-title">提交整改反馈</h2>
           <ReplyForm orderId={o.id} onDone={reload} />
         </section>
+      ) : allowed.includes('reply') ? (
+        <details class="card">
+          <summary>代单位提交整改反馈（如单位通过电话、邮件报送）</summary>
+          <ReplyForm orderId={o.id} onDone={reload} />
+        </details>
       ) : null}
       {rechecks && rechecks.target_kind !== 'newmedia' ? (
         <>
