@@ -339,7 +339,29 @@ function ImportTab(): JSX.Element {
               <dt key={`t${k}`} class="muted">
                 {IMPORT_LABELS[k] ?? k}
               </dt>,
-              <dd key={`d${k}`}>{typeof v === 'boolean' ? (v ? '是' : '否') : typeof v === 'object' ? <pre class="data">{JSON.stringify(v, null, 2)}</pre> : String(v)}</dd>,
+              <dd key={`d${k}`}>
+                {Array.isArray(v) ? (
+                  v.length ? (
+                    <ul>
+                      {(v as { line?: number; sheet?: string; reason?: string }[]).map((x, i) => (
+                        <li key={i}>
+                          {x.sheet ? `${x.sheet} ` : ''}
+                          {x.line ? `第 ${x.line} 行：` : ''}
+                          {x.reason ?? JSON.stringify(x)}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    '无'
+                  )
+                ) : typeof v === 'boolean' ? (
+                  v ? '是' : '否'
+                ) : typeof v === 'object' ? (
+                  <pre class="data">{JSON.stringify(v, null, 2)}</pre>
+                ) : (
+                  String(v)
+                )}
+              </dd>,
             ])}
           </dl>
         ) : null}

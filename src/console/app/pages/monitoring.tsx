@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, isAdmin, qs } from '../api';
 import { attempt, Field, flash, fmtPct, fmtTime, hashQuery, Loading, reload, Select, setHashQuery, Table, useLoad } from '../ui';
 
+const KIND_LABELS: Record<string, string> = { website: '政府网站', column: '网站栏目', newmedia: '政务新媒体' };
 const BASIS: Record<string, string> = { stated: '平台注明', rule: '按期限规则', default: '默认：接收后 1 个工作日' };
 
 interface Source {
@@ -158,7 +159,7 @@ function OrderForm({ sources, draft }: { sources: Source[]; draft: { d: Draft | 
         <datalist id="known-targets">
           {known.map((t) => (
             <option key={t.name} value={t.name}>
-              {`${t.platform || t.kind}${t.unit ? ` · ${t.unit.name}` : ''}`}
+              {`${t.platform || KIND_LABELS[t.kind] || '—'}${t.unit ? ` · ${t.unit.name}` : ''}`}
             </option>
           ))}
         </datalist>

@@ -235,6 +235,15 @@ function eventDetail(e: OrderEvent): string | null {
   return null;
 }
 
+/** Who did it, from an event's actor (system, admin:NAME, wecom:USERID, token). */
+function actorText(actor: string): string {
+  if (actor === 'system') return '系统';
+  if (actor === 'token') return '接口令牌';
+  const [kind, who] = actor.split(':', 2);
+  if (!who) return actor;
+  return kind === 'wecom' ? `企业微信用户 ${who}` : who;
+}
+
 function Raw({ value }: { value: unknown }): JSX.Element {
   return (
     <details class="raw">
@@ -286,7 +295,7 @@ function EventList({ events }: { events: OrderEvent[] }): JSX.Element {
             <b>{EVENT_LABELS[e.type] || '其他事件'}</b>
             <span class="muted">
               {' '}
-              · {fmtTime(e.at)} · {e.actor}
+              · {fmtTime(e.at)} · {actorText(e.actor)}
             </span>
             {detail ? <div>{detail}</div> : null}
             {isAdmin() ? <Raw value={e} /> : null}
