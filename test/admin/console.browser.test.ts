@@ -88,7 +88,7 @@ describeBrowser('admin console in chromium', () => {
     await shot(page, '02-dashboard-empty');
 
     // Upload the example notice, see the preview, confirm.
-    await page.getByRole('link', { name: '通报' }).click();
+    await page.locator('#nav').getByRole('link', { name: '通报', exact: true }).click();
     await page.getByLabel('通报文件（PDF / Word / 网页 / 文本）或附件表（CSV / XLSX / JSON）', { exact: true }).setInputFiles(NOTICE);
     await page.getByLabel('文号', { exact: true }).fill('咸政网办〔2022〕5号');
     await page.getByLabel('印发日期', { exact: true }).fill('2026-11-20');
@@ -164,7 +164,7 @@ describeBrowser('admin console in chromium', () => {
     await shot(page, '08-work-order');
 
     // Export the notice's status as XLSX and open it.
-    await page.getByRole('link', { name: '通报' }).click();
+    await page.locator('#nav').getByRole('link', { name: '通报', exact: true }).click();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /XLSX$/ }).first().click()]);
     const file = path.join(SHOTS, 'notice-status.xlsx');
     await download.saveAs(file);
@@ -212,8 +212,8 @@ describeBrowser('admin console in chromium', () => {
     const other = await db('work_orders').whereNot({ unit_id: unit.id }).first();
     const status = await page.evaluate(async (id) => (await fetch(`/api/work-orders/${id}`)).status, other.id);
     expect(status).toBe(404);
-    // And the upload form is not there for a supervisor.
-    await page.getByRole('link', { name: '通报' }).click();
+    // And the upload form is not there for a supervisor (the work-order list's 重复通报 view is a link too).
+    await page.locator('#nav').getByRole('link', { name: '通报', exact: true }).click();
     await page.getByRole('heading', { name: '通报' }).waitFor();
     expect(await page.getByRole('button', { name: '上传并预览' }).count()).toBe(0);
     await page.context().close();
