@@ -144,21 +144,26 @@ describeBrowser('admin console in chromium', () => {
     await page.getByLabel('年份', { exact: true }).selectOption('2027');
     await page.locator('button.day.makeup[data-date="2027-02-13"]').waitFor();
 
-    // One work order's page with its timeline, in Chinese, with the messages sent about it (the
-    // outbox sender records a delivery as this event).
+    // One work order's page with its timeline, in Chinese, with the messages sent about it folded
+    // under the entry that caused them (an outbox row about the order, addressed to unit21).
     const order = await svc.ctx.db('work_orders').where({ code: '2026-0002' }).first();
-    await svc.ctx.events.append({
-      type: 'message.out.sent',
-      actor: 'system',
-      at: clock.now(),
-      workOrderId: order.id,
-      data: { outboxId: 1, touser: 'unit21', msgtype: 'template_card', purpose: 'work_order_notice', msgid: 'm1', attempts: 1 },
-    });
+    await svc.ctx.outbox.enqueue(
+      {
+        idempotencyKey: `console-test:${order.id}`,
+        touser: 'unit21',
+        purpose: 'work_order_notice',
+        workOrderId: order.id,
+        message: { msgtype: 'text', text: { content: '整改通知（测试）' } },
+      },
+      clock.now(),
+    );
     await page.getByRole('link', { name: '工单', exact: true }).click();
     await page.getByRole('link', { name: '2026-0002' }).click();
     await page.getByRole('heading', { name: '工单 2026-0002：咸宁交通' }).waitFor();
-    await page.locator('.timeline li', { hasText: '工单创建' }).waitFor();
-    await page.locator('.timeline li', { hasText: '消息已发送' }).filter({ hasText: '发给 unit21（整改通知）' }).waitFor();
+    const created = page.locator('.timeline > li', { hasText: '工单创建' });
+    await created.waitFor();
+    await created.locator('details.deliveries summary').click();
+    await created.locator('details.deliveries li', { hasText: '发给 unit21' }).waitFor();
     const labels = await page.locator('.timeline li b').allTextContents();
     expect(labels.filter((l) => /^[a-z_]+\.[a-z_.]+$/.test(l))).toEqual([]);
     await shot(page, '08-work-order');
