@@ -200,9 +200,17 @@ describeBrowser('admin console in chromium', () => {
     await new UserStore(db, svc.ctx.events).create({ username: 'lisi', role: 'supervisor', contactId, password: 'supervisor-pass' }, 'test', clock.now());
 
     const page = await newPage();
-    await signIn(page, 'lisi', 'supervisor-pass');
+    // A page asked for before signing in is where the sign-in lands (not the dashboard); the
+    // WeCom sign-in button keeps it too.
+    await page.goto(`${svc.baseUrl}/admin/#/work-orders`);
+    await page.getByRole('heading', { name: '登录' }).waitFor();
+    await expect(page.getByRole('link', { name: '企业微信登录' }).getAttribute('href')).resolves.toBe('/auth/wecom/qr?next=%2Fwork-orders');
+    await page.getByLabel('用户名', { exact: true }).fill('lisi');
+    await page.getByLabel('密码', { exact: true }).fill('supervisor-pass');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('heading', { name: '工单', exact: true }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/work-orders');
     await expect(page.locator('#nav').getByRole('link', { name: '用户' }).isVisible()).resolves.toBe(false);
-    await page.getByRole('link', { name: '工单', exact: true }).click();
     const rows = page.locator('table:has(caption:text("工单列表")) tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);
