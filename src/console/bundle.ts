@@ -20,6 +20,8 @@ const OPTIONS = {
   jsx: 'automatic' as const,
   jsxImportSource: 'preact',
   legalComments: 'none' as const,
+  // Chinese text as written (smaller than \u escapes); served as UTF-8.
+  charset: 'utf8' as const,
   logLevel: 'silent' as const,
 };
 

@@ -144,26 +144,37 @@ describeBrowser('admin console in chromium', () => {
     await page.getByLabel('年份', { exact: true }).selectOption('2027');
     await page.locator('button.day.makeup[data-date="2027-02-13"]').waitFor();
 
-    // One work order's page with its timeline, in Chinese, with the messages sent about it folded
-    // under the entry that caused them (an outbox row about the order, addressed to unit21).
+    // One work order's page with its timeline, in Chinese, with the messages sent about it (an
+    // outbox row that was sent, and the sender's record of the delivery as this event).
     const order = await svc.ctx.db('work_orders').where({ code: '2026-0002' }).first();
-    await svc.ctx.outbox.enqueue(
-      {
-        idempotencyKey: `console-test:${order.id}`,
-        touser: 'unit21',
-        purpose: 'work_order_notice',
-        workOrderId: order.id,
-        message: { msgtype: 'text', text: { content: '整改通知（测试）' } },
-      },
-      clock.now(),
-    );
+    const t = clock.now().getTime();
+    await svc.ctx.db('outbox').insert({
+      idempotency_key: 'console-test:notice:2026-0002',
+      touser: 'unit21',
+      msgtype: 'template_card',
+      payload: '{}',
+      purpose: 'work_order_notice',
+      state: 'sent',
+      attempts: 1,
+      next_attempt_at: t,
+      work_order_id: order.id,
+      msgid: 'm1',
+      created_at: t,
+      sent_at: t,
+      updated_at: t,
+    });
+    await svc.ctx.events.append({
+      type: 'message.out.sent',
+      actor: 'system',
+      at: clock.now(),
+      workOrderId: order.id,
+      data: { outboxId: 1, touser: 'unit21', msgtype: 'template_card', purpose: 'work_order_notice', msgid: 'm1', attempts: 1 },
+    });
     await page.getByRole('link', { name: '工单', exact: true }).click();
     await page.getByRole('link', { name: '2026-0002' }).click();
     await page.getByRole('heading', { name: '工单 2026-0002：咸宁交通' }).waitFor();
-    const created = page.locator('.timeline > li', { hasText: '工单创建' });
-    await created.waitFor();
-    await created.locator('details.deliveries summary').click();
-    await created.locator('details.deliveries li', { hasText: '发给 unit21' }).waitFor();
+    await page.locator('.timeline li', { hasText: '工单创建' }).waitFor();
+    await page.locator('.timeline li', { hasText: '发给 unit21（整改通知）' }).first().waitFor();
     const labels = await page.locator('.timeline li b').allTextContents();
     expect(labels.filter((l) => /^[a-z_]+\.[a-z_.]+$/.test(l))).toEqual([]);
     await shot(page, '08-work-order');
@@ -205,9 +216,17 @@ describeBrowser('admin console in chromium', () => {
     await new UserStore(db, svc.ctx.events).create({ username: 'lisi', role: 'supervisor', contactId, password: 'supervisor-pass' }, 'test', clock.now());
 
     const page = await newPage();
-    await signIn(page, 'lisi', 'supervisor-pass');
+    // A page asked for before signing in is where the sign-in lands (not the dashboard); the
+    // WeCom sign-in button keeps it too.
+    await page.goto(`${svc.baseUrl}/admin/#/work-orders`);
+    await page.getByRole('heading', { name: '登录' }).waitFor();
+    await expect(page.getByRole('link', { name: '企业微信登录' }).getAttribute('href')).resolves.toBe('/auth/wecom/qr?next=%2Fwork-orders');
+    await page.getByLabel('用户名', { exact: true }).fill('lisi');
+    await page.getByLabel('密码', { exact: true }).fill('supervisor-pass');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('heading', { name: '工单', exact: true }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/work-orders');
     await expect(page.locator('#nav').getByRole('link', { name: '用户' }).isVisible()).resolves.toBe(false);
-    await page.getByRole('link', { name: '工单', exact: true }).click();
     const rows = page.locator('table:has(caption:text("工单列表")) tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);

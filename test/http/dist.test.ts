@@ -44,6 +44,11 @@ describe('the compiled service (node dist/main.js)', () => {
       const page = await fetch(`${base}/admin/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<html/i);
+      // The console's script, bundled by the build (the compiled service has no esbuild to call).
+      const js = await fetch(`${base}/admin/app.js`);
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+      expect((await js.text()).includes('整改督办控制台')).toBe(true);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));

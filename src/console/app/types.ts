@@ -71,7 +71,7 @@ export interface TimelineEntry {
   label: string;
   actor: { name: string; unit: string | null } | null;
   summary: string | null;
-  deliveries: { to: string; state: string; at: string | null }[];
+  deliveries: { to: string; state: string; state_label?: string; purpose?: string; at: string | null }[];
   raw: unknown;
 }
 

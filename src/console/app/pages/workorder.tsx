@@ -271,7 +271,8 @@ function Story({ entries }: { entries: TimelineEntry[] }): JSX.Element {
               <ul>
                 {e.deliveries.map((d, i) => (
                   <li key={i}>
-                    发给 {d.to} · {DELIVERY_STATE[d.state] || d.state}
+                    发给 {d.to}
+                    {d.purpose ? `（${PURPOSE_LABELS[d.purpose] ?? '其他消息'}）` : ''} · {d.state_label ?? DELIVERY_STATE[d.state] ?? d.state}
                     {d.at ? ` · ${fmtTime(d.at)}` : ''}
                   </li>
                 ))}
