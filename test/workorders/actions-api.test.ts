@@ -105,6 +105,15 @@ describeEachDb('order actions through the API', (get) => {
     expect(item.summary).toContain('原因：系统升级，需多两天');
     expect(item.deliveries).toHaveLength(1);
     expect(d.overdue_working_days).toBe(0);
+
+    // A date in the year whose arrangement is not yet published: judged by the holiday law, said so.
+    const newYear = await w.admin.post(`/work-orders/${id}/due`, { due: '2027-01-01', reason: '跨年' });
+    expect(newYear.status).toBe(400);
+    expect(newYear.body.message).toContain('不是工作日');
+    const early2027 = await w.admin.post(`/work-orders/${id}/due`, { due: '2027-01-04', reason: '跨年' });
+    expect(early2027.status).toBe(200);
+    expect(early2027.body.warning).toContain('2027年节假日安排尚未公布');
+    expect(await w.s.ctx.workOrders.get(id)).toMatchObject({ dueProvisional: false, dueAt: new Date('2027-01-04T10:00:00Z') });
   });
 
   it('withdraws an order with a reason: 已撤销, the unit told, a later chat reply answered, no reminders', async () => {

@@ -148,5 +148,12 @@ describeEachDb('work-order lists, queues, labels', (get) => {
     expect(r.body.message).toContain('PNG 图片');
     expect(r.body.message).toContain('通报原文');
     expect(r.body.message).not.toMatch(/--[a-z]/);
+
+    // A table whose headers are not understood: the hint names the console's column mapping, not a CLI flag.
+    const odd = await new Client(w.s.base, TOKEN).post('/notices/uploads', fileForm({ name: '表.csv', content: '甲,乙\n咸宁交通,错别字\n' }));
+    const reasons = JSON.stringify(odd.body);
+    expect(reasons).toContain('找不到必需的列');
+    expect(reasons).toContain('列对应');
+    expect(reasons).not.toMatch(/--[a-z]/);
   });
 });

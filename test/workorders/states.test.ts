@@ -10,6 +10,10 @@ const ALLOWED: Array<[WorkOrderState, WorkOrderAction, WorkOrderState]> = [
   ['notified', 'supersede', 'superseded'],
   ['replied', 'supersede', 'superseded'],
   ['rejected', 'supersede', 'superseded'],
+  ['new', 'withdraw', 'withdrawn'],
+  ['notified', 'withdraw', 'withdrawn'],
+  ['replied', 'withdraw', 'withdrawn'],
+  ['rejected', 'withdraw', 'withdrawn'],
 ];
 
 describe('work-order transitions', () => {
@@ -36,6 +40,7 @@ describe('work-order transitions', () => {
     for (const a of ACTIONS) {
       expect(canTransition('accepted', a)).toBe(false);
       expect(canTransition('superseded', a)).toBe(false);
+      expect(canTransition('withdrawn', a)).toBe(false);
     }
   });
 });

@@ -35,8 +35,16 @@ export class WorkOrderActionError extends Error {
 
 export type OrderActionKind = 'remind' | 'due' | 'withdraw' | 'reassign' | 'note';
 
-/** States in which the unit is expected to act, so a reminder makes sense. */
-const REMINDABLE: ReadonlySet<WorkOrderState> = new Set(['notified', 'rejected']);
+/**
+ * States in which the unit is expected to act, so a reminder makes sense (a rejected order is
+ * notified again first; the outbox drops a queued reminder whose order is no longer notified).
+ */
+const REMINDABLE: ReadonlySet<WorkOrderState> = new Set(['notified']);
+const NOT_REMINDABLE_WHY: Partial<Record<WorkOrderState, string>> = {
+  new: '（尚未通知单位）',
+  replied: '（单位已反馈，待审核）',
+  rejected: '（已退回，待重新通知单位）',
+};
 
 export interface WorkOrderActionsDeps {
   db: Knex;
@@ -112,7 +120,7 @@ export class WorkOrderActions {
     const o = await this.order(id);
     this.requireOpen(o, '催办');
     if (!REMINDABLE.has(o.state)) {
-      throw new WorkOrderActionError(`工单 ${o.code} 当前状态为“${STATE_LABELS[o.state]}”，不需要催办${o.state === 'new' ? '（尚未通知单位）' : '（单位已反馈，待审核）'}`, 'conflict');
+      throw new WorkOrderActionError(`工单 ${o.code} 当前状态为“${STATE_LABELS[o.state]}”，不需要催办${NOT_REMINDABLE_WHY[o.state] ?? ''}`, 'conflict');
     }
     const to = o.unitId === null ? [] : uniqueByUserid(await this.d.contacts.primaries(o.unitId));
     if (!to.length) throw new WorkOrderActionError(`工单 ${o.code} 的单位“${o.unitName ?? '未知单位'}”没有可送达的主联系人，无法催办`, 'conflict');

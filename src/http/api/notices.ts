@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { withConsoleHints } from './errors';
 import type { Clock } from '../../clock';
 import { businessDate } from '../../domain/calendar/dates';
 import { HeaderMapError, parseHeaderMap } from '../../domain/import/headers';
@@ -214,7 +215,7 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
         if (file.size === 0) throw new ApiError(400, 'invalid_upload', '文件为空');
         const upload = deps.uploads.keep(file.path, file.originalName, file.size, actor);
         try {
-          return await preview(deps, upload.id, body, ctx, actor);
+          return withConsoleHints(await preview(deps, upload.id, body, ctx, actor));
         } catch (e) {
           deps.uploads.drop(upload.id);
           throw e;
@@ -230,7 +231,7 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
       params: z.object({ upload_id: z.string().regex(/^[0-9a-f]{24}$/, '上传编号无效') }),
       body: importOptions,
       async handler({ params, body, ctx, actor }) {
-        return preview(deps, params.upload_id, body, ctx, actor);
+        return withConsoleHints(await preview(deps, params.upload_id, body, ctx, actor));
       },
     }),
     route({
