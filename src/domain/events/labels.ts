@@ -75,6 +75,7 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   'user.updated': '修改后台账号',
   'user.login': '登录管理后台',
   'user.login_failed': '登录失败',
+  'user.login_refused': '企业微信登录被拒绝',
   'user.login_throttled': '登录尝试过多，已暂时限制',
   'user.logout': '退出管理后台',
 };
