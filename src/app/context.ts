@@ -57,6 +57,11 @@ export interface WecomParts {
   batch: number;
 }
 import { SessionStore } from '../http/auth/sessions';
+import { NoticeReadModel } from '../domain/reports/notices';
+import { EventReadModel } from '../domain/reports/events';
+import { CalendarReadModel } from '../domain/reports/calendar';
+import { KnexEscalationBoard } from '../domain/followup/escalations';
+import { MonitoringReport } from '../domain/monitoring/report';
 
 export interface AppContext {
   config: Config;
@@ -93,7 +98,18 @@ export interface AppContext {
   recheck: RecheckModule;
   /** The WeCom client, outbox sender, inbound processor and chat router. */
   wecom: WecomParts;
+  /** The console's read models (and the escalation board, which also records actions). */
+  reads: ReadModels;
   close(): Promise<void>;
+}
+
+/** What the console reads, each a query over several tables; routes hold no queries themselves. */
+export interface ReadModels {
+  notices: NoticeReadModel;
+  events: EventReadModel;
+  calendar: CalendarReadModel;
+  escalations: KnexEscalationBoard;
+  monitoring: MonitoringReport;
 }
 
 export interface ContextOptions {
@@ -216,6 +232,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
     users: new UserStore(db, events),
     sessions: new SessionStore(db),
     contactsAdmin: new KnexContactsAdminStore(db, events),
+    reads: {
+      notices: new NoticeReadModel(db),
+      events: new EventReadModel(db),
+      calendar: new CalendarReadModel(db),
+      escalations: new KnexEscalationBoard(db, events),
+      monitoring: new MonitoringReport(db, config.businessTz),
+    },
     async close() {
       await recheck.close();
       if (ownsDb) await db.destroy();

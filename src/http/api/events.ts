@@ -1,6 +1,5 @@
 /** The event log, read-only: who changed what, and when. */
 import { z } from 'zod';
-import { parseJson } from '../../db/knex';
 import { ADMIN, pageQuery, route, type RouteDef } from './framework';
 
 export function eventRoutes(): RouteDef[] {
@@ -19,29 +18,27 @@ export function eventRoutes(): RouteDef[] {
         notice_id: z.coerce.number().int().positive().optional(),
       }),
       async handler({ query, ctx }) {
-        const base = () => {
-          const q = ctx.db('events');
-          if (query.type) q.where((w) => void w.where('type', query.type!).orWhere('type', 'like', `${query.type}.%`));
-          if (query.actor) q.where('actor', query.actor);
-          if (query.work_order_id) q.where('work_order_id', query.work_order_id);
-          if (query.notice_id) q.where('notice_id', query.notice_id);
-          return q;
-        };
-        const [c] = await base().count({ n: '*' });
-        const rows = await base().orderBy('id', 'desc').limit(query.page_size).offset((query.page - 1) * query.page_size);
+        const { items, total } = await ctx.reads.events.page({
+          type: query.type,
+          actor: query.actor,
+          workOrderId: query.work_order_id,
+          noticeId: query.notice_id,
+          page: query.page,
+          pageSize: query.page_size,
+        });
         return {
-          items: rows.map((r: any) => ({
-            id: Number(r.id),
-            at: new Date(Number(r.at)).toISOString(),
-            type: r.type,
-            actor: r.actor,
-            work_order_id: r.work_order_id ?? null,
-            notice_id: r.notice_id ?? null,
-            unit_id: r.unit_id ?? null,
-            contact_id: r.contact_id ?? null,
-            data: parseJson(r.data, {}),
+          items: items.map((e) => ({
+            id: e.id,
+            at: e.at.toISOString(),
+            type: e.type,
+            actor: e.actor,
+            work_order_id: e.workOrderId,
+            notice_id: e.noticeId,
+            unit_id: e.unitId,
+            contact_id: e.contactId,
+            data: e.data,
           })),
-          total: Number((c as any).n),
+          total,
           page: query.page,
           page_size: query.page_size,
         };
