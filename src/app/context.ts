@@ -42,7 +42,7 @@ import { simulatorCredentials } from '../wecom/credentials';
 /** Rows the outbox sender and the inbound processor handle per run of their loop. */
 const LOOP_BATCH = 100;
 
-/** WeCom as the service talks to it: the transport (src/wecom/transport.ts) runs and mounts these. */
+/** WeCom as the service talks to it: the transport (src/app/transport.ts) runs and mounts these. */
 export interface WecomParts {
   /** No credentials: the embedded simulator stands in for WeCom (fresh credentials per start). */
   simulated: boolean;
