@@ -15,18 +15,14 @@
  * a load whose recompute did not finish — through one indexed lookup when there is none.
  */
 import type { Knex } from 'knex';
-import type { Clock } from '../../clock';
 import { parseJson } from '../../db/knex';
 import type { Logger } from '../../logger';
 import { CalendarDataMissingError, type WorkCalendar } from '../calendar/calendar';
 import type { CalendarService } from '../calendar/service';
 import { businessDate, formatInstantZh, instantAt, yearOf } from '../calendar/dates';
-import type { ContactsService } from '../contacts/service';
-import type { Messenger } from '../conversation/messenger';
-import type { OrderView, OrderViews } from '../conversation/views';
-import type { EventLog } from '../events/events';
+import type { OrderMessaging } from '../conversation/parts';
+import type { OrderView } from '../conversation/views';
 import { formatDueZh } from '../messages/due';
-import type { MessageTemplates } from '../messages/templates';
 import { CLOSED_STATES } from '../workorders/states';
 import { computeDueDetailed, decideDeadline, type DeadlineSettings, type DeadlineSpec } from './deadline';
 import type { WorkOrderStore } from '../workorders/store';
@@ -47,17 +43,11 @@ export interface RecomputeReport {
   messages: number;
 }
 
-export interface ProvisionalDeps {
+export interface ProvisionalDeps extends OrderMessaging {
   db: Knex;
   workOrders: WorkOrderStore;
   calendar: CalendarService;
-  views: OrderViews;
   rules: DeadlineRuleStore;
-  contacts: ContactsService;
-  templates: MessageTemplates;
-  messenger: Messenger;
-  events: EventLog;
-  clock: Clock;
   logger: Logger;
   settings: DeadlineSettings;
 }
