@@ -14,6 +14,7 @@
  * notified by another instance whose calendar snapshot was still the old one, or left behind by
  * a load whose recompute did not finish — through one indexed lookup when there is none.
  */
+import { table } from '../../db/tables';
 import type { Knex } from 'knex';
 import { parseJson } from '../../db/knex';
 import type { Logger } from '../../logger';
@@ -77,7 +78,7 @@ export class ProvisionalDeadlines {
   }
 
   private openProvisional() {
-    return this.d.db('work_orders').where('due_provisional', true).whereNotIn('state', [...CLOSED_STATES]);
+    return table(this.d.db, 'work_orders').where('due_provisional', true).whereNotIn('state', [...CLOSED_STATES]);
   }
 
   private async run(actor: string, calendar: WorkCalendar, dueBefore: Date | null): Promise<RecomputeReport> {
@@ -201,7 +202,7 @@ export class ProvisionalDeadlines {
   }
 
   private async notifyRecord(o: OrderView): Promise<NotifyRecord | null> {
-    const e = await this.d.db('events').where({ work_order_id: o.id, type: 'work_order.notify' }).orderBy('id', 'desc').first('at', 'data');
+    const e = await table(this.d.db, 'events').where({ work_order_id: o.id, type: 'work_order.notify' }).orderBy('id', 'desc').first('at', 'data');
     if (!e) return null;
     const data = parseJson<{ dueSpec?: DeadlineSpec | null; dueNotBefore?: number | null }>(e.data, {});
     return {

@@ -2,6 +2,7 @@
  * Escalations as the console reads and acts on them: the filtered list with each one's unit,
  * target, order and notice, and the action an admin records (logged in the same transaction).
  */
+import { table, type EscalationRow } from '../../db/tables';
 import type { Knex } from 'knex';
 import type { EventLog } from '../events/events';
 import type { ScopeIds } from '../reports/workorders';
@@ -41,7 +42,18 @@ export type EscalationActionResult = 'recorded' | 'not_found' | 'closed';
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-function listRow(r: any): EscalationListRow {
+/** An escalation row with the names the list joins in. */
+type EscalationJoinRow = EscalationRow & {
+  unit_name: string | null;
+  unit_jurisdiction: string | null;
+  target_name: string | null;
+  target_kind: string | null;
+  target_platform: string | null;
+  wo_code: string | null;
+  notice_doc_no: string | null;
+};
+
+function listRow(r: EscalationJoinRow): EscalationListRow {
   return {
     id: Number(r.id),
     kind: r.kind,
@@ -55,7 +67,7 @@ function listRow(r: any): EscalationListRow {
     actionedAt: r.actioned_at ? new Date(Number(r.actioned_at)) : null,
     createdAt: new Date(Number(r.created_at)),
     unit: r.unit_id ? { id: Number(r.unit_id), name: r.unit_name ?? null, jurisdiction: r.unit_jurisdiction ?? null } : null,
-    target: r.target_id ? { id: Number(r.target_id), name: r.target_name, kind: r.target_kind, platform: r.target_platform ?? null } : null,
+    target: r.target_id ? { id: Number(r.target_id), name: r.target_name ?? '', kind: r.target_kind ?? '', platform: r.target_platform ?? null } : null,
     workOrder: r.work_order_id ? { id: Number(r.work_order_id), code: r.wo_code ?? null } : null,
     notice: r.notice_id ? { id: Number(r.notice_id), docNo: r.notice_doc_no ?? null } : null,
   };
@@ -82,7 +94,7 @@ export class KnexEscalationBoard {
       .leftJoin('targets as t', 't.id', 'e.target_id')
       .leftJoin('work_orders as w', 'w.id', 'e.work_order_id')
       .leftJoin('notices as n', 'n.id', 'e.notice_id')
-      .select('e.*', 'u.name as unit_name', 'u.jurisdiction as unit_jurisdiction', 't.name as target_name', 't.kind as target_kind', 't.platform as target_platform', 'w.code as wo_code', 'n.doc_no as notice_doc_no')
+      .select<EscalationJoinRow[]>('e.*', 'u.name as unit_name', 'u.jurisdiction as unit_jurisdiction', 't.name as target_name', 't.kind as target_kind', 't.platform as target_platform', 'w.code as wo_code', 'n.doc_no as notice_doc_no')
       .orderBy('e.id', 'desc')
       .limit(filter.pageSize)
       .offset((filter.page - 1) * filter.pageSize);
@@ -92,10 +104,10 @@ export class KnexEscalationBoard {
   /** Records the action taken on an escalation (or closes it); a closed one takes no more. */
   async recordAction(id: number, a: { status: 'actioned' | 'closed'; actionTaken: string; actor: string; at: Date }): Promise<EscalationActionResult> {
     return this.db.transaction(async (trx) => {
-      const row = await trx('escalations').where({ id }).first();
+      const row = await table(trx, 'escalations').where({ id }).first();
       if (!row) return 'not_found';
       if (row.status === 'closed') return 'closed';
-      await trx('escalations').where({ id }).update({ status: a.status, action_taken: a.actionTaken, actioned_by: a.actor, actioned_at: a.at.getTime() });
+      await table(trx, 'escalations').where({ id }).update({ status: a.status, action_taken: a.actionTaken, actioned_by: a.actor, actioned_at: a.at.getTime() });
       await this.events.append(
         {
           type: 'escalation.actioned',

@@ -1,4 +1,5 @@
 /** Read model of the event log for the console: filtered pages, newest first. */
+import { table } from '../../db/tables';
 import type { Knex } from 'knex';
 import { parseJson } from '../../db/knex';
 
@@ -29,7 +30,7 @@ export class EventReadModel {
 
   async page(filter: EventPageFilter): Promise<{ items: EventPageRow[]; total: number }> {
     const base = () => {
-      const q = this.db('events');
+      const q = table(this.db, 'events');
       const type = filter.type;
       if (type) q.where((w) => void w.where('type', type).orWhere('type', 'like', `${type}.%`));
       if (filter.actor) q.where('actor', filter.actor);
@@ -40,7 +41,7 @@ export class EventReadModel {
     const [c] = await base().count({ n: '*' });
     const rows = await base().orderBy('id', 'desc').limit(filter.pageSize).offset((filter.page - 1) * filter.pageSize);
     return {
-      items: rows.map((r: any) => ({
+      items: rows.map((r) => ({
         id: Number(r.id),
         at: new Date(Number(r.at)),
         type: r.type,

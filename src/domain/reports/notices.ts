@@ -4,6 +4,7 @@
  * the caller's unit scope (null: all units); a scoped caller only sees notices with orders in
  * its units.
  */
+import { table, type NoticeRow } from '../../db/tables';
 import type { Knex } from 'knex';
 import type { WorkOrderState } from '../workorders/states';
 import { ReportStore, type ScopeIds, type WorkOrderRow } from './workorders';
@@ -35,7 +36,10 @@ export interface NoticeListFilter {
   pageSize: number;
 }
 
-function noticeSummary(r: any): NoticeSummary {
+/** A notice row with its order counts in scope (absent where it has none). */
+type NoticeCountsRow = NoticeRow & { work_orders?: number | null; open?: number | null; overdue?: number | null };
+
+function noticeSummary(r: NoticeCountsRow): NoticeSummary {
   return {
     id: Number(r.id),
     doc_no: r.doc_no,
@@ -85,7 +89,7 @@ export class NoticeReadModel {
     if (scope) stats.whereIn('w.unit_id', scoped(scope));
     const rows = await base()
       .leftJoin(stats.as('s'), 's.notice_id', 'n.id')
-      .select('n.*', 's.work_orders', 's.open', 's.overdue')
+      .select<NoticeCountsRow[]>('n.*', 's.work_orders', 's.open', 's.overdue')
       .orderBy([{ column: 'n.issued_on', order: 'desc' }, { column: 'n.id', order: 'desc' }])
       .limit(filter.pageSize)
       .offset((filter.page - 1) * filter.pageSize);
@@ -94,13 +98,13 @@ export class NoticeReadModel {
 
   /** One notice with its orders in scope counted by state; null if absent or out of scope. */
   async detail(id: number, scope: ScopeIds): Promise<{ notice: NoticeSummary; byState: Partial<Record<WorkOrderState, number>> } | null> {
-    const n = await this.db('notices').where({ id }).first();
+    const n = await table(this.db, 'notices').where({ id }).first();
     if (!n) return null;
-    const q = this.db('work_orders').where({ notice_id: id }).select('state').count({ n: '*' }).groupBy('state');
+    const q = table(this.db, 'work_orders').where({ notice_id: id }).select('state').count({ n: '*' }).groupBy('state');
     if (scope) q.whereIn('unit_id', scoped(scope));
-    const counts = await q;
+    const counts = (await q) as { state: string; n: number | string }[];
     if (scope && counts.length === 0) return null;
-    const byState: Partial<Record<WorkOrderState, number>> = Object.fromEntries(counts.map((r: any) => [r.state, Number(r.n)]));
+    const byState: Partial<Record<WorkOrderState, number>> = Object.fromEntries(counts.map((r) => [r.state, Number(r.n)]));
     const total = Object.values(byState).reduce((a, b) => a + b, 0);
     return { notice: noticeSummary({ ...n, work_orders: total }), byState };
   }
@@ -113,7 +117,7 @@ export class NoticeReadModel {
     id: number,
     scope: ScopeIds,
   ): Promise<{ notice: { docNo: string; title: string | null }; items: WorkOrderRow[]; replies: Awaited<ReturnType<ReportStore['latestReplies']>> } | null> {
-    const n = await this.db('notices').where({ id }).first('doc_no', 'title');
+    const n = await table(this.db, 'notices').where({ id }).first('doc_no', 'title');
     if (!n) return null;
     const { items } = await this.reports.listWorkOrders({ noticeId: id }, scope, null);
     if (scope && items.length === 0) return null;
