@@ -2,6 +2,16 @@
 // message: floating and misused promises) plus the strict rules that pay in this code base.
 import tseslint from 'typescript-eslint';
 
+/** The rules that flag reading through `any`, off where a block below says why. */
+const UNTYPED_OFF = {
+  '@typescript-eslint/no-explicit-any': 'off',
+  '@typescript-eslint/no-unsafe-member-access': 'off',
+  '@typescript-eslint/no-unsafe-assignment': 'off',
+  '@typescript-eslint/no-unsafe-return': 'off',
+  '@typescript-eslint/no-unsafe-argument': 'off',
+  '@typescript-eslint/no-unsafe-call': 'off',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'src/console/public/**', 'src/simulator/public/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -55,14 +65,7 @@ export default tseslint.config(
       'src/wecom/media.ts',
       'src/db/leased-queue.ts',
     ],
-    rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-    },
+    rules: UNTYPED_OFF,
   },
   {
     // Untyped boundaries: knex's SQLite dialect class (it ships no types), the route table's
@@ -77,14 +80,7 @@ export default tseslint.config(
       'src/parsing/worker.ts',
       'bench/**/*.ts',
     ],
-    rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-    },
+    rules: UNTYPED_OFF,
   },
   {
     // XML and JSON from WeCom (and the fake's echo of it) are parsed into `unknown` values that
@@ -98,14 +94,6 @@ export default tseslint.config(
   {
     // Tests read rows and API responses through `any` on purpose: the assertion is the check.
     files: ['test/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-base-to-string': 'off',
-    },
+    rules: { ...UNTYPED_OFF, '@typescript-eslint/no-base-to-string': 'off' },
   },
 );

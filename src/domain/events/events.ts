@@ -2,7 +2,7 @@
  * The append-only event log: every state change and every message in and out.
  * Rows are only ever inserted.
  */
-import { table } from '../../db/tables';
+import { table, type EventRow } from '../../db/tables';
 import type { Knex } from 'knex';
 import { parseJson } from '../../db/knex';
 
@@ -71,16 +71,21 @@ export class KnexEventLog implements EventLog {
     if (filter.type !== undefined) q.where('type', filter.type);
     if (filter.limit !== undefined) q.limit(filter.limit);
     const rows = await q;
-    return rows.map((r) => ({
-      id: Number(r.id),
-      type: r.type,
-      actor: r.actor,
-      at: new Date(Number(r.at)),
-      workOrderId: r.work_order_id,
-      noticeId: r.notice_id,
-      unitId: r.unit_id,
-      contactId: r.contact_id,
-      data: parseJson<Record<string, unknown>>(r.data, {}),
-    }));
+    return rows.map(eventFromRow);
   }
+}
+
+/** An event row as the log gives it back. */
+export function eventFromRow(r: EventRow): StoredEvent {
+  return {
+    id: Number(r.id),
+    type: r.type,
+    actor: r.actor,
+    at: new Date(Number(r.at)),
+    workOrderId: r.work_order_id,
+    noticeId: r.notice_id,
+    unitId: r.unit_id,
+    contactId: r.contact_id,
+    data: parseJson<Record<string, unknown>>(r.data, {}),
+  };
 }
