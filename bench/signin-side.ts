@@ -9,7 +9,7 @@
  * The process exits after answering, and by itself after MAX_LIFE_MS.
  */
 import http from 'node:http';
-import { percentile } from './support';
+import { percentile, sendRequest } from './support';
 
 const MAX_LIFE_MS = 120_000;
 const PROBE_EVERY_MS = 50;
@@ -42,26 +42,10 @@ export interface SideResult {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function request(url: URL, method: string, body: string | null, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method,
-        agent,
-        headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers } : headers,
-        timeout: 10_000,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body ?? undefined);
+  return sendRequest(agent, url, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers } : headers,
+    body,
   });
 }
 

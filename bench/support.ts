@@ -1,5 +1,6 @@
 /** Small helpers shared by the bench sections. */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -35,3 +36,27 @@ export function benchPgUrl(): string | null {
 }
 
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en');
+
+/**
+ * One HTTP request to 127.0.0.1 through `agent` (keep-alive), its body drained; resolves with
+ * the status, rejects on a socket error or after 10 s without an answer.
+ */
+export function sendRequest(
+  agent: http.Agent,
+  url: URL,
+  r: { method: string; path?: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer | null },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: r.path ?? url.pathname, method: r.method, agent, headers: r.headers ?? {}, timeout: 10_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(r.body ?? undefined);
+  });
+}

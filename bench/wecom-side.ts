@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { WecomCredentials } from '../src/config';
 import { actionXml, buildCallback, type SignedCallback } from '../src/simulator/callback-client';
 import { FakeWecom, serveFake, type ServedFake } from '../src/simulator/fake-wecom';
-import { percentile } from './support';
+import { percentile, sendRequest } from './support';
 
 const MAX_LIFE_MS = 150_000;
 
@@ -55,28 +55,12 @@ type Msg = { type: 'phase'; phase: Phase; callbackUrl: string; creds: WecomCrede
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function post(url: URL, cb: SignedCallback): Promise<number> {
-  const qs = new URLSearchParams(cb.query).toString();
   const body = Buffer.from(cb.body, 'utf8');
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: `${url.pathname}?${qs}`,
-        method: 'POST',
-        agent,
-        headers: { 'Content-Type': 'text/xml', 'Content-Length': body.length },
-        timeout: 10_000,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
+  return sendRequest(agent, url, {
+    method: 'POST',
+    path: `${url.pathname}?${new URLSearchParams(cb.query).toString()}`,
+    headers: { 'Content-Type': 'text/xml', 'Content-Length': body.length },
+    body,
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { cronProblem } from './jobs/cron';
+import { cronProblem } from './cron';
 import { DEFAULT_QUIET_ALLOW, DEFAULT_WORK_HOURS, MESSAGE_PURPOSES } from './domain/followup/defaults';
 import { parseLadder, type LadderStep } from './domain/followup/ladder';
 import { parseWorkHours, type WorkHours } from './domain/followup/quiet-hours';

@@ -8,7 +8,7 @@ import { createContext, type AppContext, type ContextOptions } from './app/conte
 import { createHttpApp, createHttpServer, finishHttpApp, listen, type HttpState } from './http/server';
 import { ensureDevelopmentAdmin, mountAdmin } from './http/admin';
 import type { ApiDeps } from './http/api';
-import { createWecomTransport, type TransportOptions, type WecomTransport } from './wecom/transport';
+import { createWecomTransport, type TransportOptions, type WecomTransport } from './app/transport';
 import { buildJobs } from './jobs';
 import { JobRunner } from './jobs/runner';
 import { Scheduler } from './jobs/scheduler';

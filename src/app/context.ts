@@ -43,7 +43,7 @@ import { simulatorCredentials } from '../wecom/credentials';
 /** Rows the outbox sender and the inbound processor handle per run of their loop. */
 const LOOP_BATCH = 100;
 
-/** WeCom as the service talks to it: the transport (src/wecom/transport.ts) runs and mounts these. */
+/** WeCom as the service talks to it: the transport (src/app/transport.ts) runs and mounts these. */
 export interface WecomParts {
   /** No credentials: the embedded simulator stands in for WeCom (fresh credentials per start). */
   simulated: boolean;
@@ -58,6 +58,11 @@ export interface WecomParts {
   batch: number;
 }
 import { SessionStore } from '../http/auth/sessions';
+import { NoticeReadModel } from '../domain/reports/notices';
+import { EventReadModel } from '../domain/events/read-model';
+import { CalendarReadModel } from '../domain/reports/calendar';
+import { KnexEscalationBoard } from '../domain/followup/escalations';
+import { MonitoringReport } from '../domain/monitoring/report';
 
 export interface AppContext {
   config: Config;
@@ -96,7 +101,18 @@ export interface AppContext {
   recheck: RecheckModule;
   /** The WeCom client, outbox sender, inbound processor and chat router. */
   wecom: WecomParts;
+  /** The console's read models (and the escalation board, which also records actions). */
+  reads: ReadModels;
   close(): Promise<void>;
+}
+
+/** What the console reads, each a query over several tables; routes hold no queries themselves. */
+export interface ReadModels {
+  notices: NoticeReadModel;
+  events: EventReadModel;
+  calendar: CalendarReadModel;
+  escalations: KnexEscalationBoard;
+  monitoring: MonitoringReport;
 }
 
 export interface ContextOptions {
@@ -233,6 +249,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
     users: new UserStore(db, events),
     sessions: new SessionStore(db),
     contactsAdmin: new KnexContactsAdminStore(db, events),
+    reads: {
+      notices: new NoticeReadModel(db),
+      events: new EventReadModel(db, config.businessTz),
+      calendar: new CalendarReadModel(db),
+      escalations: new KnexEscalationBoard(db, events),
+      monitoring: new MonitoringReport(db, config.businessTz),
+    },
     async close() {
       await recheck.close();
       if (ownsDb) await db.destroy();

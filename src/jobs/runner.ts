@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../app/context';
 import { systemClock, type Clock } from '../clock';
 import { businessDate, formatInstant } from '../domain/calendar/dates';
-import { latestSlot } from './cron';
+import { latestSlot } from '../cron';
 import type { Job } from './types';
 
 export type JobStatus = 'ran' | 'skipped' | 'failed' | 'already_done' | 'busy' | 'locked';

@@ -5,61 +5,35 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { AxiosInstance } from 'axios';
-import { startService, type RunningService } from '../../src/service';
+import { useSimulatedChat } from '../support/sim-chat';
 import { postAction } from '../../src/simulator/callback-client';
 import { decideDeadline } from '../../src/domain/deadlines/deadline';
 import { describeEachDb } from '../support/db';
-import { testConfig } from '../support/config';
-import { simulatorClient } from '../support/sim-session';
 import { waitFor } from '../support/wait';
 import { createLogger } from '../../src/logger';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'conversation');
-/** The simulator page's API, signed in as a console admin (set per service). */
-let http: AxiosInstance;
 
 describeEachDb('the conversation in the simulator', (get) => describe('with the service running', () => {
-  let svc: RunningService;
-  let dir: string;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-conv-'));
-    svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir, JOBS_ENABLED: 'false' }), { db: get().db, migrate: false, pollIntervalMs: 30, logger: createLogger(process.env.TEST_LOG ?? 'silent') });
-    http = await simulatorClient(svc);
-  });
-  afterEach(async () => {
-    await svc?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const page = (p: string) => `${svc.baseUrl}/simulator/page${p}`;
-  const inbox = async (userid: string) => ((await http.get(page('/messages'), { params: { userid } })).data.items as any[]).filter((i) => i.dir === 'in');
-  const texts = async (userid: string) => (await inbox(userid)).filter((m) => m.msgtype === 'text').map((m) => m.body.content as string);
-  const cards = async (userid: string) => (await inbox(userid)).filter((m) => m.msgtype === 'template_card');
-  const say = async (userid: string, content: string) => expect((await http.post(page('/text'), { userid, content })).status).toBe(200);
-  const click = async (userid: string, msgid: string, key: string) => expect((await http.post(page('/click'), { userid, msgid, key })).status).toBe(200);
-  /** Waits for a text to `userid` that satisfies `test`, beyond the first `after` texts. */
-  const nextText = (userid: string, after: number, test: (t: string) => boolean = () => true) =>
-    waitFor(`a message to ${userid}`, async () => (await texts(userid)).slice(after).find(test));
-  const order = async (code: string) => svc.ctx.db('work_orders').where({ code }).first();
+  const sim = useSimulatedChat(get, { tmpPrefix: 'rb-conv-', logger: createLogger(process.env.TEST_LOG ?? 'silent') });
+  const { page, inbox, texts, cards, say, click, nextText } = sim;
+  const order = async (code: string) => sim.svc.ctx.db('work_orders').where({ code }).first();
   const idle = async () => {
     // Every queued message sent and every callback handled.
     await waitFor('the queues to drain', async () => {
-      const [o] = await svc.ctx.db('outbox').whereIn('state', ['pending', 'sending']).count({ n: '*' });
-      const [i] = await svc.ctx.db('inbound_messages').whereIn('state', ['pending', 'processing']).count({ n: '*' });
+      const [o] = await sim.svc.ctx.db('outbox').whereIn('state', ['pending', 'sending']).count({ n: '*' });
+      const [i] = await sim.svc.ctx.db('inbound_messages').whereIn('state', ['pending', 'processing']).count({ n: '*' });
       return Number(o.n) === 0 && Number(i.n) === 0;
     });
   };
 
   it('notifies, collects a reply with a screenshot, and goes through review both ways', async () => {
-    const contacts = await svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
+    const contacts = await sim.svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
     expect(contacts).toMatchObject({ rows: 6, contacts: 6, rejected: [] });
-    const notice = await svc.ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: '乙政办字〔2026〕7号', title: '关于2026年三季度政务新媒体检查情况的通报' });
+    const notice = await sim.svc.ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: '乙政办字〔2026〕7号', title: '关于2026年三季度政务新媒体检查情况的通报' });
     expect(notice.work_orders).toBe(4);
-    const [c1, c2, c3, c4] = (await svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.code as string);
+    const [c1, c2, c3, c4] = (await sim.svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.code as string);
 
     // Without any command, each unit contact gets its cards; the unit without a contact is reported.
     const jiaCards = await waitFor('two cards for jia01', async () => ((await cards('jia01')).length === 2 ? cards('jia01') : null));
@@ -82,13 +56,13 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     expect(adminNote).toContain('没有可送达的主联系人');
     // notified_at is when WeCom accepted the card; the deadline counts from it.
     const w1 = await waitFor('the order notified', async () => ((await order(c1)).state === 'notified' ? order(c1) : null));
-    const sent = await svc.ctx.db('outbox').where({ work_order_id: w1.id, purpose: 'work_order_notice' }).first();
+    const sent = await sim.svc.ctx.db('outbox').where({ work_order_id: w1.id, purpose: 'work_order_notice' }).first();
     expect(Number(w1.notified_at)).toBe(Number(sent.sent_at));
     const expectedDue = decideDeadline(
       { notifiedAt: new Date(Number(sent.sent_at)), categories: ['not_updated'] },
       [],
-      await svc.ctx.calendar.get(),
-      svc.ctx.deadlineSettings,
+      await sim.svc.ctx.calendar.get(),
+      sim.svc.ctx.deadlineSettings,
     ).due;
     expect(Number(w1.due_at)).toBe(expectedDue.getTime());
     expect(card1.body.horizontal_content_list).toContainEqual({ keyname: '整改期限', value: expect.stringMatching(/^\d{4}年\d{1,2}月\d{1,2}日（周.）\d\d:\d\d$/) });
@@ -106,30 +80,30 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     expect(await nextText('jia01', n)).toContain(`请直接回复工单 ${c1} 的整改说明`);
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
     n = (await texts('jia01')).length;
-    expect((await http.post(page('/image'), { userid: 'jia01', name: 'shot.png', mime: 'image/png', dataBase64: png.toString('base64') })).status).toBe(200);
+    expect((await sim.http.post(page('/image'), { userid: 'jia01', name: 'shot.png', mime: 'image/png', dataBase64: png.toString('base64') })).status).toBe(200);
     expect(await nextText('jia01', n)).toBe(`截图已保存为工单 ${c1} 的整改材料（共 1 张）。请回复整改说明提交审核，或回复“已整改 ${c1} 整改说明”。`);
     n = (await texts('jia01')).length;
     await say('jia01', '已更新全部栏目内容并完成自查');
     expect(await nextText('jia01', n)).toBe(`已收到工单 ${c1} 的整改反馈，已提交督办人审核，审核结果将另行通知。`);
     await waitFor('the clicked card to show what happened', async () => (await cards('jia01')).find((c) => c.msgid === card1.msgid)?.replacedName === '已提交整改反馈');
     expect((await order(c1)).state).toBe('replied');
-    const ev = await svc.ctx.db('evidence').where({ work_order_id: w1.id });
+    const ev = await sim.svc.ctx.db('evidence').where({ work_order_id: w1.id });
     expect(ev).toHaveLength(1);
     expect(ev[0].sha256).toBe(crypto.createHash('sha256').update(png).digest('hex'));
     expect(ev[0].reply_id).not.toBeNull();
-    expect(fs.existsSync(path.join(dir, ev[0].storage_path))).toBe(true);
+    expect(fs.existsSync(path.join(sim.dir, ev[0].storage_path))).toBe(true);
 
     // The supervisor of 甲县 gets the review card with the evidence count.
     const review1 = await waitFor('the review card', async () => (await cards('dubanjia')).find((c) => c.body.main_title.title.includes(c1)));
     expect(review1.body.main_title.title).toBe(`待审核 · 工单 ${c1} 整改反馈`);
     expect(review1.body.sub_title_text).toBe('整改说明：已更新全部栏目内容并完成自查');
     // In the simulator the console is this service: the evidence opens on the order's page.
-    expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张（点击查看）', type: 1, url: `${svc.baseUrl}/admin/#/work-orders/${w1.id}` });
+    expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张（点击查看）', type: 1, url: `${sim.svc.baseUrl}/admin/#/work-orders/${w1.id}` });
     expect(review1.body.button_list.map((b: any) => b.text)).toEqual(['通过', '退回']);
     // It shows what the unit was told to fix, and the screenshot itself follows (uploaded to WeCom).
     expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '问题', value: '多个栏目长期未更新' });
     const shot = await waitFor('the screenshot to the supervisor', async () => (await inbox('dubanjia')).find((m) => m.msgtype === 'image'));
-    const uploaded = svc.wecom.fake!.media.get(shot.body.media_id);
+    const uploaded = sim.svc.wecom.fake!.media.get(shot.body.media_id);
     expect(uploaded?.data.equals(png)).toBe(true);
     expect(await cards('dubanyi')).toHaveLength(0); // not 乙市's supervisor
 
@@ -161,7 +135,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     const back = await waitFor('the rejection card', async () => (await cards('jia01')).find((c) => c.body.main_title.title === `整改退回 · 工单 ${c1}`));
     expect(back.body.horizontal_content_list).toContainEqual({ keyname: '退回理由', value: '截图未体现栏目更新，请补充' });
     const w1b = await waitFor('the order notified again', async () => ((await order(c1)).state === 'notified' ? order(c1) : null));
-    const resent = await svc.ctx.db('outbox').where({ work_order_id: w1.id, purpose: 'work_order_notice' }).orderBy('id', 'desc').first();
+    const resent = await sim.svc.ctx.db('outbox').where({ work_order_id: w1.id, purpose: 'work_order_notice' }).orderBy('id', 'desc').first();
     expect(Number(w1b.notified_at)).toBe(Number(resent.sent_at));
     n = (await texts('jia01')).length;
     await say('jia01', '我的工单');
@@ -194,7 +168,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     expect(await nextText('admin1', 0, (t) => t.includes('stranger9'))).toContain('请问怎么整改');
 
     // Who did what is in the event log.
-    const events = await svc.ctx.events.list({ workOrderId: w1.id });
+    const events = await sim.svc.ctx.events.list({ workOrderId: w1.id });
     const types = events.filter((e) => !e.type.startsWith('message.')).map((e) => `${e.type}:${e.actor}`);
     expect(types).toEqual([
       'work_order.created:cli',
@@ -207,20 +181,20 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     ]);
     expect(events.filter((e) => e.type === 'message.out.sent').length).toBeGreaterThanOrEqual(6);
     expect(events.find((e) => e.type === 'work_order.reject')!.data).toMatchObject({ reason: '截图未体现栏目更新，请补充' });
-    expect((await svc.ctx.events.list({ workOrderId: (await order(c3)).id })).map((e) => e.type)).toContain('work_order.accept');
+    expect((await sim.svc.ctx.events.list({ workOrderId: (await order(c3)).id })).map((e) => e.type)).toContain('work_order.accept');
     // Once the sender has nothing left in hand (follow-up texts may still be on their way), every
     // message recorded sent has its event.
-    await waitFor('the outbox to settle', async () => Number((await svc.ctx.db('outbox').whereIn('state', ['pending', 'sending']).count({ n: '*' }))[0].n) === 0);
-    const outEvents = await svc.ctx.events.list({ type: 'message.out.sent' });
-    expect(outEvents.length).toBe(Number((await svc.ctx.db('outbox').where({ state: 'sent' }).count({ n: '*' }))[0].n));
+    await waitFor('the outbox to settle', async () => Number((await sim.svc.ctx.db('outbox').whereIn('state', ['pending', 'sending']).count({ n: '*' }))[0].n) === 0);
+    const outEvents = await sim.svc.ctx.events.list({ type: 'message.out.sent' });
+    expect(outEvents.length).toBe(Number((await sim.svc.ctx.db('outbox').where({ state: 'sent' }).count({ n: '*' }))[0].n));
   }, 60_000);
 
   it('handles extension requests, disputes, screenshots before and during review, and the supervisor lists', async () => {
-    await svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
-    await svc.ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: 'D-2' });
-    const [c1, c2, c3] = (await svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.code as string);
+    await sim.svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
+    await sim.svc.ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: 'D-2' });
+    const [c1, c2, c3] = (await sim.svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.code as string);
     const jiaCards = await waitFor('two cards for jia01', async () => ((await cards('jia01')).length === 2 ? cards('jia01') : null));
-    await waitFor('orders notified', async () => (await svc.ctx.db('work_orders').where({ state: 'notified' })).length === 3);
+    await waitFor('orders notified', async () => (await sim.svc.ctx.db('work_orders').where({ state: 'notified' })).length === 3);
     const w1 = await order(c1);
 
     // 申请延期 by button: the bot asks, the answer names a date; the supervisor grants it by button.
@@ -240,7 +214,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     const extended = await order(c1);
     expect(extended.state).toBe('notified');
     expect(new Date(Number(extended.due_at)).toISOString().slice(0, 10)).toBe(wanted);
-    expect((await svc.ctx.events.list({ workOrderId: w1.id, type: 'work_order.due_changed' }))[0].actor).toBe('wecom:dubanjia');
+    expect((await sim.svc.ctx.events.list({ workOrderId: w1.id, type: 'work_order.due_changed' }))[0].actor).toBe('wecom:dubanjia');
 
     // A dispute by command, refused by command with a reason; a second one upheld: the order is withdrawn.
     n = (await texts('jia01')).length;
@@ -279,7 +253,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     n = (await texts('dubanjia')).length;
     await say('dubanjia', '逾期');
     expect(await nextText('dubanjia', n)).toBe('目前没有逾期未整改的工单。');
-    await svc.ctx.db('work_orders').where({ id: w1.id }).update({ due_at: Date.now() - 60_000 });
+    await sim.svc.ctx.db('work_orders').where({ id: w1.id }).update({ due_at: Date.now() - 60_000 });
     n = (await texts('dubanjia')).length;
     await say('dubanjia', '逾期');
     expect(await nextText('dubanjia', n)).toContain(`1. ${c1} 甲县教育局 甲县教育发布：待整改`);
@@ -290,7 +264,7 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     // yi01 has one order: a screenshot goes straight to it; the reply then takes it along.
     n = (await texts('yi01')).length;
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000020000000208060000', 'hex');
-    await http.post(page('/image'), { userid: 'yi01', name: 'a.png', mime: 'image/png', dataBase64: png.toString('base64') });
+    await sim.http.post(page('/image'), { userid: 'yi01', name: 'a.png', mime: 'image/png', dataBase64: png.toString('base64') });
     expect(await nextText('yi01', n)).toBe(`截图已保存为工单 ${c3} 的整改材料（共 1 张）。请回复整改说明提交审核，或回复“已整改 ${c3} 整改说明”。`);
     n = (await texts('yi01')).length;
     await say('yi01', '已更正');
@@ -299,18 +273,18 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     expect(rv.body.horizontal_content_list).toContainEqual(expect.objectContaining({ keyname: '截图', value: '1 张（点击查看）', type: 1 }));
     // A later screenshot joins the reply under review, and the supervisor is told.
     n = (await texts('yi01')).length;
-    await http.post(page('/image'), { userid: 'yi01', name: 'b.png', mime: 'image/png', dataBase64: Buffer.concat([png, Buffer.from([1])]).toString('base64') });
+    await sim.http.post(page('/image'), { userid: 'yi01', name: 'b.png', mime: 'image/png', dataBase64: Buffer.concat([png, Buffer.from([1])]).toString('base64') });
     expect(await nextText('yi01', n)).toBe(`截图已保存为工单 ${c3} 的整改材料（共 2 张）。已转交督办人一并审核。`);
     expect(await nextText('dubanyi', 0, (t) => t.startsWith('【补充材料】'))).toContain('现共 2 张');
   }, 60_000);
 
   it('never replies or transitions twice for a duplicate callback', async () => {
-    await svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
-    await svc.ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: 'D-1' });
+    await sim.svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
+    await sim.svc.ctx.imports.importFile(path.join(FIX, 'notice.csv'), { docNo: 'D-1' });
     const card = await waitFor('the card for yi01', async () => (await cards('yi01'))[0]);
     await idle();
-    const creds = svc.wecom.credentials;
-    const url = `${svc.baseUrl}/wecom/callback`;
+    const creds = sim.svc.wecom.credentials;
+    const url = `${sim.svc.baseUrl}/wecom/callback`;
     const t = Math.floor(Date.now() / 1000);
     const text = { fromUserid: 'yi01', kind: 'text' as const, content: '已更正', msgId: '7000000000000000001', createTimeS: t };
     expect(await postAction(url, creds, text)).toBe(200);
@@ -320,13 +294,13 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     expect(await postAction(url, creds, click)).toBe(200);
     expect(await postAction(url, creds, click)).toBe(200);
     await idle();
-    expect(await svc.ctx.inbound.count()).toBe(2);
-    const replies = await svc.ctx.db('outbox').where({ touser: 'yi01', purpose: 'reply' });
+    expect(await sim.svc.ctx.inbound.count()).toBe(2);
+    const replies = await sim.svc.ctx.db('outbox').where({ touser: 'yi01', purpose: 'reply' });
     expect(replies).toHaveLength(2); // one answer to the text, one to the click (already replied)
-    const w = await svc.ctx.db('work_orders').where({ unit_id: (await svc.ctx.db('units').where({ name: '乙市交通运输局' }).first()).id }).first();
+    const w = await sim.svc.ctx.db('work_orders').where({ unit_id: (await sim.svc.ctx.db('units').where({ name: '乙市交通运输局' }).first()).id }).first();
     expect(w.state).toBe('replied');
-    expect((await svc.ctx.events.list({ workOrderId: w.id, type: 'work_order.reply' }))).toHaveLength(1);
-    expect(await svc.ctx.db('replies').where({ work_order_id: w.id })).toHaveLength(1);
+    expect((await sim.svc.ctx.events.list({ workOrderId: w.id, type: 'work_order.reply' }))).toHaveLength(1);
+    expect(await sim.svc.ctx.db('replies').where({ work_order_id: w.id })).toHaveLength(1);
     // The press on the stale card gets a plain sentence.
     expect((await texts('yi01')).at(-1)).toBe(`工单 ${w.code} 已提交整改反馈，正在审核，这张卡片上的按钮已失效，无需再点。`);
   }, 30_000);

@@ -3,58 +3,36 @@
  * order a reply is about (by target, platform, problem, or a choice among candidates), the
  * ask-back when unsure, stale cards, and 同意延期 without a date.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import axios, { type AxiosInstance } from 'axios';
 import { DateTime } from 'luxon';
-import { startService, type RunningService } from '../../src/service';
-import { simulatorClient } from '../support/sim-session';
+import { useSimulatedChat } from '../support/sim-chat';
 import { waitFor as waitForEvery } from '../support/wait';
 import { postAction } from '../../src/simulator/callback-client';
 import { describeEachDb } from '../support/db';
-import { testConfig } from '../support/config';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'conversation');
-let http: AxiosInstance = axios.create({ validateStatus: () => true, proxy: false });
 
 const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitForEvery(what, probe, 15_000, 40);
 
 describeEachDb('replies understood as people write them', (get) => describe('with the service running', () => {
-  let svc: RunningService;
-  let dir: string;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-und-'));
-    svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir, JOBS_ENABLED: 'false' }), { db: get().db, migrate: false, pollIntervalMs: 30 });
-    http = await simulatorClient(svc);
-  });
-  afterEach(async () => {
-    await svc?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const page = (p: string) => `${svc.baseUrl}/simulator/page${p}`;
-  const inbox = async (userid: string) => ((await http.get(page('/messages'), { params: { userid } })).data.items as any[]).filter((i) => i.dir === 'in');
-  const texts = async (userid: string) => (await inbox(userid)).filter((m) => m.msgtype === 'text').map((m) => m.body.content as string);
-  const cards = async (userid: string) => (await inbox(userid)).filter((m) => m.msgtype === 'template_card');
-  const click = async (userid: string, msgid: string, key: string) => expect((await http.post(page('/click'), { userid, msgid, key })).status).toBe(200);
+  const sim = useSimulatedChat(get, { tmpPrefix: 'rb-und-', wait: waitFor });
+  const { page, texts, cards, click } = sim;
   /** Sends a text and returns the bot's next text to the sender. */
   const ask = async (userid: string, content: string, test: (t: string) => boolean = () => true) => {
     const n = (await texts(userid)).length;
-    expect((await http.post(page('/text'), { userid, content })).status).toBe(200);
+    expect((await sim.http.post(page('/text'), { userid, content })).status).toBe(200);
     return waitFor(`an answer to “${content}”`, async () => (await texts(userid)).slice(n).find(test));
   };
-  const order = async (code: string) => svc.ctx.db('work_orders').where({ code }).first();
-  const today = () => DateTime.now().setZone(svc.ctx.deadlineSettings.zone);
+  const order = async (code: string) => sim.svc.ctx.db('work_orders').where({ code }).first();
+  const today = () => DateTime.now().setZone(sim.svc.ctx.deadlineSettings.zone);
 
   it('reads each intent, finds the order, asks back when unsure, and never sends a non-reply to review', async () => {
-    await svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
-    await svc.ctx.imports.importFile(path.join(FIX, 'notice-several.csv'), { docNo: '甲政办函〔2026〕12号', title: '关于2026年四季度政务新媒体检查情况的通报' });
-    const [c1, c2, c3, c4] = (await svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.code as string);
+    await sim.svc.ctx.chat.contacts.importFile(path.join(FIX, 'contacts.csv'));
+    await sim.svc.ctx.imports.importFile(path.join(FIX, 'notice-several.csv'), { docNo: '甲政办函〔2026〕12号', title: '关于2026年四季度政务新媒体检查情况的通报' });
+    const [c1, c2, c3, c4] = (await sim.svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.code as string);
     const noticeCards = await waitFor('three cards for jia01', async () => ((await cards('jia01')).length === 3 ? cards('jia01') : null));
-    await waitFor('orders notified', async () => (await svc.ctx.db('work_orders').where({ state: 'notified' })).length === 4);
-    const states = async () => (await svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.state as string);
+    await waitFor('orders notified', async () => (await sim.svc.ctx.db('work_orders').where({ state: 'notified' })).length === 4);
+    const states = async () => (await sim.svc.ctx.db('work_orders').orderBy('id')).map((w: any) => w.state as string);
 
     // ack, progress, question, help, my_orders: answered, nothing goes to review.
     expect(await ask('jia01', '收到！')).toContain('整改完成后，直接回复整改情况');
@@ -63,7 +41,7 @@ describeEachDb('replies understood as people write them', (get) => describe('wit
     expect(await ask('jia01', '教育发布那个正在整改，预计明天完成')).toBe(
       `好的，工单 ${c1} 仍在整改中，预计 ${until.year}年${until.month}月${until.day}日 完成。改好后回复整改情况并附截图，即提交审核。`,
     );
-    expect((await svc.ctx.events.list({ workOrderId: (await order(c1)).id, type: 'work_order.progress_reported' }))[0].data).toMatchObject({ until: until.toISODate() });
+    expect((await sim.svc.ctx.events.list({ workOrderId: (await order(c1)).id, type: 'work_order.progress_reported' }))[0].data).toMatchObject({ until: until.toISODate() });
     expect(await ask('jia01', '请问微博那个留言具体是哪几条？')).toBe('您的问题已转给督办人，请留意答复。');
     expect(await waitFor('the question forwarded', async () => (await texts('dubanjia')).find((t) => t.startsWith('【单位提问】')))).toBe(
       `【单位提问】甲县教育局（张丽）就工单 ${c2} 提问：请问微博那个留言具体是哪几条？`,
@@ -72,7 +50,7 @@ describeEachDb('replies understood as people write them', (get) => describe('wit
     expect(await ask('jia01', '我还有哪些没整改的')).toContain(`${c3} 甲县教育云课堂（抖音）：待整改`);
     expect(await ask('jia01', '在吗')).toBe('没太明白您的意思。发送“帮助”可查看可以怎么回复。');
     expect(await states()).toEqual(['notified', 'notified', 'notified', 'notified']);
-    expect(await svc.ctx.db('replies')).toHaveLength(0);
+    expect(await sim.svc.ctx.db('replies')).toHaveLength(0);
 
     // extension by platform, with the date as written (下周五 → next week's Friday).
     expect(await ask('jia01', '抖音号栏目内容较多，申请延期到下周五')).toBe(`已收到工单 ${c3} 的延期申请，已提交督办人审核。`);
@@ -100,7 +78,7 @@ describeEachDb('replies understood as people write them', (get) => describe('wit
     // The simulator no longer offers the buttons; a press sent before the update arrives late:
     n = (await texts('jia01')).length;
     const late = { fromUserid: 'jia01', kind: 'card_click' as const, eventKey: card2.body.button_list[0].key, taskId: card2.body.task_id, responseCode: card2.responseCode, createTimeS: Math.floor(Date.now() / 1000) };
-    expect(await postAction(`${svc.baseUrl}/wecom/callback`, svc.wecom.credentials, late)).toBe(200);
+    expect(await postAction(`${sim.svc.baseUrl}/wecom/callback`, sim.svc.wecom.credentials, late)).toBe(200);
     expect(await waitFor('the stale answer', async () => (await texts('jia01')).slice(n)[0])).toBe(
       `工单 ${c2} 已提交整改反馈，正在审核，这张卡片上的按钮已失效，无需再点。`,
     );
@@ -108,7 +86,7 @@ describeEachDb('replies understood as people write them', (get) => describe('wit
     // Unsure (a bare “请审核” next to nothing done): asked back with buttons, nothing submitted until chosen.
     const askBack = await (async () => {
       const before = (await cards('jia01')).length;
-      await http.post(page('/text'), { userid: 'jia01', content: '麻烦审核一下，截图见附件' });
+      await sim.http.post(page('/text'), { userid: 'jia01', content: '麻烦审核一下，截图见附件' });
       return waitFor('the ask-back card', async () => (await cards('jia01')).slice(before).find((c) => c.body.main_title.title.startsWith('您是要')));
     })();
     expect(askBack.body.main_title.title).toBe('您是要：提交整改 / 申请延期 / 提出异议');

@@ -11,7 +11,7 @@ import { createContext, type AppContext } from '../../src/app/context';
 import { formatInstant } from '../../src/domain/calendar/dates';
 import { buildJobs } from '../../src/jobs';
 import { JobRunner } from '../../src/jobs/runner';
-import { createWecomTransport, type WecomTransport } from '../../src/wecom/transport';
+import { createWecomTransport, type WecomTransport } from '../../src/app/transport';
 import type { FakeMessage } from '../../src/simulator/fake-wecom';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';

@@ -5,7 +5,7 @@
  */
 import { ManualClock } from '../../src/clock';
 import { createContext } from '../../src/app/context';
-import { createWecomTransport } from '../../src/wecom/transport';
+import { createWecomTransport } from '../../src/app/transport';
 import { describeEachDb } from '../support/db';
 import { testConfig } from '../support/config';
 

@@ -3,44 +3,19 @@
  * forwards platform messages, confirms the cards, corrects a draft; the unit is notified.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import axios, { type AxiosInstance } from 'axios';
-import { startService, type RunningService } from '../../src/service';
-import { simulatorClient } from '../support/sim-session';
+import { useSimulatedChat } from '../support/sim-chat';
 import { waitFor as waitForEvery } from '../support/wait';
 import { describeEachDb } from '../support/db';
-import { testConfig } from '../support/config';
 
 const CONV = path.join(__dirname, '..', 'fixtures', 'conversation');
 const FIX = path.join(__dirname, '..', 'fixtures', 'monitoring');
-let http: AxiosInstance = axios.create({ validateStatus: () => true, proxy: false });
 
 const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => waitForEvery(what, probe, 15_000, 40);
 
 describeEachDb('转工单 in the simulator', (get) => describe('with the service running', () => {
-  let svc: RunningService;
-  let dir: string;
-
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-mo-'));
-    svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: dir, JOBS_ENABLED: 'false' }), { db: get().db, migrate: false, pollIntervalMs: 30 });
-    http = await simulatorClient(svc);
-    await svc.ctx.chat.contacts.importFile(path.join(CONV, 'contacts.csv'));
-  });
-  afterEach(async () => {
-    await svc?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const page = (p: string) => `${svc.baseUrl}/simulator/page${p}`;
-  const inbox = async (userid: string) => ((await http.get(page('/messages'), { params: { userid } })).data.items as any[]).filter((i) => i.dir === 'in');
-  const texts = async (userid: string) => (await inbox(userid)).filter((m) => m.msgtype === 'text').map((m) => m.body.content as string);
-  const cards = async (userid: string) => (await inbox(userid)).filter((m) => m.msgtype === 'template_card');
-  const say = async (userid: string, content: string) => expect((await http.post(page('/text'), { userid, content })).status).toBe(200);
-  const click = async (userid: string, msgid: string, key: string) => expect((await http.post(page('/click'), { userid, msgid, key })).status).toBe(200);
-  const nextText = (userid: string, after: number, test: (t: string) => boolean = () => true) =>
-    waitFor(`a message to ${userid}`, async () => (await texts(userid)).slice(after).find(test));
+  const sim = useSimulatedChat(get, { tmpPrefix: 'rb-mo-', wait: waitFor, setup: (svc) => svc.ctx.chat.contacts.importFile(path.join(CONV, 'contacts.csv')) });
+  const { texts, cards, say, click, nextText } = sim;
   const field = (card: any, key: string) => card.body.horizontal_content_list.find((f: any) => f.keyname === key)?.value;
 
   it('turns forwarded platform messages into cards, creates the confirmed ones once, and notifies the unit', async () => {
@@ -63,15 +38,15 @@ describeEachDb('转工单 in the simulator', (get) => describe('with the service
     let n = (await texts('admin1')).length;
     await click('admin1', drafts[0].msgid, drafts[0].body.button_list[0].key);
     const done = await nextText('admin1', n, (t) => t.startsWith('已新建工单'));
-    const wo = await svc.ctx.db('work_orders').where({ external_no: 'GDZW-20261127-0153' }).first();
+    const wo = await sim.svc.ctx.db('work_orders').where({ external_no: 'GDZW-20261127-0153' }).first();
     expect(done).toBe(`已新建工单 ${wo.code}：甲县教育局 · 甲县教育发布，办理时限 2026年11月30日（周一）18:00。单位联系人将收到通知。`);
     expect(wo).toMatchObject({ source: '省监管平台', external_url: 'https://jg.example.gov.cn/wo/GDZW-20261127-0153' });
     const unitCard = await waitFor('the unit card', async () => (await cards('jia01')).find((c) => c.body.main_title.title.includes(wo.code)));
     expect(field(unitCard, '通报文号')).toBe('GDZW-20261127-0153');
     // Notified now, the deadline still counts from receipt.
     expect(field(unitCard, '整改期限')).toBe('2026年11月30日（周一）18:00');
-    await waitFor('the order notified', async () => (await svc.ctx.db('work_orders').where({ id: wo.id }).first()).state === 'notified');
-    expect(Number((await svc.ctx.db('work_orders').where({ id: wo.id }).first()).due_at)).toBe(Date.parse('2026-11-30T10:00:00Z'));
+    await waitFor('the order notified', async () => (await sim.svc.ctx.db('work_orders').where({ id: wo.id }).first()).state === 'notified');
+    expect(Number((await sim.svc.ctx.db('work_orders').where({ id: wo.id }).first()).due_at)).toBe(Date.parse('2026-11-30T10:00:00Z'));
     await waitFor('the clicked card marked', async () => (await cards('admin1')).find((c) => c.msgid === drafts[0].msgid)?.replacedName === `已建单 ${wo.code}`);
 
     // The third: confirming without a unit is refused; 更正 fixes it and sends the card again.
@@ -95,7 +70,7 @@ describeEachDb('转工单 in the simulator', (get) => describe('with the service
     n = (await texts('admin1')).length;
     await click('admin1', again.msgid, again.body.button_list[0].key);
     expect(await nextText('admin1', n, (t) => t.startsWith('该平台工单'))).toBe(`该平台工单已录入过（工单 ${wo.code}：甲县教育局 · 甲县教育发布），未重复新建。`);
-    const [{ n: orders }] = await svc.ctx.db('work_orders').count({ n: '*' });
+    const [{ n: orders }] = await sim.svc.ctx.db('work_orders').count({ n: '*' });
     expect(Number(orders)).toBe(2);
   });
 
@@ -110,7 +85,7 @@ describeEachDb('转工单 in the simulator', (get) => describe('with the service
     const n = (await texts('admin1')).length;
     await click('admin1', offered[1].msgid, offered[1].body.button_list[1].key);
     expect(await nextText('admin1', n)).toBe('已取消，未建工单。');
-    const [{ n: orders }] = await svc.ctx.db('work_orders').count({ n: '*' });
+    const [{ n: orders }] = await sim.svc.ctx.db('work_orders').count({ n: '*' });
     expect(Number(orders)).toBe(0);
 
     await say('jia01', `转工单\n${table}`);

@@ -27,7 +27,7 @@ import { encryptMessage } from '../../src/wecom/callback/cipher';
 import { buildXml, MAX_XML_BYTES } from '../../src/wecom/callback/envelope';
 import { createCallbackRouter } from '../../src/wecom/callback/route';
 import { sign } from '../../src/wecom/callback/signature';
-import { simulatorCredentials } from '../../src/wecom/transport';
+import { simulatorCredentials } from '../../src/wecom/credentials';
 import { testConfig } from '../support/config';
 import { describeEachDb } from '../support/db';
 import { collectGarbage, heapUsedMb, Rng } from '../support/fuzz';

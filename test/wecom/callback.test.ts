@@ -12,7 +12,7 @@ import { CipherError, decryptMessage, encryptMessage } from '../../src/wecom/cal
 import { buildXml, dedupeKey, EnvelopeError, parseInbound, parseOuterEnvelope } from '../../src/wecom/callback/envelope';
 import { createCallbackRouter } from '../../src/wecom/callback/route';
 import { sign, timestampFresh, verifySignature } from '../../src/wecom/callback/signature';
-import { simulatorCredentials } from '../../src/wecom/transport';
+import { simulatorCredentials } from '../../src/wecom/credentials';
 import { describeEachDb } from '../support/db';
 
 /** The official vector of WeCom's sample code (see /work/shared/wecom.md). */

@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/logger';
 import { parseInbound } from '../../src/wecom/callback/envelope';
 import { actionXml } from '../../src/simulator/callback-client';
 import { MediaStore } from '../../src/wecom/media';
-import { simulatorCredentials } from '../../src/wecom/transport';
+import { simulatorCredentials } from '../../src/wecom/credentials';
 import { describeEachDb } from '../support/db';
 import { makeClient, startFake, type RunningFake } from './support';
 

@@ -1,7 +1,7 @@
 /** A test world for the order API: the admin server with a fake WeCom, a notice, and unit contacts. */
 import path from 'node:path';
 import { ROOT } from '../support/spawn';
-import { createWecomTransport, type WecomTransport } from '../../src/wecom/transport';
+import { createWecomTransport, type WecomTransport } from '../../src/app/transport';
 import type { FakeMessage } from '../../src/simulator/fake-wecom';
 import { CORP, startFake, type RunningFake } from '../wecom/support';
 import { Client, fileForm, signedIn, startAdminServer, TOKEN, type AdminServer } from '../admin/support';

@@ -1,4 +1,5 @@
 /** Where the calendar's overrides and loaded year arrangements live. */
+import { table } from '../../db/tables';
 import type { Knex } from 'knex';
 import { toBool } from '../../db/knex';
 import type { CalendarOverride, YearArrangement } from './calendar';
@@ -21,14 +22,14 @@ export class KnexCalendarStore implements CalendarStore {
   ) {}
 
   async listOverrides(): Promise<CalendarOverride[]> {
-    const rows = await this.db('calendar_overrides').orderBy('date');
-    return rows.map((r: any) => ({ date: r.date, workday: toBool(r.workday), reason: r.reason }));
+    const rows = await table(this.db, 'calendar_overrides').orderBy('date');
+    return rows.map((r) => ({ date: r.date, workday: toBool(r.workday), reason: r.reason }));
   }
 
   async setOverride(o: CalendarOverride, actor: string, at: Date): Promise<void> {
     await this.db.transaction(async (trx) => {
       const now = at.getTime();
-      await trx('calendar_overrides')
+      await table(trx, 'calendar_overrides')
         .insert({ date: o.date, workday: o.workday, reason: o.reason, created_by: actor, created_at: now, updated_at: now })
         .onConflict('date')
         .merge({ workday: o.workday, reason: o.reason, created_by: actor, updated_at: now });
@@ -41,9 +42,9 @@ export class KnexCalendarStore implements CalendarStore {
 
   async removeOverride(date: string, actor: string, at: Date): Promise<boolean> {
     return this.db.transaction(async (trx) => {
-      const existing = await trx('calendar_overrides').where({ date }).first();
+      const existing = await table(trx, 'calendar_overrides').where({ date }).first();
       if (!existing) return false;
-      await trx('calendar_overrides').where({ date }).del();
+      await table(trx, 'calendar_overrides').where({ date }).del();
       await this.events.append(
         {
           type: 'calendar.override_removed',
@@ -58,27 +59,27 @@ export class KnexCalendarStore implements CalendarStore {
   }
 
   async listArrangements(): Promise<YearArrangement[]> {
-    const years = await this.db('calendar_years').orderBy('year');
-    const days = await this.db('calendar_days').orderBy('date');
-    return years.map((y: any) => ({
+    const years = await table(this.db, 'calendar_years').orderBy('year');
+    const days = await table(this.db, 'calendar_days').orderBy('date');
+    return years.map((y) => ({
       year: Number(y.year),
       days: days
-        .filter((d: any) => Number(d.year) === Number(y.year))
-        .map((d: any) => ({ date: d.date, offDay: toBool(d.off_day), name: d.name })),
+        .filter((d) => Number(d.year) === Number(y.year))
+        .map((d) => ({ date: d.date, offDay: toBool(d.off_day), name: d.name })),
     }));
   }
 
   async saveArrangement(a: YearArrangement, source: string, actor: string, at: Date): Promise<void> {
     await this.db.transaction(async (trx) => {
       // Another year's file may have claimed one of these dates (元旦 starting on Dec 31).
-      await trx('calendar_days').whereIn('date', a.days.map((d) => d.date)).del();
-      await trx('calendar_days').where({ year: a.year }).del();
-      await trx('calendar_years')
+      await table(trx, 'calendar_days').whereIn('date', a.days.map((d) => d.date)).del();
+      await table(trx, 'calendar_days').where({ year: a.year }).del();
+      await table(trx, 'calendar_years')
         .insert({ year: a.year, source, loaded_by: actor, loaded_at: at.getTime() })
         .onConflict('year')
         .merge({ source, loaded_by: actor, loaded_at: at.getTime() });
       for (let i = 0; i < a.days.length; i += 200) {
-        await trx('calendar_days').insert(
+        await table(trx, 'calendar_days').insert(
           a.days.slice(i, i + 200).map((d) => ({ year: a.year, date: d.date, off_day: d.offDay, name: d.name })),
         );
       }

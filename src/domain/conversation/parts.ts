@@ -10,16 +10,20 @@ import type { NotificationService } from './notifications';
 import type { OrderViews } from './views';
 import type { ConsoleLinks, ReviewCheck } from './support';
 
-export interface ConversationParts {
-  db: Knex;
+/** What every use case that tells people about an order needs: its view, who to tell, the words, the outbox and the log. */
+export interface OrderMessaging {
   views: OrderViews;
   contacts: ContactsService;
   templates: MessageTemplates;
   messenger: Messenger;
-  workOrders: WorkOrderStore;
-  notifications: NotificationService;
   events: EventLog;
   clock: Clock;
+}
+
+export interface ConversationParts extends OrderMessaging {
+  db: Knex;
+  workOrders: WorkOrderStore;
+  notifications: NotificationService;
   /** Business time zone and the day's cutoff (a new due date is that day at the cutoff). */
   zone: string;
   cutoff: string;

@@ -14,19 +14,16 @@
  * notified by another instance whose calendar snapshot was still the old one, or left behind by
  * a load whose recompute did not finish — through one indexed lookup when there is none.
  */
+import { table } from '../../db/tables';
 import type { Knex } from 'knex';
-import type { Clock } from '../../clock';
 import { parseJson } from '../../db/knex';
 import type { Logger } from '../../logger';
 import { CalendarDataMissingError, type WorkCalendar } from '../calendar/calendar';
 import type { CalendarService } from '../calendar/service';
 import { businessDate, formatInstantZh, instantAt, yearOf } from '../calendar/dates';
-import type { ContactsService } from '../contacts/service';
-import type { Messenger } from '../conversation/messenger';
-import type { OrderView, OrderViews } from '../conversation/views';
-import type { EventLog } from '../events/events';
+import type { OrderMessaging } from '../conversation/parts';
+import type { OrderView } from '../conversation/views';
 import { formatDueZh } from '../messages/due';
-import type { MessageTemplates } from '../messages/templates';
 import { CLOSED_STATES } from '../workorders/states';
 import { computeDueDetailed, decideDeadline, type DeadlineSettings, type DeadlineSpec } from './deadline';
 import type { WorkOrderStore } from '../workorders/store';
@@ -47,17 +44,11 @@ export interface RecomputeReport {
   messages: number;
 }
 
-export interface ProvisionalDeps {
+export interface ProvisionalDeps extends OrderMessaging {
   db: Knex;
   workOrders: WorkOrderStore;
   calendar: CalendarService;
-  views: OrderViews;
   rules: DeadlineRuleStore;
-  contacts: ContactsService;
-  templates: MessageTemplates;
-  messenger: Messenger;
-  events: EventLog;
-  clock: Clock;
   logger: Logger;
   settings: DeadlineSettings;
 }
@@ -87,7 +78,7 @@ export class ProvisionalDeadlines {
   }
 
   private openProvisional() {
-    return this.d.db('work_orders').where('due_provisional', true).whereNotIn('state', [...CLOSED_STATES]);
+    return table(this.d.db, 'work_orders').where('due_provisional', true).whereNotIn('state', [...CLOSED_STATES]);
   }
 
   private async run(actor: string, calendar: WorkCalendar, dueBefore: Date | null): Promise<RecomputeReport> {
@@ -211,7 +202,7 @@ export class ProvisionalDeadlines {
   }
 
   private async notifyRecord(o: OrderView): Promise<NotifyRecord | null> {
-    const e = await this.d.db('events').where({ work_order_id: o.id, type: 'work_order.notify' }).orderBy('id', 'desc').first('at', 'data');
+    const e = await table(this.d.db, 'events').where({ work_order_id: o.id, type: 'work_order.notify' }).orderBy('id', 'desc').first('at', 'data');
     if (!e) return null;
     const data = parseJson<{ dueSpec?: DeadlineSpec | null; dueNotBefore?: number | null }>(e.data, {});
     return {

@@ -1,4 +1,5 @@
 /** Admin-set deadline rules: validation and storage. Rules are deactivated, never deleted. */
+import { table, type DeadlineRuleRow } from '../../db/tables';
 import type { Knex } from 'knex';
 import { toBool } from '../../db/knex';
 import type { EventLog } from '../events/events';
@@ -75,14 +76,14 @@ function columns(v: RuleInput) {
   };
 }
 
-function fromRow(r: any): DeadlineRule {
+function fromRow(r: DeadlineRuleRow): DeadlineRule {
   return {
     id: Number(r.id),
     source: r.source,
     targetKind: r.target_kind,
     category: r.category,
     amount: Number(r.amount),
-    unit: r.unit,
+    unit: r.unit as DeadlineUnit,
     cutoff: r.cutoff,
     active: toBool(r.active),
     note: r.note,
@@ -96,20 +97,20 @@ export class KnexDeadlineRuleStore implements DeadlineRuleStore {
   ) {}
 
   async list(options: { includeInactive?: boolean } = {}): Promise<DeadlineRule[]> {
-    const q = this.db('deadline_rules').orderBy('id');
+    const q = table(this.db, 'deadline_rules').orderBy('id');
     if (!options.includeInactive) q.where('active', true);
     return (await q).map(fromRow);
   }
 
   async get(id: number): Promise<DeadlineRule | null> {
-    const row = await this.db('deadline_rules').where({ id }).first();
+    const row = await table(this.db, 'deadline_rules').where({ id }).first();
     return row ? fromRow(row) : null;
   }
 
   async create(input: RuleInput, actor: string, at: Date): Promise<DeadlineRule> {
     const v = validateRule(input);
     return this.db.transaction(async (trx) => {
-      const [row] = await trx('deadline_rules')
+      const [row] = await table(trx, 'deadline_rules')
         .insert({
           ...columns(v),
           active: true,
@@ -126,9 +127,9 @@ export class KnexDeadlineRuleStore implements DeadlineRuleStore {
   async update(id: number, input: RuleInput, actor: string, at: Date): Promise<DeadlineRule> {
     const v = validateRule(input);
     return this.db.transaction(async (trx) => {
-      const before = await trx('deadline_rules').where({ id }).first();
+      const before = await table(trx, 'deadline_rules').where({ id }).first();
       if (!before) throw new RuleValidationError(`期限规则不存在：${id}`);
-      const [row] = await trx('deadline_rules')
+      const [row] = await table(trx, 'deadline_rules')
         .where({ id })
         .update({ ...columns(v), updated_at: at.getTime() })
         .returning('*');
@@ -140,7 +141,7 @@ export class KnexDeadlineRuleStore implements DeadlineRuleStore {
 
   async deactivate(id: number, actor: string, at: Date): Promise<void> {
     await this.db.transaction(async (trx) => {
-      const n = await trx('deadline_rules').where({ id }).update({ active: false, updated_at: at.getTime() });
+      const n = await table(trx, 'deadline_rules').where({ id }).update({ active: false, updated_at: at.getTime() });
       if (n === 0) throw new RuleValidationError(`期限规则不存在：${id}`);
       await this.events.append({ type: 'deadline_rule.deactivated', actor, at, data: { id } }, trx);
     });

@@ -2,6 +2,7 @@
  * The append-only event log: every state change and every message in and out.
  * Rows are only ever inserted.
  */
+import { table, type EventRow } from '../../db/tables';
 import type { Knex } from 'knex';
 import { parseJson } from '../../db/knex';
 
@@ -52,34 +53,39 @@ export class KnexEventLog implements EventLog {
   constructor(private readonly db: Knex) {}
 
   async append(event: NewEvent, trx?: Knex.Transaction): Promise<number> {
-    const [row] = await (trx ?? this.db)('events').insert(eventRow(event)).returning('id');
+    const [row] = await table(trx ?? this.db, 'events').insert(eventRow(event)).returning('id');
     return typeof row === 'object' ? Number(row.id) : Number(row);
   }
 
   async appendMany(events: NewEvent[], trx?: Knex.Transaction): Promise<void> {
     const db = trx ?? this.db;
     for (let i = 0; i < events.length; i += 500) {
-      await db('events').insert(events.slice(i, i + 500).map(eventRow));
+      await table(db, 'events').insert(events.slice(i, i + 500).map(eventRow));
     }
   }
 
   async list(filter: EventFilter): Promise<StoredEvent[]> {
-    const q = this.db('events').orderBy('id', 'asc');
+    const q = table(this.db, 'events').orderBy('id', 'asc');
     if (filter.workOrderId !== undefined) q.where('work_order_id', filter.workOrderId);
     if (filter.noticeId !== undefined) q.where('notice_id', filter.noticeId);
     if (filter.type !== undefined) q.where('type', filter.type);
     if (filter.limit !== undefined) q.limit(filter.limit);
     const rows = await q;
-    return rows.map((r: any) => ({
-      id: Number(r.id),
-      type: r.type,
-      actor: r.actor,
-      at: new Date(Number(r.at)),
-      workOrderId: r.work_order_id,
-      noticeId: r.notice_id,
-      unitId: r.unit_id,
-      contactId: r.contact_id,
-      data: parseJson<Record<string, unknown>>(r.data, {}),
-    }));
+    return rows.map(eventFromRow);
   }
+}
+
+/** An event row as the log gives it back. */
+export function eventFromRow(r: EventRow): StoredEvent {
+  return {
+    id: Number(r.id),
+    type: r.type,
+    actor: r.actor,
+    at: new Date(Number(r.at)),
+    workOrderId: r.work_order_id,
+    noticeId: r.notice_id,
+    unitId: r.unit_id,
+    contactId: r.contact_id,
+    data: parseJson<Record<string, unknown>>(r.data, {}),
+  };
 }

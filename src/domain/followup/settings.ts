@@ -6,6 +6,7 @@
  * Read through a short cache so that every message sent does not cost a query; a change made
  * here is seen at once, one made by another instance within CACHE_MS.
  */
+import { table } from '../../db/tables';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Clock } from '../../clock';
@@ -110,7 +111,7 @@ export class SettingsService {
   async get(trx?: Knex.Transaction): Promise<FollowupSettings> {
     const now = Date.now();
     if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.value;
-    const row = await (trx ?? this.db)('settings').where({ key: SETTINGS_KEY }).first('value');
+    const row = await table(trx ?? this.db, 'settings').where({ key: SETTINGS_KEY }).first('value');
     let value = this.defaults;
     if (row) {
       const stored = settingsInputSchema.safeParse(parseJson<unknown>(row.value, {}));

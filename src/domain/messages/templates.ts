@@ -2,6 +2,7 @@
  * The message templates service: renders a registry key with values, and lets admins override
  * the wording (stored in message_templates; the registry keeps the default and the placeholders).
  */
+import { table } from '../../db/tables';
 import { tidy } from './tidy';
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
@@ -67,8 +68,8 @@ export class MessageTemplates {
 
   private async overrides(): Promise<Map<string, string>> {
     if (!this.cache) {
-      const rows = await this.db('message_templates').select('key', 'text');
-      this.cache = new Map(rows.map((r: any) => [r.key, r.text]));
+      const rows = await table(this.db, 'message_templates').select('key', 'text');
+      this.cache = new Map(rows.map((r) => [r.key, r.text]));
     }
     return this.cache;
   }
@@ -86,10 +87,10 @@ export class MessageTemplates {
   }
 
   async list(): Promise<TemplateInfo[]> {
-    const rows = await this.db('message_templates').select();
-    const byKey = new Map(rows.map((r: any) => [r.key, r]));
+    const rows = await table(this.db, 'message_templates').select();
+    const byKey = new Map(rows.map((r) => [r.key, r]));
     return TEMPLATE_DEFS.map((d) => {
-      const o: any = byKey.get(d.key);
+      const o = byKey.get(d.key);
       return {
         key: d.key,
         description: d.description,

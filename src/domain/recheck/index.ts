@@ -1,13 +1,8 @@
 /** Builds the re-check service from the configuration (the composition root calls this). */
 import type { Knex } from 'knex';
 import type { ConsoleLinks } from '../messages/links';
-import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
-import type { ContactsService } from '../contacts/service';
-import type { Messenger } from '../conversation/messenger';
-import type { OrderViews } from '../conversation/views';
-import type { EventLog } from '../events/events';
-import type { MessageTemplates } from '../messages/templates';
+import type { OrderMessaging } from '../conversation/parts';
 import { ChromiumScreenshotter, findBrowser, type Screenshotter } from './browser';
 import { SiteChecker } from './checker';
 import { PoliteFetcher } from './fetcher';
@@ -56,19 +51,13 @@ export function buildChecker(c: RecheckConfig, zone: string, fetcher: PoliteFetc
   return new SiteChecker(fetcher, { slowMs: c.slowMs, maxLinks: c.maxLinks, tlsWarnDays: 30, zone }, browser);
 }
 
-export interface RecheckDeps {
+export interface RecheckDeps extends OrderMessaging {
   db: Knex;
   config: RecheckConfig;
   zone: string;
   mediaDir: string;
   /** The console's address for links (consoleLink). */
   links: ConsoleLinks;
-  views: OrderViews;
-  contacts: ContactsService;
-  templates: MessageTemplates;
-  messenger: Messenger;
-  events: EventLog;
-  clock: Clock;
   logger: Logger;
 }
 
@@ -82,15 +71,10 @@ export function buildRecheck(d: RecheckDeps): RecheckModule {
   const fetcher = buildFetcher(d.config);
   const browser = buildScreenshotter(d.config);
   const checker = buildChecker(d.config, d.zone, fetcher, browser);
+  const { views, contacts, templates, messenger, events, clock, logger } = d;
   const service = new RecheckService({
+    views, contacts, templates, messenger, events, clock, logger,
     store: new KnexRecheckStore(d.db),
-    views: d.views,
-    contacts: d.contacts,
-    templates: d.templates,
-    messenger: d.messenger,
-    events: d.events,
-    clock: d.clock,
-    logger: d.logger,
     checker,
     settings: { reviewWaitMs: d.config.reviewWaitMs, mediaDir: d.mediaDir, zone: d.zone, links: d.links, parallel: Math.max(1, Math.min(8, d.config.concurrency)) },
   });

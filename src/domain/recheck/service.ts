@@ -6,14 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import { businessDate, formatInstantZh } from '../calendar/dates';
-import type { Contact, ContactsService } from '../contacts/service';
-import type { Messenger } from '../conversation/messenger';
-import type { OrderView, OrderViews } from '../conversation/views';
-import type { EventLog } from '../events/events';
-import type { MessageTemplates, TemplateVars } from '../messages/templates';
+import type { Contact } from '../contacts/service';
+import type { OrderMessaging } from '../conversation/parts';
+import type { OrderView } from '../conversation/views';
+import type { TemplateVars } from '../messages/templates';
 import { toUrl } from './address';
 import type { SiteChecker } from './checker';
 import type { KnexRecheckStore, OrderTarget, RunView } from './store';
@@ -41,21 +39,15 @@ export interface ReviewRecheck {
 const DAY = 86_400_000;
 export const WEEKLY_WINDOW_DAYS = 90;
 
+export interface RecheckServiceDeps extends OrderMessaging {
+  store: KnexRecheckStore;
+  logger: Logger;
+  checker: SiteChecker;
+  settings: RecheckSettings;
+}
+
 export class RecheckService {
-  constructor(
-    private readonly d: {
-      store: KnexRecheckStore;
-      views: OrderViews;
-      contacts: ContactsService;
-      templates: MessageTemplates;
-      messenger: Messenger;
-      events: EventLog;
-      clock: Clock;
-      logger: Logger;
-      checker: SiteChecker;
-      settings: RecheckSettings;
-    },
-  ) {}
+  constructor(private readonly d: RecheckServiceDeps) {}
 
   /** The address a re-check of this target opens. */
   urlOf(t: OrderTarget): string | null {

@@ -1,4 +1,5 @@
 /** Work orders: reading them and moving them through their states, with the event log. */
+import { table, type WorkOrderTableRow } from '../../db/tables';
 import type { Knex } from 'knex';
 import { parseJson, toBool } from '../../db/knex';
 import type { EventLog } from '../events/events';
@@ -35,14 +36,14 @@ export interface WorkOrder {
 
 const ms = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(Number(v)));
 
-export function workOrderFromRow(r: any): WorkOrder {
+export function workOrderFromRow(r: WorkOrderTableRow): WorkOrder {
   return {
     id: Number(r.id),
     code: r.code,
     noticeId: Number(r.notice_id),
     targetId: Number(r.target_id),
     unitId: r.unit_id === null ? null : Number(r.unit_id),
-    state: r.state,
+    state: r.state as WorkOrderState,
     dueOnOverride: r.due_on_override,
     dueAt: ms(r.due_at),
     dueProvisional: toBool(r.due_provisional),
@@ -176,18 +177,18 @@ export class KnexWorkOrderStore implements WorkOrderStore {
   ) {}
 
   async get(id: number): Promise<WorkOrder | null> {
-    const row = await this.db('work_orders').where({ id }).first();
+    const row = await table(this.db, 'work_orders').where({ id }).first();
     return row ? workOrderFromRow(row) : null;
   }
 
   async getByCode(code: string): Promise<WorkOrder | null> {
-    const row = await this.db('work_orders').where({ code: code.trim() }).first();
+    const row = await table(this.db, 'work_orders').where({ code: code.trim() }).first();
     return row ? workOrderFromRow(row) : null;
   }
 
   async transition(id: number, action: WorkOrderAction, options: TransitionOptions): Promise<WorkOrder> {
     const run = async (trx: Knex.Transaction) => {
-      const row = await trx('work_orders').where({ id }).first();
+      const row = await table(trx, 'work_orders').where({ id }).first();
       if (!row) throw new WorkOrderNotFoundError(id);
       const before = workOrderFromRow(row);
       const to = nextState(before.state, action);
@@ -203,7 +204,7 @@ export class KnexWorkOrderStore implements WorkOrderStore {
         patch.replied_late = before.dueAt !== null && at > before.dueAt.getTime();
       }
       if (action === 'accept' || action === 'supersede' || action === 'withdraw') patch.closed_at = at;
-      const n = await trx('work_orders').where({ id, version: before.version }).update(patch);
+      const n = await table(trx, 'work_orders').where({ id, version: before.version }).update(patch);
       if (n !== 1) throw new ConcurrentUpdateError(id);
       await this.events.append(
         {
@@ -218,18 +219,20 @@ export class KnexWorkOrderStore implements WorkOrderStore {
         },
         trx,
       );
-      return workOrderFromRow(await trx('work_orders').where({ id }).first());
+      const after = await table(trx, 'work_orders').where({ id }).first();
+      if (!after) throw new WorkOrderNotFoundError(id);
+      return workOrderFromRow(after);
     };
     return options.trx ? run(options.trx) : this.db.transaction(run);
   }
 
   async findByExternal(source: string, externalNo: string, trx?: Knex.Transaction): Promise<WorkOrder | null> {
-    const row = await (trx ?? this.db)('work_orders').where({ source, external_no: externalNo }).first();
+    const row = await table(trx ?? this.db, 'work_orders').where({ source, external_no: externalNo }).first();
     return row ? workOrderFromRow(row) : null;
   }
 
   async insertMonitoring(o: NewMonitoringOrder, at: Date, trx: Knex.Transaction): Promise<number> {
-    const [row] = await trx('work_orders')
+    const [row] = await table(trx, 'work_orders')
       .insert({
         code: o.code,
         notice_id: o.noticeId,
@@ -253,7 +256,7 @@ export class KnexWorkOrderStore implements WorkOrderStore {
   }
 
   async listOverdueCandidates(states: WorkOrderState[], at: Date, limit: number): Promise<number[]> {
-    const rows = await this.db('work_orders')
+    const rows = await table(this.db, 'work_orders')
       .whereIn('state', states)
       .andWhere('due_at', '<=', at.getTime())
       .andWhere('overdue', false)
@@ -277,7 +280,7 @@ export class KnexWorkOrderStore implements WorkOrderStore {
         // that got there first leaves nothing here, so each order gets one overdue event. It is
         // conditional on what made the order due, so one re-notified meanwhile (a new deadline,
         // or answered) is left alone.
-        const rows: { id: unknown; notice_id: unknown; unit_id: unknown; due_at: unknown }[] = await trx('work_orders')
+        const rows: { id: unknown; notice_id: unknown; unit_id: unknown; due_at: unknown }[] = await table(trx, 'work_orders')
           .whereIn('id', ids.slice(i, i + 500))
           .andWhere('overdue', false)
           .whereIn('state', [...AWAITING_UNIT_STATES])
@@ -306,10 +309,10 @@ export class KnexWorkOrderStore implements WorkOrderStore {
 
   async setDueOnOverride(id: number, date: string, options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction }): Promise<void> {
     const run = async (trx: Knex.Transaction) => {
-      const row = await trx('work_orders').where({ id }).first();
+      const row = await table(trx, 'work_orders').where({ id }).first();
       if (!row) throw new WorkOrderNotFoundError(id);
       const before = workOrderFromRow(row);
-      const n = await trx('work_orders')
+      const n = await table(trx, 'work_orders')
         .where({ id, version: before.version, state: 'new' })
         .update({ due_on_override: date, updated_at: options.at.getTime(), version: before.version + 1 });
       if (n !== 1) throw new ConcurrentUpdateError(id);
@@ -335,13 +338,13 @@ export class KnexWorkOrderStore implements WorkOrderStore {
     options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction },
   ): Promise<void> {
     const run = async (trx: Knex.Transaction) => {
-      const row = await trx('work_orders').where({ id }).first();
+      const row = await table(trx, 'work_orders').where({ id }).first();
       if (!row) throw new WorkOrderNotFoundError(id);
       const before = workOrderFromRow(row);
       const extra = { ...before.extra };
       if (to.contactId !== null) extra.assigned_contact_id = to.contactId;
       else delete extra.assigned_contact_id;
-      const n = await trx('work_orders')
+      const n = await table(trx, 'work_orders')
         .where({ id, version: before.version })
         .whereNotIn('state', [...CLOSED_STATES])
         .update({ unit_id: to.unitId, extra: JSON.stringify(extra), updated_at: options.at.getTime(), version: before.version + 1 });
@@ -365,10 +368,10 @@ export class KnexWorkOrderStore implements WorkOrderStore {
 
   async changeDue(id: number, due: Date, options: { actor: string; at: Date; data?: Record<string, unknown>; trx?: Knex.Transaction }): Promise<void> {
     const run = async (trx: Knex.Transaction) => {
-      const row = await trx('work_orders').where({ id }).first();
+      const row = await table(trx, 'work_orders').where({ id }).first();
       if (!row) throw new WorkOrderNotFoundError(id);
       const before = workOrderFromRow(row);
-      const n = await trx('work_orders')
+      const n = await table(trx, 'work_orders')
         .where({ id, version: before.version })
         .update({ ...newDuePatch(due), updated_at: options.at.getTime(), version: before.version + 1 });
       if (n !== 1) throw new ConcurrentUpdateError(id);
@@ -389,7 +392,7 @@ export class KnexWorkOrderStore implements WorkOrderStore {
   }
 
   async confirmProvisionalDue(id: number, dueAt: Date, at: Date): Promise<boolean> {
-    const n = await this.db('work_orders').where({ id, due_provisional: true, due_at: dueAt.getTime() }).update({ due_provisional: false, updated_at: at.getTime() });
+    const n = await table(this.db, 'work_orders').where({ id, due_provisional: true, due_at: dueAt.getTime() }).update({ due_provisional: false, updated_at: at.getTime() });
     return n === 1;
   }
 
@@ -398,14 +401,14 @@ export class KnexWorkOrderStore implements WorkOrderStore {
       next.due.getTime() > at.getTime()
         ? newDuePatch(next.due, next.provisional)
         : { due_at: next.due.getTime(), due_provisional: next.provisional };
-    const n = await trx('work_orders')
+    const n = await table(trx, 'work_orders')
       .where({ id, version, due_provisional: true })
       .update({ ...patch, updated_at: at.getTime(), version: version + 1 });
     return n === 1;
   }
 
   async raiseEscalationStep(id: number, step: number, at: Date, trx?: Knex.Transaction): Promise<void> {
-    await (trx ?? this.db)('work_orders')
+    await table(trx ?? this.db, 'work_orders')
       .where({ id })
       .where('escalation_step', '<', step)
       .update({ escalation_step: step, updated_at: at.getTime(), version: (trx ?? this.db).raw('version + 1') });
@@ -414,7 +417,7 @@ export class KnexWorkOrderStore implements WorkOrderStore {
   async insertForNotice(noticeId: number, orders: NewWorkOrder[], at: Date, trx: Knex.Transaction): Promise<Map<number, number>> {
     const t = at.getTime();
     for (let i = 0; i < orders.length; i += INSERT_CHUNK) {
-      await trx('work_orders').insert(
+      await table(trx, 'work_orders').insert(
         orders.slice(i, i + INSERT_CHUNK).map((o) => ({
           code: o.code,
           notice_id: noticeId,
@@ -430,13 +433,13 @@ export class KnexWorkOrderStore implements WorkOrderStore {
         })),
       );
     }
-    const rows = await trx('work_orders').where({ notice_id: noticeId }).select('id', 'target_id');
+    const rows = await table(trx, 'work_orders').where({ notice_id: noticeId }).select('id', 'target_id');
     return new Map(rows.map((r: { id: number; target_id: number }) => [Number(r.target_id), Number(r.id)]));
   }
 
   async maxCodeSequence(prefix: string, trx?: Knex.Transaction): Promise<number> {
     // Longest codes first, then the highest: the first one of the form <prefix><digits> is the maximum.
-    const rows = await (trx ?? this.db)('work_orders')
+    const rows = await table(trx ?? this.db, 'work_orders')
       .where('code', 'like', `${prefix}%`)
       .select('code')
       .orderByRaw('length(code) desc, code desc')

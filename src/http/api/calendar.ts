@@ -19,10 +19,7 @@ export function calendarRoutes(): RouteDef[] {
         const cal = await ctx.calendar.get();
         const today = businessDate(ctx.clock.now(), ctx.config.businessTz);
         const year = Number(today.slice(0, 4));
-        const [arrangements, overrides] = await Promise.all([
-          ctx.db('calendar_years').orderBy('year'),
-          ctx.db('calendar_overrides').orderBy('date'),
-        ]);
+        const { arrangements, overrides } = await ctx.reads.calendar.loaded();
         const nextMissing = !cal.hasYear(year + 1);
         return {
           today,
@@ -35,19 +32,8 @@ export function calendarRoutes(): RouteDef[] {
             ? `${year + 1}年节假日安排尚未导入：跨入${year + 1}年的期限暂按《全国年节及纪念日放假办法》计算（不含调休），标注“暂定”。` +
               `国务院办公厅公布后，请在“日历”页导入${year + 1}年的安排文件，暂定期限将自动重算并告知相关单位。`
             : null,
-          arrangements: arrangements.map((a: any) => ({
-            year: Number(a.year),
-            source: a.source ?? null,
-            loaded_by: a.loaded_by ?? null,
-            loaded_at: new Date(Number(a.loaded_at)).toISOString(),
-          })),
-          overrides: overrides.map((o: any) => ({
-            date: o.date,
-            workday: o.workday === true || o.workday === 1,
-            reason: o.reason,
-            created_by: o.created_by ?? null,
-            updated_at: new Date(Number(o.updated_at)).toISOString(),
-          })),
+          arrangements: arrangements.map((a) => ({ year: a.year, source: a.source, loaded_by: a.loadedBy, loaded_at: a.loadedAt.toISOString() })),
+          overrides: overrides.map((o) => ({ date: o.date, workday: o.workday, reason: o.reason, created_by: o.createdBy, updated_at: o.updatedAt.toISOString() })),
         };
       },
     }),

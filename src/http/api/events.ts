@@ -1,6 +1,5 @@
 /** The event log, read-only: who changed what, and when. */
 import { z } from 'zod';
-import { EventReadModel } from '../../domain/events/read-model';
 import { ADMIN, pageQuery, route, type RouteDef } from './framework';
 
 export function eventRoutes(): RouteDef[] {
@@ -19,7 +18,7 @@ export function eventRoutes(): RouteDef[] {
         notice_id: z.coerce.number().int().positive().optional(),
       }),
       async handler({ query, ctx }) {
-        const r = await new EventReadModel(ctx.db, ctx.config.businessTz).list(
+        const r = await ctx.reads.events.list(
           { type: query.type, actor: query.actor, workOrderId: query.work_order_id, noticeId: query.notice_id },
           { page: query.page, pageSize: query.page_size },
         );

@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { parseInstant } from '../../domain/calendar/dates';
-import { MonitoringReport } from '../../domain/monitoring/report';
 import { MAX_SCREENSHOT_BYTES, type MonitoringOrderInput } from '../../domain/monitoring/service';
 import type { AppContext } from '../../app/context';
 import { ADMIN, ALL_ROLES, ApiError, route, type RouteDef } from './framework';
@@ -173,5 +172,5 @@ export function monitoringRoutes(): RouteDef[] {
 }
 
 function statsOf(ctx: AppContext, q: { period: 'month' | 'quarter'; year?: number; source?: string }, scope: number[] | null) {
-  return new MonitoringReport(ctx.db, ctx.config.businessTz).onTime({ period: q.period, year: q.year, source: q.source || undefined, now: ctx.clock.now() }, scope);
+  return ctx.reads.monitoring.onTime({ period: q.period, year: q.year, source: q.source || undefined, now: ctx.clock.now() }, scope);
 }

@@ -21,7 +21,6 @@ import { DuplicateNoticeError, ImportRejectedError, type ImportOptions } from '.
 import { CATEGORIES, TARGET_KINDS, isCategory } from '../../domain/problems/taxonomy';
 import { STATE_LABELS } from '../../domain/workorders/states';
 import { exportRows, toCsv, toXlsx } from '../../domain/reports/export';
-import { ReportStore } from '../../domain/reports/workorders';
 import { ADMIN, ALL_ROLES, ApiError, idParam, isoDate, notFound, pageQuery, route, type RouteDef } from './framework';
 import type { ApiDeps } from './index';
 
@@ -122,26 +121,6 @@ function toImportOptions(o: ImportOptionsInput, actor: string): ImportOptions {
   };
 }
 
-function noticeJson(r: any) {
-  return {
-    id: Number(r.id),
-    doc_no: r.doc_no,
-    title: r.title ?? null,
-    issuer: r.issuer ?? null,
-    issued_on: r.issued_on,
-    report_due_on: r.report_due_on ?? null,
-    source: r.source ?? null,
-    kind: r.kind ?? null,
-    status: r.status,
-    replaced_by_id: r.replaced_by_id ?? null,
-    file_name: r.file_name ?? null,
-    created_at: new Date(Number(r.created_at)).toISOString(),
-    work_orders: Number(r.work_orders ?? 0),
-    open: Number(r.open ?? 0),
-    overdue: Number(r.overdue ?? 0),
-  };
-}
-
 export function noticeRoutes(deps: ApiDeps): RouteDef[] {
   return [
     route({
@@ -152,32 +131,11 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
       roles: ALL_ROLES,
       query: z.object({ ...pageQuery, q: z.string().trim().max(100).optional(), status: z.enum(['active', 'replaced']).optional() }),
       async handler({ query, ctx, scope }) {
-        const base = () => {
-          const q = ctx.db('notices as n');
-          if (query.status) q.where('n.status', query.status);
-          // A monitoring order's one-order notice is listed with the work orders, not here.
-          q.whereNotExists(ctx.db('work_orders as mw').whereRaw('mw.notice_id = n.id').whereNotNull('mw.source').select(ctx.db.raw('1')));
-          if (query.q) q.where((w) => void w.where('n.doc_no', 'like', `%${query.q}%`).orWhere('n.title', 'like', `%${query.q}%`));
-          if (!scope.all) {
-            q.whereExists(ctx.db('work_orders as w').whereRaw('w.notice_id = n.id').whereIn('w.unit_id', scope.unitIds.length ? scope.unitIds : [-1]).select(ctx.db.raw('1')));
-          }
-          return q;
-        };
-        const [c] = await base().count({ n: '*' });
-        const stats = ctx.db('work_orders as w')
-          .select('w.notice_id')
-          .count({ work_orders: '*' })
-          .sum({ open: ctx.db.raw("case when w.state in ('new','notified','replied','rejected') then 1 else 0 end") })
-          .sum({ overdue: ctx.db.raw('case when w.overdue = ? and w.closed_at is null then 1 else 0 end', [true]) })
-          .groupBy('w.notice_id');
-        if (!scope.all) stats.whereIn('w.unit_id', scope.unitIds.length ? scope.unitIds : [-1]);
-        const rows = await base()
-          .leftJoin(stats.as('s'), 's.notice_id', 'n.id')
-          .select('n.*', 's.work_orders', 's.open', 's.overdue')
-          .orderBy([{ column: 'n.issued_on', order: 'desc' }, { column: 'n.id', order: 'desc' }])
-          .limit(query.page_size)
-          .offset((query.page - 1) * query.page_size);
-        return { items: rows.map(noticeJson), total: Number((c as any).n), page: query.page, page_size: query.page_size };
+        const { items, total } = await ctx.reads.notices.list(
+          { status: query.status, q: query.q, page: query.page, pageSize: query.page_size },
+          scope.all ? null : scope.unitIds,
+        );
+        return { items, total, page: query.page, page_size: query.page_size };
       },
     }),
     route({
@@ -188,16 +146,11 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
       roles: ALL_ROLES,
       params: idParam,
       async handler({ params, ctx, scope }) {
-        const n = await ctx.db('notices').where({ id: params.id }).first();
-        if (!n) throw notFound('通报');
-        const q = ctx.db('work_orders').where({ notice_id: params.id }).select('state').count({ n: '*' }).groupBy('state');
-        if (!scope.all) q.whereIn('unit_id', scope.unitIds.length ? scope.unitIds : [-1]);
-        const counts = await q;
-        if (!scope.all && counts.length === 0) throw notFound('通报');
-        const by_state = Object.fromEntries(counts.map((r: any) => [r.state, Number(r.n)]));
+        const found = await ctx.reads.notices.detail(params.id, scope.all ? null : scope.unitIds);
+        if (!found) throw notFound('通报');
         return {
-          ...noticeJson({ ...n, work_orders: Object.values(by_state).reduce((a: number, b) => a + Number(b), 0) }),
-          by_state,
+          ...found.notice,
+          by_state: found.byState,
           state_labels: STATE_LABELS,
         };
       },
@@ -273,18 +226,16 @@ export function noticeRoutes(deps: ApiDeps): RouteDef[] {
       query: z.object({ format: z.enum(['xlsx', 'csv'], { message: '格式须为 xlsx 或 csv' }).default('xlsx') }),
       produces: ['xlsx', 'csv'],
       async handler({ params, query, ctx, scope, actor }) {
-        const n = await ctx.db('notices').where({ id: params.id }).first();
-        if (!n) throw notFound('通报');
-        const reports = new ReportStore(ctx.db);
-        const { items } = await reports.listWorkOrders({ noticeId: params.id }, scope.all ? null : scope.unitIds, null);
-        if (!scope.all && items.length === 0) throw notFound('通报');
-        const rows = exportRows(items, await reports.latestReplies(items.map((o) => o.id)), ctx.config.businessTz);
-        const base = `整改情况-${n.doc_no}`.replace(/[\\/:*?"<>|]/g, '_');
+        const found = await ctx.reads.notices.statusRows(params.id, scope.all ? null : scope.unitIds);
+        if (!found) throw notFound('通报');
+        const n = found.notice;
+        const rows = exportRows(found.items, found.replies, ctx.config.businessTz);
+        const base = `整改情况-${n.docNo}`.replace(/[\\/:*?"<>|]/g, '_');
         await ctx.events.append({ type: 'export.notice_status', actor, at: ctx.clock.now(), noticeId: params.id, data: { format: query.format, rows: rows.length } });
         if (query.format === 'csv') {
           return { download: { fileName: `${base}.csv`, contentType: 'text/csv; charset=utf-8', body: toCsv(rows) } };
         }
-        const title = `${n.title ?? n.doc_no}（${n.doc_no}）整改情况`;
+        const title = `${n.title ?? n.docNo}（${n.docNo}）整改情况`;
         return {
           download: {
             fileName: `${base}.xlsx`,

@@ -99,41 +99,34 @@ export function recheckRoutes(): RouteDef[] {
         return { address: url };
       },
     }),
-    route({
-      method: 'get',
-      path: '/recheck-runs/:id/html',
-      tag: '自动复查',
-      summary: '复查时抓取的网页 HTML（存档，作为纯文本下载）',
-      roles: ALL_ROLES,
-      params: idParam,
-      produces: ['text'],
-      async handler({ params, ctx, scope, res }) {
-        const file = await runFile(ctx, params.id, scope, 'html');
-        // Stored pages are shown as text, never rendered here.
-        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-        res.setHeader('Content-Disposition', `attachment; filename="recheck-${params.id}.html.txt"`);
-        res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        await new Promise<void>((resolve, reject) => res.sendFile(file, (err) => (err ? reject(err) : resolve())));
-        return undefined;
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/recheck-runs/:id/screenshot',
-      tag: '自动复查',
-      summary: '复查时的网页截图（PNG）',
-      roles: ALL_ROLES,
-      params: idParam,
-      produces: ['image'],
-      async handler({ params, ctx, scope, res }) {
-        const file = await runFile(ctx, params.id, scope, 'screenshot');
-        res.setHeader('Content-Type', 'image/png');
-        res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        await new Promise<void>((resolve, reject) => res.sendFile(file, (err) => (err ? reject(err) : resolve())));
-        return undefined;
-      },
-    }),
+    storedFileRoute('html', '复查时抓取的网页 HTML（存档，作为纯文本下载）', 'text', (id) => ({
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Disposition': `attachment; filename="recheck-${id}.html.txt"`,
+    })),
+    storedFileRoute('screenshot', '复查时的网页截图（PNG）', 'image', () => ({ 'Content-Type': 'image/png' })),
   ];
+}
+
+/**
+ * A run's stored page or screenshot, sent as a file with the given headers; never rendered here
+ * (the page goes out as text), and sandboxed whatever a browser makes of it.
+ */
+function storedFileRoute(which: 'html' | 'screenshot', summary: string, produces: 'text' | 'image', headers: (id: number) => Record<string, string>): RouteDef {
+  return route({
+    method: 'get',
+    path: `/recheck-runs/:id/${which}`,
+    tag: '自动复查',
+    summary,
+    roles: ALL_ROLES,
+    params: idParam,
+    produces: [produces],
+    async handler({ params, ctx, scope, res }) {
+      const file = await runFile(ctx, params.id, scope, which);
+      for (const [name, value] of Object.entries(headers(params.id))) res.setHeader(name, value);
+      res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      await new Promise<void>((resolve, reject) => res.sendFile(file, (err) => (err ? reject(err) : resolve())));
+      return undefined;
+    },
+  });
 }

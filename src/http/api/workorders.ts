@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { CATEGORY_IDS, TARGET_KINDS } from '../../domain/problems/taxonomy';
 import { isClosed, STATES, type WorkOrderState } from '../../domain/workorders/states';
 import type { OrderActionKind } from '../../domain/workorders/actions';
-import { EventReadModel } from '../../domain/events/read-model';
 import { exportRows, toCsv, toXlsx } from '../../domain/reports/export';
 import {
   LIST_VIEWS,
@@ -179,7 +178,7 @@ export function workOrderRoutes(): RouteDef[] {
         if (!d) throw notFound('工单');
         await withExpectedDue(ctx, [d]);
         withOverdueWorkingDays([d], await ctx.calendar.get(), ctx.clock.now(), ctx.config.businessTz);
-        const timeline = await new EventReadModel(ctx.db, ctx.config.businessTz).timeline(params.id);
+        const timeline = await ctx.reads.events.timeline(params.id);
         return { ...d, timeline, allowed_actions: allowedActions(ctx, principal.role, d) };
       },
     }),

@@ -5,7 +5,7 @@
  * (src/app/context.ts).
  */
 import type { Express } from 'express';
-import type { AppContext, WecomParts } from '../app/context';
+import type { AppContext, WecomParts } from './context';
 import type { ChatRouter } from '../chat/router';
 import { registerChatHandlers } from '../../handlers';
 import { MonitoringChat } from '../domain/monitoring/chat';
@@ -18,8 +18,8 @@ import { SessionStore } from '../http/auth/sessions';
 import { UserStore } from '../http/auth/users';
 import { knownHostsOnly } from '../http/server';
 import { SimulatorStore, type SentByUser } from '../simulator/store';
-import { createCallbackRouter } from './callback/route';
-export { SIMULATOR_AGENT_ID, SIMULATOR_CORP_ID, simulatorCredentials } from './credentials';
+import { createCallbackRouter } from '../wecom/callback/route';
+export { SIMULATOR_AGENT_ID, SIMULATOR_CORP_ID, simulatorCredentials } from '../wecom/credentials';
 
 /** The WeCom parts the composition root built, and what the transport adds to run them. */
 export interface WecomTransport extends Omit<WecomParts, 'batch'> {
