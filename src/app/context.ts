@@ -261,6 +261,8 @@ function buildWecom(
   const media = new MediaStore(d.db, client, config.mediaDir);
   const processor = new InboundProcessor(d.inbound, chat, d.outbox, contacts, media, d.events, d.clock, d.logger, {
     batch: LOOP_BATCH,
+    // Answering callbacks comes first; the backlog is worked off in their gaps.
+    busy: () => d.inbound.receiving(),
     workerId: instanceId ? `inbound-${instanceId}` : undefined,
   });
   return { simulated, credentials, client, tokens, chat, sender, processor, batch: LOOP_BATCH };

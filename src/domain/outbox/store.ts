@@ -209,10 +209,12 @@ export class KnexOutboxStore implements OutboxStore {
       .ignore()
       .returning('id');
     const created = inserted.length > 0;
-    const row = await db('outbox').where({ idempotency_key: key }).first('id');
+    // A row just inserted says its id; a known key's row is looked up.
+    const first = inserted[0] as { id: unknown } | number | undefined;
+    const id = created ? Number(typeof first === 'object' ? first.id : first) : Number((await db('outbox').where({ idempotency_key: key }).first('id')).id);
     if (created && !trx) this.onEnqueue?.();
     if (created && trx) trx.executionPromise?.then(() => this.onEnqueue?.(), () => undefined);
-    return { id: Number(row.id), created };
+    return { id, created };
   }
 
   async get(id: number): Promise<OutboxRow | null> {
