@@ -247,6 +247,8 @@ function buildWecom(
     batch: LOOP_BATCH,
     mediaDir: config.mediaDir,
     workerId: instanceId ? `outbox-${instanceId}` : undefined,
+    // Answering callbacks comes first; replies go out in their gaps.
+    busy: () => d.inbound.receiving(),
     listeners: [
       {
         // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.
