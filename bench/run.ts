@@ -13,23 +13,29 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { callbackSection } from './sections/callback';
-import { importSection } from './sections/import';
-import { noticePdfSection } from './sections/notice-pdf';
-import { outboxSection } from './sections/outbox';
-import { recheckSection } from './sections/recheck';
-import { signinSection } from './sections/signin';
-import { sweepSection } from './sections/sweep';
-import { understandingSection } from './sections/understanding';
 import type { BenchCase, CaseResult, Measurement, Section, Target } from './section';
 
-const SECTIONS: Section[] = [importSection, noticePdfSection, callbackSection, sweepSection, outboxSection, recheckSection, signinSection, understandingSection];
+/**
+ * The sections by name, each loaded only when it runs: a case's child process loads its own
+ * section's modules and no other's, so its memory figures are not raised by code it never runs.
+ */
+const SECTIONS: Record<string, () => Promise<Section>> = {
+  import: async () => (await import('./sections/import')).importSection,
+  'notice-pdf': async () => (await import('./sections/notice-pdf')).noticePdfSection,
+  callback: async () => (await import('./sections/callback')).callbackSection,
+  sweep: async () => (await import('./sections/sweep')).sweepSection,
+  outbox: async () => (await import('./sections/outbox')).outboxSection,
+  recheck: async () => (await import('./sections/recheck')).recheckSection,
+  signin: async () => (await import('./sections/signin')).signinSection,
+  understanding: async () => (await import('./sections/understanding')).understandingSection,
+};
 
 /** No single case may run longer than this (the whole bench is meant to stay near 5 minutes). */
 const CASE_TIMEOUT_MS = 180_000;
 
 async function child(sectionName: string, caseName: string, arg: string | undefined): Promise<void> {
-  const section = SECTIONS.find((s) => s.name === sectionName);
+  const section = SECTIONS[sectionName] ? await SECTIONS[sectionName]() : undefined;
+  if (section && section.name !== sectionName) throw new Error(`section ${sectionName} is named ${section.name}`);
   const c = section?.cases.find((x) => x.name === caseName);
   if (!section || !c) throw new Error(`unknown case ${sectionName}/${caseName}`);
   // v8's heap statistics, not process.memoryUsage(): that one also reads the RSS from /proc, which
@@ -132,14 +138,15 @@ function report(c: BenchCase, m: Measurement, base: Measurement | null): void {
 
 async function main(): Promise<void> {
   const only = process.argv[2];
-  if (only && !SECTIONS.some((s) => s.name === only)) {
-    throw new Error(`unknown section "${only}"; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
+  if (only && !(only in SECTIONS)) {
+    throw new Error(`unknown section "${only}"; sections: ${Object.keys(SECTIONS).join(', ')}`);
   }
   let crashed = 0;
   const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`${new Date().toISOString()}  ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-  for (const section of SECTIONS) {
-    if (only && section.name !== only) continue;
+  for (const [name, loadSection] of Object.entries(SECTIONS)) {
+    if (only && name !== only) continue;
+    const section = await loadSection();
     console.log(`\n== ${section.name}: ${section.description}`);
     // Other work on the machine shows in the figures; say how busy it was.
     console.log(`(load average ${load()})`);

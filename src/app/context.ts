@@ -287,6 +287,8 @@ function buildWecom(
     batch: LOOP_BATCH,
     mediaDir: config.mediaDir,
     workerId: instanceId ? `outbox-${instanceId}` : undefined,
+    // Answering callbacks comes first; replies go out in their gaps.
+    busy: () => d.inbound.receiving(),
     listeners: [
       {
         // A reminder or ladder step held (quiet hours, pacing) past the unit's answer is not sent.
@@ -301,6 +303,8 @@ function buildWecom(
   const media = new MediaStore(d.db, client, config.mediaDir);
   const processor = new InboundProcessor(d.inbound, chat, d.outbox, contacts, media, d.events, d.clock, d.logger, {
     batch: LOOP_BATCH,
+    // Answering callbacks comes first; the backlog is worked off in their gaps.
+    busy: () => d.inbound.receiving(),
     workerId: instanceId ? `inbound-${instanceId}` : undefined,
   });
   return { simulated, credentials, client, tokens, chat, sender, processor, batch: LOOP_BATCH };

@@ -87,3 +87,54 @@ export async function claimNextRow(
 export async function expireLeasesOf(db: Db, q: Pick<LeasedQueue, 'table' | 'leasedState'>, workerId: string): Promise<number> {
   return db(q.table).where({ state: q.leasedState, locked_by: workerId }).update({ locked_until: 0 });
 }
+
+/**
+ * Claims up to `limit` due rows for `workerId` at once, each the earliest open row of its
+ * `orderedBy` value (so at most one per recipient or sender, and never one behind an earlier
+ * row that is leased or waiting to retry: order holds by construction, however many claimed rows
+ * are then worked on at the same time). Expired leases first, then due pending rows in
+ * next_attempt_at order. Each set is one UPDATE whose WHERE selects the rows (SQLite runs it as
+ * one atomic statement; PostgreSQL locks the candidates with SKIP LOCKED, so concurrent claimers
+ * take different rows). `patch` adds columns to the update (the same for every row). Returns the
+ * claimed rows as they are after the claim, oldest first.
+ */
+export async function claimRows(
+  db: Db,
+  q: LeasedQueue,
+  workerId: string,
+  now: Date,
+  leaseMs: number,
+  limit: number,
+  patch: Record<string, unknown> = {},
+): Promise<any[]> {
+  const t = now.getTime();
+  const open = ['pending', q.leasedState];
+  const pg = isPostgres(db);
+  const heads = (where: (b: Knex.QueryBuilder) => Knex.QueryBuilder, n: number) => (sub: Knex.QueryBuilder) => {
+    where(sub.from(`${q.table} as c`).select('c.id'))
+      .whereNotExists((p) =>
+        void p
+          .from(`${q.table} as p`)
+          .whereRaw(`p.${q.orderedBy} = c.${q.orderedBy}`)
+          .whereIn('p.state', open)
+          .andWhereRaw('p.id < c.id'),
+      )
+      .limit(n);
+    if (pg) sub.forUpdate().skipLocked();
+  };
+  const claim = async (where: (b: Knex.QueryBuilder) => Knex.QueryBuilder, n: number): Promise<any[]> =>
+    db(q.table)
+      .whereIn('id', heads(where, n))
+      .update({ ...patch, state: q.leasedState, locked_by: workerId, locked_until: t + leaseMs })
+      .returning('*');
+  const expired = await claim((b) => b.where('c.state', q.leasedState).andWhere('c.locked_until', '<', t).orderBy('c.id', 'asc'), limit);
+  const due =
+    expired.length < limit
+      ? await claim(
+          (b) => b.where('c.state', 'pending').andWhere('c.next_attempt_at', '<=', t).orderBy('c.next_attempt_at', 'asc').orderBy('c.id', 'asc'),
+          limit - expired.length,
+        )
+      : [];
+  const byId = (a: any, b: any) => Number(a.id) - Number(b.id);
+  return [...expired.sort(byId), ...due.sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || byId(a, b))];
+}

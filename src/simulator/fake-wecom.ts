@@ -50,6 +50,8 @@ export interface Fault {
   dropAfterProcessing?: boolean;
   /** How many requests this fault applies to (default 1). */
   times?: number;
+  /** Only requests naming this recipient (the body's touser, one of a "|" list). */
+  touser?: string;
 }
 
 export interface FakeMessage {
@@ -203,8 +205,9 @@ export class FakeWecom {
     return this.options.knownUser ? Boolean(await this.options.knownUser(userid)) : true;
   }
 
-  private takeFault(path: string): Fault | null {
-    const i = this.faults.findIndex((f) => !f.path || path.endsWith(f.path));
+  private takeFault(path: string, body: unknown): Fault | null {
+    const tousers = typeof (body as { touser?: unknown } | undefined)?.touser === 'string' ? (body as { touser: string }).touser.split('|') : [];
+    const i = this.faults.findIndex((f) => (!f.path || path.endsWith(f.path)) && (f.touser === undefined || tousers.includes(f.touser)));
     if (i < 0) return null;
     const f = this.faults[i];
     f.left -= 1;
@@ -243,7 +246,7 @@ export class FakeWecom {
       const path = req.path;
       this.calls[path] = (this.calls[path] ?? 0) + 1;
       const handled = this.track(res);
-      const f = this.takeFault(path);
+      const f = this.takeFault(path, req.body);
       if (!f) return next();
       if (f.delayMs) await this.wait(f.delayMs);
       if (f.drop) {

@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { detectEncoding } from '../../src/domain/import/encoding';
 import { parseLooseDate, parseNoticeFile, type ParsedNotice } from '../../src/domain/import/parse';
 import { parseHeaderMap } from '../../src/domain/import/headers';
-import { InputFormatError } from '../../src/domain/import/readers';
+import { InputFormatError, openTable, type RawRow } from '../../src/domain/import/readers';
 import { fixture, tmpDir, writeGb18030Csv, writeNoticeXlsx } from './fixtures';
 
 const parse = (file: string, extra: Partial<Parameters<typeof parseNoticeFile>[1]> = {}) =>
@@ -128,6 +128,55 @@ describe('encodings and formats', () => {
 });
 
 describe('XLSX', () => {
+  test('streamed rows equal the whole-workbook rows: merged cells filled right and down, gaps and hidden sheets as there', async () => {
+    const file = path.join(tmpDir(), 'merged.xlsx');
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('清单');
+    ws.getCell('A1').value = '通报标题';
+    ws.mergeCells('A1:E1');
+    ws.addRow([]);
+    ws.getRow(3).values = ['序号', '单位', '账号', '问题', '备注'];
+    ws.getCell('B4').value = '城东区';
+    ws.mergeCells('B4:B7');
+    for (let r = 4; r <= 9; r++) ws.getCell(`C${r}`).value = `账号${r}`;
+    ws.getCell('D8').value = '长期未更新';
+    ws.mergeCells('D8:E9');
+    // A block over rows that hold nothing else, with rows missing before it.
+    ws.getCell('A14').value = 42;
+    ws.mergeCells('A14:C15');
+    const hidden = wb.addWorksheet('隐藏', { state: 'hidden' });
+    hidden.getCell('A1').value = '不应读到';
+    const other = wb.addWorksheet('汇总');
+    other.getCell('A1').value = '合计';
+    other.mergeCells('A1:A2');
+    await wb.xlsx.writeFile(file);
+
+    const read = async (xlsxStreaming: boolean) => {
+      const out: RawRow[] = [];
+      for await (const row of (await openTable(file, { xlsxStreaming })).rows) out.push(row);
+      // The whole-workbook reader pads rows to the sheet's width; compare without trailing empties.
+      return out.map((r) => {
+        const cells = [...r.cells];
+        while (cells.length > 0 && cells[cells.length - 1] === '') cells.pop();
+        return `${r.sheet}:${r.line}:${cells.join('|')}`;
+      });
+    };
+    const streamed = await read(true);
+    expect(streamed).toEqual(await read(false));
+    expect(streamed).toEqual(
+      expect.arrayContaining([
+        '清单:1:通报标题|通报标题|通报标题|通报标题|通报标题',
+        '清单:6:|城东区|账号6',
+        '清单:7:|城东区|账号7',
+        '清单:8:||账号8|长期未更新|长期未更新',
+        '清单:9:||账号9|长期未更新|长期未更新',
+        '清单:15:42|42|42',
+        '汇总:2:合计',
+      ]),
+    );
+    expect(streamed.some((r) => r.startsWith('隐藏'))).toBe(false);
+  });
+
   test('title row, merged two-row header with line breaks, merged jurisdiction, footnote, summary sheet skipped', async () => {
     const file = await writeNoticeXlsx(tmpDir());
     for (const xlsxStreaming of [false, true]) {

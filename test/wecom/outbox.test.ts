@@ -99,13 +99,34 @@ describeEachDb('outbox', (get) => {
     await enqueue('a1', 'a', 'a-first');
     await enqueue('a2', 'a', 'a-second');
     await enqueue('b1', 'b', 'b-only');
-    f.fake.inject({ path: 'message/send', errcode: 45009 });
+    f.fake.inject({ path: 'message/send', touser: 'a', errcode: 45009 });
     const s = sender();
     expect(await s.runOnce()).toEqual(['retry', 'sent']);
     expect(f.fake.messages.map((m) => m.body.content)).toEqual(['b-only']);
     clock.advance(1000);
     expect(await s.runOnce()).toEqual(['sent', 'sent']);
     expect(f.fake.messagesFor('a').map((m) => m.body.content)).toEqual(['a-first', 'a-second']);
+  });
+
+  it('with many sends in flight, each recipient still gets its messages in order through retries and lost answers', async () => {
+    const users = Array.from({ length: 12 }, (_, u) => `u${u}`);
+    for (let i = 0; i < 5; i++) for (const u of users) await enqueue(`${u}:${i}`, u, `${u}-${i}`);
+    // Failures scattered over recipients and rows: definite (retry), unknown outcome (resend with
+    // duplicate check), and a connection dropped before WeCom saw the request.
+    for (const u of ['u1', 'u4', 'u7']) f.fake.inject({ path: 'message/send', touser: u, errcode: 45009 });
+    for (const u of ['u2', 'u4', 'u9']) f.fake.inject({ path: 'message/send', touser: u, dropAfterProcessing: true });
+    for (const u of ['u3', 'u11']) f.fake.inject({ path: 'message/send', touser: u, drop: true, times: 2 });
+    const s = sender({ concurrency: 8, batch: 100 });
+    for (let round = 0; round < 30; round++) {
+      await s.runOnce();
+      const open = await get().db('outbox').whereIn('state', ['pending', 'sending']).count({ n: '*' });
+      if (Number(open[0].n) === 0) break;
+      clock.advance(61_000);
+    }
+    for (const u of users) {
+      expect(f.fake.messagesFor(u).map((m) => m.body.content)).toEqual([0, 1, 2, 3, 4].map((i) => `${u}-${i}`));
+    }
+    expect(Number((await get().db('outbox').where({ state: 'sent' }).count({ n: '*' }))[0].n)).toBe(users.length * 5);
   });
 
   it('an answer lost after WeCom processed the message is resent with duplicate check, delivered once', async () => {

@@ -62,20 +62,58 @@ function entries(zip: yauzl.ZipFile): AsyncIterable<yauzl.Entry> {
   };
 }
 
-function drain(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<void> {
+function drain(zip: yauzl.ZipFile, entry: yauzl.Entry, onData?: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) => {
       if (err || !stream) return reject(err ?? new Error('no stream'));
-      stream.on('error', reject).on('end', resolve).resume();
+      stream.on('error', reject).on('end', resolve);
+      if (onData) stream.on('data', onData);
+      else stream.resume();
     });
   });
+}
+
+/** A worksheet part, numbered as exceljs numbers the sheets it streams (by the part's name). */
+export const WORKSHEET_PART = /xl\/worksheets\/sheet(\d+)[.]xml/;
+
+/** A merged range's reference (`<mergeCell ref="A1:C2"/>`, namespace prefix or not). */
+const MERGE_CELL = /<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}\d{1,7}(?::[A-Za-z]{1,3}\d{1,7})?)"/g;
+/** Longer than any mergeCell tag: what is kept of a chunk for a tag cut at its end. */
+const MERGE_TAIL = 512;
+
+/**
+ * Collects the mergeCell references of a worksheet part as its bytes go by, keeping only them
+ * (and a short tail of the last chunk): the part itself is never held.
+ */
+function mergeScanner(into: string[]): (chunk: Buffer) => void {
+  let tail = '';
+  return (chunk) => {
+    // The tags and references are ASCII: latin1 decodes them whatever the text around them.
+    const text = tail + chunk.toString('latin1');
+    let end = 0;
+    MERGE_CELL.lastIndex = 0;
+    for (let m = MERGE_CELL.exec(text); m; m = MERGE_CELL.exec(text)) {
+      into.push(m[1].toUpperCase());
+      end = MERGE_CELL.lastIndex;
+    }
+    tail = text.slice(Math.max(end, text.length - MERGE_TAIL));
+  };
+}
+
+/** What the check learnt on its way through the parts. */
+export interface ZipSummary {
+  /** The merged ranges ("A1:C2") of each worksheet part, by its sheet number (see WORKSHEET_PART). */
+  mergeCells: Map<number, string[]>;
 }
 
 /**
  * Refuses an XLSX whose parts unpack to more than the limit (stated or actual), has too many
  * parts, or is no readable zip. Reads the file as a stream: memory stays small whatever it holds.
+ * On the way, notes each worksheet's merged ranges (they come after its rows, so a reader that
+ * streams the rows needs them first).
  */
-export async function checkZipLimits(file: string, limits: InputLimits): Promise<void> {
+export async function checkZipLimits(file: string, limits: InputLimits): Promise<ZipSummary> {
+  const summary: ZipSummary = { mergeCells: new Map() };
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(file);
@@ -93,8 +131,15 @@ export async function checkZipLimits(file: string, limits: InputLimits): Promise
     }
     for (const entry of all) {
       if (entry.fileName.endsWith('/')) continue;
+      const sheet = WORKSHEET_PART.exec(entry.fileName);
+      let onData: ((chunk: Buffer) => void) | undefined;
+      if (sheet) {
+        const refs: string[] = [];
+        summary.mergeCells.set(Number(sheet[1]), refs);
+        onData = mergeScanner(refs);
+      }
       try {
-        await drain(zip, entry);
+        await drain(zip, entry, onData);
       } catch (e) {
         if (/too many bytes/i.test((e as Error).message)) throw tooBig(stated + 1, limits.maxUnpackedBytes);
         throw e;
@@ -106,6 +151,7 @@ export async function checkZipLimits(file: string, limits: InputLimits): Promise
   } finally {
     zip.close();
   }
+  return summary;
 }
 
 /** A CSV or JSON file over the size limit is refused before it is read. */

@@ -1,7 +1,8 @@
 /**
  * Readers: a notice table file in, raw rows out (cells as text, with where each row came from).
- * CSV is parsed as a stream (csv-parse over an encoding decoder); XLSX is read with exceljs
- * (the whole workbook, which resolves merged cells, or its streaming reader for big files);
+ * CSV is parsed as a stream (csv-parse over an encoding decoder); XLSX is streamed by exceljs's
+ * WorkbookReader, merged cells filled from the ranges the zip check noted (or, on request, read
+ * whole by exceljs, which resolves them itself);
  * JSON is an array of objects validated with zod.
  */
 import crypto from 'node:crypto';
@@ -11,7 +12,7 @@ import { parse as parseCsv } from 'csv-parse';
 import type ExcelJSModule from 'exceljs';
 import { z } from 'zod';
 import { InputFormatError } from './errors';
-import { checkFileSize, checkZipLimits, DEFAULT_INPUT_LIMITS, limitRows, type InputLimits } from './limits';
+import { checkFileSize, checkZipLimits, DEFAULT_INPUT_LIMITS, limitRows, type InputLimits, type ZipSummary } from './limits';
 import { decodeBuffer, decoderStream, detectEncoding, detectFormat, notATable, type FileFormat, type TextEncoding } from './encoding';
 
 export interface RawRow {
@@ -37,10 +38,10 @@ export interface TableSource {
 
 export { InputFormatError };
 
-/** Files up to this size are read whole by exceljs (merged cells resolved); larger ones stream. */
-export const XLSX_FULL_READ_MAX_BYTES = 15 * 1024 * 1024;
 
 const SAMPLE_BYTES = 64 * 1024;
+
+const UNREADABLE = '无法读取 Excel 文件（文件损坏或不是 .xlsx）：';
 
 /** The longest CSV record (characters); a notice's row is a few hundred. */
 export const MAX_CSV_RECORD_CHARS = 1_000_000;
@@ -66,7 +67,10 @@ export async function sha256File(file: string): Promise<string> {
 export interface OpenOptions {
   /** XLSX: read only this sheet. */
   sheet?: string;
-  /** Force the streaming XLSX reader (tests, benchmarks). */
+  /**
+   * XLSX: stream the rows (the default) or, false, read the whole workbook with exceljs first
+   * (several times the memory; the same rows).
+   */
   xlsxStreaming?: boolean;
   /** Size and row limits; checked before the file is parsed (rows: as they are read). */
   limits?: InputLimits;
@@ -102,9 +106,9 @@ export async function openTable(file: string, options: OpenOptions = {}): Promis
   const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
   const limited = (rows: AsyncIterable<RawRow>) => limitRows(rows, limits.maxRows);
   if (format === 'xlsx') {
-    await checkZipLimits(file, limits);
-    const streaming = options.xlsxStreaming ?? size > XLSX_FULL_READ_MAX_BYTES;
-    return { format, encoding: null, rows: limited(streaming ? xlsxRowsStreaming(file, options.sheet) : await xlsxRowsFull(file, options.sheet)) };
+    const zip = await checkZipLimits(file, limits);
+    const streaming = options.xlsxStreaming ?? true;
+    return { format, encoding: null, rows: limited(streaming ? xlsxRowsStreamingOrFull(file, zip, options.sheet) : await xlsxRowsFull(file, options.sheet)) };
   }
   await checkFileSize(file, limits);
   if (format === 'json') return { format, encoding, rows: limited(jsonRows(file, encoding)) };
@@ -282,7 +286,79 @@ function selectSheets(names: string[], wanted?: string): Set<string> {
   return new Set([hit]);
 }
 
-function xlsxRowsStreaming(file: string, sheetName?: string): AsyncIterable<RawRow> {
+/** A merged range, 1-based and inclusive. */
+interface MergeRange {
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+}
+
+function columnNumber(letters: string): number {
+  let n = 0;
+  for (const ch of letters) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n;
+}
+
+function parseRange(ref: string): MergeRange | null {
+  const m = /^([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?$/.exec(ref);
+  if (!m) return null;
+  const [a, b] = [
+    { c: columnNumber(m[1]), r: Number(m[2]) },
+    { c: columnNumber(m[3] ?? m[1]), r: Number(m[4] ?? m[2]) },
+  ];
+  const range = { top: Math.min(a.r, b.r), left: Math.min(a.c, b.c), bottom: Math.max(a.r, b.r), right: Math.max(a.c, b.c) };
+  return range.top >= 1 && range.left >= 1 && (range.bottom > range.top || range.right > range.left) ? range : null;
+}
+
+/**
+ * Fills merged cells as rows stream by: every cell of a range reads its top-left (master) cell's
+ * value, as exceljs's whole-workbook reader gives them. Rows come in order and a master is in a
+ * range's first row, so only the ranges open at the current row are kept, with their values.
+ */
+class MergeFiller {
+  private readonly byTop = new Map<number, MergeRange[]>();
+  private open: { range: MergeRange; value: unknown }[] = [];
+  /** The last row any range covers: rows missing from the sheet up to here are still yielded. */
+  readonly lastRow: number;
+
+  constructor(refs: readonly string[]) {
+    let last = 0;
+    for (const ref of refs) {
+      const r = parseRange(ref);
+      if (!r) continue;
+      const list = this.byTop.get(r.top) ?? [];
+      list.push(r);
+      this.byTop.set(r.top, list);
+      last = Math.max(last, r.bottom);
+    }
+    this.lastRow = last;
+  }
+
+  /** `values` is 1-based (index 0 unused), as exceljs gives a row's values; filled in place. */
+  fill(rowNumber: number, values: unknown[]): unknown[] {
+    if (this.byTop.size === 0 && this.open.length === 0) return values;
+    this.open = this.open.filter((o) => o.range.bottom >= rowNumber);
+    for (const range of this.byTop.get(rowNumber) ?? []) this.open.push({ range, value: values[range.left] });
+    this.byTop.delete(rowNumber);
+    for (const { range, value } of this.open) {
+      if (range.top > rowNumber) continue;
+      for (let c = range.left; c <= range.right; c++) {
+        if (c === range.left && rowNumber === range.top) continue;
+        values[c] = value;
+      }
+    }
+    return values;
+  }
+}
+
+/**
+ * The rows of an XLSX through exceljs's streaming reader: the workbook's parts are read as they
+ * come, so memory holds a row at a time (plus the shared strings and styles), not the whole
+ * workbook's cell model. The rows are what the whole-workbook reader gives: hidden sheets left
+ * out, every row from the first (empty ones included, as empty rows), merged cells filled.
+ */
+function xlsxRowsStreaming(file: string, zip: ZipSummary, sheetName?: string): AsyncIterable<RawRow> {
   return (async function* () {
     const ExcelJS = await loadExcelJs();
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
@@ -290,33 +366,71 @@ function xlsxRowsStreaming(file: string, sheetName?: string): AsyncIterable<RawR
       styles: 'cache',
       hyperlinks: 'ignore',
       worksheets: 'emit',
-      entries: 'ignore',
+      entries: 'emit',
+    });
+    // The part being streamed: exceljs tells it (its number) just before it yields the sheet.
+    let part = 0;
+    (reader as unknown as NodeJS.EventEmitter).on('entry', (e: { type?: string; id?: string | number }) => {
+      if (e?.type === 'worksheet') part = Number(e.id);
     });
     const seen: string[] = [];
     let found = false;
     try {
       for await (const ws of reader) {
-        const name = ((ws as unknown as { name?: string }).name ?? `Sheet${(ws as unknown as { id: number }).id}`).toString();
-        seen.push(name);
-        if (sheetName && name.trim() !== sheetName.trim()) {
+        const sheet = ws as unknown as { name?: string; id: number; state?: string };
+        const name = (sheet.name ?? `Sheet${sheet.id}`).toString();
+        const hidden = sheet.state === 'hidden' || sheet.state === 'veryHidden';
+        if (!hidden) seen.push(name);
+        if (hidden || (sheetName && name.trim() !== sheetName.trim())) {
           // Drain the sheet so the reader moves on.
           for await (const _row of ws) void _row;
           continue;
         }
         found = true;
+        const merges = new MergeFiller(zip.mergeCells.get(part) ?? []);
+        let next = 1;
+        const gap = function* (upTo: number) {
+          for (; next < upTo; next++) yield rowOf(name, next, cellsOf(merges.fill(next, [])));
+        };
         for await (const row of ws) {
-          const values = (row.values as unknown[]) ?? [];
-          yield rowOf(name, row.number, Array.from({ length: Math.max(0, values.length - 1) }, (_, i) => values[i + 1]));
+          yield* gap(row.number);
+          const values = Array.isArray(row.values) ? [...(row.values as unknown[])] : [];
+          yield rowOf(name, row.number, cellsOf(merges.fill(row.number, values)));
+          next = row.number + 1;
         }
+        yield* gap(merges.lastRow + 1);
       }
     } catch (e) {
       if (e instanceof InputFormatError) throw e;
-      throw new InputFormatError(`无法读取 Excel 文件（文件损坏或不是 .xlsx）：${(e as Error).message}`);
+      throw new InputFormatError(`${UNREADABLE}${(e as Error).message}`);
     }
     if (sheetName && !found) {
       throw new InputFormatError(`找不到工作表“${sheetName}”；文件中的工作表：${seen.map((n) => `“${n}”`).join('、') || '（无）'}`);
     }
   })();
+}
+
+/**
+ * The streamed rows, or, when the streaming reader fails before its first row, the whole-workbook
+ * reader's: exceljs's streaming reader needs every cell to name its reference (`r`), which the
+ * format leaves optional and a few writers omit.
+ */
+async function* xlsxRowsStreamingOrFull(file: string, zip: ZipSummary, sheetName?: string): AsyncGenerator<RawRow> {
+  let yielded = false;
+  try {
+    for await (const row of xlsxRowsStreaming(file, zip, sheetName)) {
+      yielded = true;
+      yield row;
+    }
+  } catch (e) {
+    if (yielded || !(e instanceof InputFormatError) || !e.message.startsWith(UNREADABLE)) throw e;
+    yield* await xlsxRowsFull(file, sheetName);
+  }
+}
+
+/** A 1-based row of values as a 0-based list of cells (holes read as empty). */
+function cellsOf(values: unknown[]): unknown[] {
+  return Array.from({ length: Math.max(0, values.length - 1) }, (_, i) => values[i + 1]);
 }
 
 // --------------------------------------------------------------------------------------- JSON

@@ -3,9 +3,9 @@
  * (src/wecom/inbound-processor.ts) claims pending rows with a lease and dispatches them.
  */
 import type { Knex } from 'knex';
-import type { EventLog } from '../events/events';
+import type { EventLog, NewEvent } from '../events/events';
 import { dedupeKey, type InboundFields } from '../../wecom/callback/envelope';
-import { claimNextRow, expireLeasesOf } from '../../db/leased-queue';
+import { claimNextRow, claimRows, expireLeasesOf } from '../../db/leased-queue';
 
 export type InboundState = 'pending' | 'processing' | 'done' | 'failed';
 
@@ -23,6 +23,8 @@ export interface InboundRow extends InboundFields {
 export interface InboundStore {
   /** Called after a new message is stored: kicks the processor loop. */
   onRecord: (() => void) | null;
+  /** True while callbacks are being recorded, or were within the last `withinMs` (real time). */
+  receiving(withinMs?: number): boolean;
   /** Stores the message unless its dedupe key is known; `created` false for a duplicate. */
   record(fields: InboundFields, raw: string, at: Date): Promise<{ id: number; created: boolean }>;
   get(id: number): Promise<InboundRow | null>;
@@ -31,7 +33,11 @@ export interface InboundStore {
   /** Ends the leases this worker holds (its previous run's, when its name is stable); returns how many. */
   expireLeasesOf(workerId: string): Promise<number>;
   claimNext(workerId: string, now: Date, leaseMs: number): Promise<InboundRow | null>;
+  /** Claims up to `limit` due rows at once, at most one per sender (its earliest open one), oldest first. */
+  claimBatch(workerId: string, now: Date, leaseMs: number, limit: number): Promise<InboundRow[]>;
   markDone(id: number, workerId: string, at: Date): Promise<boolean>;
+  /** markDone for several rows and their events, in one transaction; returns the ids recorded. */
+  markDoneMany(done: { id: number; event: NewEvent }[], workerId: string, at: Date): Promise<Set<number>>;
   markFailed(id: number, workerId: string, r: { error: string; retryAt: Date | null; at: Date }): Promise<boolean>;
 }
 
@@ -117,7 +123,15 @@ export class KnexInboundStore implements InboundStore {
    * way a callback is written at once: no added wait. Each caller is answered after its batch
    * commits; if the batch fails, every caller in it gets the error (WeCom will retry).
    */
+  /** When the last callback came in (performance.now()), for receiving(). */
+  private lastRecordAt = -Infinity;
+
+  receiving(withinMs = 100): boolean {
+    return this.flushing || performance.now() - this.lastRecordAt < withinMs;
+  }
+
   record(f: InboundFields, raw: string, at: Date): Promise<{ id: number; created: boolean }> {
+    this.lastRecordAt = performance.now();
     return new Promise((resolve, reject) => {
       this.queue.push({ key: dedupeKey(f).slice(0, 400), fields: f, raw, at, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -209,6 +223,34 @@ export class KnexInboundStore implements InboundStore {
       attempts: Number(row.attempts) + 1,
     }));
     return c ? fromRow(c.after) : null;
+  }
+
+  async claimBatch(workerId: string, now: Date, leaseMs: number, limit: number): Promise<InboundRow[]> {
+    const rows = await claimRows(this.db, { table: 'inbound_messages', leasedState: 'processing', orderedBy: 'from_userid' }, workerId, now, leaseMs, limit, {
+      attempts: this.db.raw('attempts + 1'),
+    });
+    return rows.map(fromRow);
+  }
+
+  async markDoneMany(done: { id: number; event: NewEvent }[], workerId: string, at: Date): Promise<Set<number>> {
+    if (done.length === 0) return new Set();
+    return this.db.transaction(async (trx) => {
+      const rows: any[] = await trx('inbound_messages')
+        .whereIn(
+          'id',
+          done.map((d) => d.id),
+        )
+        .andWhere({ state: 'processing', locked_by: workerId })
+        .update({ state: 'done', processed_at: at.getTime(), locked_by: null, locked_until: null, error: null })
+        .returning('id');
+      const ids = new Set(rows.map((r) => Number(typeof r === 'object' ? r.id : r)));
+      // The handled events are appended whatever became of the lease, as markDone's callers did.
+      await this.events.appendMany(
+        done.map((d) => d.event),
+        trx,
+      );
+      return ids;
+    });
   }
 
   async markDone(id: number, workerId: string, at: Date): Promise<boolean> {

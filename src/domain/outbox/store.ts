@@ -1,11 +1,12 @@
 /**
  * The outbox: every outgoing WeCom message is first a row with an idempotency key. The sender
- * (src/wecom/outbox-sender.ts) claims rows with a lease, one at a time, in id order per recipient.
+ * (src/wecom/outbox-sender.ts) claims rows with a lease, in id order per recipient: a claim hands
+ * out only the earliest open row of each recipient, so a recipient's rows never overtake each other.
  */
 import type { Knex } from 'knex';
 import { parseJson, toBool } from '../../db/knex';
 import type { OutgoingMessage } from '../../wecom/client';
-import { claimNextRow, expireLeasesOf } from '../../db/leased-queue';
+import { claimNextRow, claimRows, expireLeasesOf } from '../../db/leased-queue';
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'dead' | 'cancelled';
 export type OutboxChannel = 'message' | 'update_card' | 'appchat';
@@ -78,8 +79,15 @@ export interface OutboxStore {
   /** Ends the leases this worker holds (its previous run's, when its name is stable); returns how many. */
   expireLeasesOf(workerId: string): Promise<number>;
   claimNext(workerId: string, now: Date, leaseMs: number): Promise<ClaimedRow | null>;
+  /**
+   * Claims up to `limit` deliverable rows at once, at most one per recipient (its earliest open
+   * row), oldest first.
+   */
+  claimBatch(workerId: string, now: Date, leaseMs: number, limit: number): Promise<ClaimedRow[]>;
   /** Records that an attempt starts now (committed before the HTTP call). */
   beginAttempt(id: number, workerId: string, now: Date): Promise<boolean>;
+  /** beginAttempt for several rows in one statement; returns the ids this worker still held. */
+  beginAttempts(ids: number[], workerId: string, now: Date): Promise<Set<number>>;
   /**
    * Records the row sent (while this worker still holds it); `andThen` runs in the same
    * transaction when it was (the sent event), so a crash leaves both or neither.
@@ -90,6 +98,15 @@ export interface OutboxStore {
     r: { msgid: string | null; responseCode: string | null; at: Date },
     andThen?: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<boolean>;
+  /**
+   * markSent for several rows in one transaction; `andThen` gets the ids recorded (those this
+   * worker still held) and runs in the same transaction. Returns those ids.
+   */
+  markSentMany(
+    workerId: string,
+    results: { id: number; msgid: string | null; responseCode: string | null; at: Date }[],
+    andThen?: (trx: Knex.Transaction, recorded: Set<number>) => Promise<void>,
+  ): Promise<Set<number>>;
   /** Back to pending for a later attempt. */
   markRetry(
     id: number,
@@ -105,6 +122,8 @@ export interface OutboxStore {
   release(id: number, workerId: string, nextAttemptAt: Date, at: Date): Promise<boolean>;
   /** Instants of the latest attempts to this recipient since `since` (pacing). */
   recentAttempts(touser: string, since: Date): Promise<number[]>;
+  /** recentAttempts for several recipients in one query (a recipient without any is absent). */
+  recentAttemptsOf(tousers: string[], since: Date): Promise<Map<string, number[]>>;
   /** An admin puts a failed or dead row back in the queue. */
   requeue(id: number, at: Date): Promise<boolean>;
 }
@@ -190,10 +209,12 @@ export class KnexOutboxStore implements OutboxStore {
       .ignore()
       .returning('id');
     const created = inserted.length > 0;
-    const row = await db('outbox').where({ idempotency_key: key }).first('id');
+    // A row just inserted says its id; a known key's row is looked up.
+    const first = inserted[0] as { id: unknown } | number | undefined;
+    const id = created ? Number(typeof first === 'object' ? first.id : first) : Number((await db('outbox').where({ idempotency_key: key }).first('id')).id);
     if (created && !trx) this.onEnqueue?.();
     if (created && trx) trx.executionPromise?.then(() => this.onEnqueue?.(), () => undefined);
-    return { id: Number(row.id), created };
+    return { id, created };
   }
 
   async get(id: number): Promise<OutboxRow | null> {
@@ -226,6 +247,47 @@ export class KnexOutboxStore implements OutboxStore {
     }));
     // An attempt started and never recorded (crash, lost lease) or ended ambiguously.
     return c ? { ...outboxFromRow(c.after), maybeSent: toBool(c.before.dup_check) } : null;
+  }
+
+  async claimBatch(workerId: string, now: Date, leaseMs: number, limit: number): Promise<ClaimedRow[]> {
+    const rows = await claimRows(this.db, { table: 'outbox', leasedState: 'sending', orderedBy: 'touser' }, workerId, now, leaseMs, limit, {
+      updated_at: now.getTime(),
+    });
+    // The claim leaves dup_check as it was: set, an earlier attempt started and was never recorded
+    // (crash, lost lease) or ended ambiguously.
+    return rows.map((r) => ({ ...outboxFromRow(r), maybeSent: toBool(r.dup_check) }));
+  }
+
+  async beginAttempts(ids: number[], workerId: string, now: Date): Promise<Set<number>> {
+    const held = new Set<number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows: any[] = await this.db('outbox')
+        .whereIn('id', ids.slice(i, i + 500))
+        .andWhere({ state: 'sending', locked_by: workerId })
+        .update({
+          attempts: this.db.raw('attempts + 1'),
+          last_attempt_at: now.getTime(),
+          dup_check: true,
+          updated_at: now.getTime(),
+        })
+        .returning('id');
+      for (const r of rows) held.add(Number(typeof r === 'object' ? r.id : r));
+    }
+    return held;
+  }
+
+  async markSentMany(
+    workerId: string,
+    results: { id: number; msgid: string | null; responseCode: string | null; at: Date }[],
+    andThen?: (trx: Knex.Transaction, recorded: Set<number>) => Promise<void>,
+  ): Promise<Set<number>> {
+    if (results.length === 0) return new Set();
+    return this.db.transaction(async (trx) => {
+      const recorded = new Set<number>();
+      for (const r of results) if ((await this.sentUpdate(trx, r.id, workerId, r)) === 1) recorded.add(r.id);
+      if (andThen && recorded.size > 0) await andThen(trx, recorded);
+      return recorded;
+    });
   }
 
   async beginAttempt(id: number, workerId: string, now: Date): Promise<boolean> {
@@ -320,6 +382,23 @@ export class KnexOutboxStore implements OutboxStore {
       .andWhere('last_attempt_at', '>', since.getTime())
       .select('last_attempt_at');
     return rows.map((r: any) => Number(r.last_attempt_at));
+  }
+
+  async recentAttemptsOf(tousers: string[], since: Date): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    const unique = [...new Set(tousers)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.db('outbox')
+        .whereIn('touser', unique.slice(i, i + 500))
+        .andWhere('last_attempt_at', '>', since.getTime())
+        .select('touser', 'last_attempt_at');
+      for (const r of rows as { touser: string; last_attempt_at: unknown }[]) {
+        const list = out.get(r.touser) ?? [];
+        list.push(Number(r.last_attempt_at));
+        out.set(r.touser, list);
+      }
+    }
+    return out;
   }
 
   async requeue(id: number, at: Date): Promise<boolean> {
