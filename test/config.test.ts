@@ -42,6 +42,8 @@ describe('configuration', () => {
     ['QUIET_HOURS', '18:00-08:30'],
     ['QUIET_HOURS_ALLOW', 'reply,everything'],
     ['PUBLIC_URL', 'rectify.example.gov.cn'],
+    ['WECOM_OAUTH_BASE', 'open.weixin.qq.com'],
+    ['WECOM_LOGIN_BASE', 'https://login.work.weixin.qq.com/?x=1'],
     ['NODE_ENV', 'staging'],
     ['WECOM_SIMULATOR', 'yes'],
     ['HTTP_HEADERS_TIMEOUT_MS', '10s'],
@@ -73,6 +75,16 @@ describe('configuration', () => {
     });
     expect(real.followup.quietHours).toEqual({ start: '08:30', end: '18:00' });
     expect(loadConfig({ REMINDER_MORNING: 'off', REMINDER_BEFORE_MINUTES: '0', QUIET_HOURS: 'off' }).followup).toMatchObject({ reminderMorning: null, reminderBeforeMinutes: null, quietHours: null });
+  });
+
+  it('sends sign-in from WeCom to WeCom with credentials, to the simulator without, or where told', () => {
+    expect(loadConfig({}).wecom).toMatchObject({ oauthBase: null, loginBase: null });
+    const creds = { WECOM_CORP_ID: 'ww1', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 's', WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+    expect(loadConfig(creds).wecom).toMatchObject({ oauthBase: 'https://open.weixin.qq.com', loginBase: 'https://login.work.weixin.qq.com' });
+    expect(loadConfig({ ...creds, WECOM_OAUTH_BASE: 'https://wx.example.gov.cn/', WECOM_LOGIN_BASE: 'https://sso.example.gov.cn' }).wecom).toMatchObject({
+      oauthBase: 'https://wx.example.gov.cn',
+      loginBase: 'https://sso.example.gov.cn',
+    });
   });
 
   it('takes the public address for links without a trailing slash', () => {

@@ -97,8 +97,11 @@ describeEachDb('the conversation in the simulator', (get) => describe('with the 
     const review1 = await waitFor('the review card', async () => (await cards('dubanjia')).find((c) => c.body.main_title.title.includes(c1)));
     expect(review1.body.main_title.title).toBe(`待审核 · 工单 ${c1} 整改反馈`);
     expect(review1.body.sub_title_text).toBe('整改说明：已更新全部栏目内容并完成自查');
-    // In the simulator the console is this service: the evidence opens on the order's page.
-    expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张（点击查看）', type: 1, url: `${sim.svc.baseUrl}/admin/#/work-orders/${w1.id}` });
+    // In the simulator the console is this service: the evidence opens on the order's page,
+    // through sign-in from WeCom (the card itself opens it too).
+    const orderLink = `${sim.svc.baseUrl}/auth/wecom/start?next=${encodeURIComponent(`/work-orders/${w1.id}`)}`;
+    expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '截图', value: '1 张（点击查看）', type: 1, url: orderLink });
+    expect(review1.body.card_action).toEqual({ type: 1, url: orderLink });
     expect(review1.body.button_list.map((b: any) => b.text)).toEqual(['通过', '退回']);
     // It shows what the unit was told to fix, and the screenshot itself follows (uploaded to WeCom).
     expect(review1.body.horizontal_content_list).toContainEqual({ keyname: '问题', value: '多个栏目长期未更新' });

@@ -16,6 +16,8 @@ export function userJson(u: User) {
     role: u.role,
     role_label: ROLE_LABELS[u.role],
     contact_id: u.contactId,
+    /** Set for an account that signs in from WeCom (no password). */
+    wecom_userid: u.wecomUserid,
     active: u.active,
     created_at: u.createdAt.toISOString(),
     updated_at: u.updatedAt.toISOString(),
