@@ -49,7 +49,7 @@ export function createSimulatorAuthorize(deps: SimulatorAuthorizeDeps): Router {
 
   /** What WeCom itself would refuse: a wrong appid or agentid, a redirect outside the trusted domain. */
   const check = (q: Record<string, unknown>, kind: 'oauth' | 'qr'): AuthorizeRequest | string => {
-    const s = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : '');
+    const s = (k: string) => (typeof q[k] === 'string' ? q[k] : '');
     const a: AuthorizeRequest = { kind, appid: s('appid'), agentid: s('agentid'), redirectUri: s('redirect_uri'), state: s('state') };
     if (a.appid !== deps.credentials.corpId) return 'appid 参数错误（不是本企业的 CorpID）';
     if (a.agentid && a.agentid !== String(deps.credentials.agentId)) return 'agentid 参数错误（不是本应用）';
@@ -79,7 +79,7 @@ export function createSimulatorAuthorize(deps: SimulatorAuthorizeDeps): Router {
 
   const show = (kind: 'oauth' | 'qr'): RequestHandler => async (req, res, next) => {
     try {
-      const a = check(req.query as Record<string, unknown>, kind);
+      const a = check(req.query, kind);
       if (typeof a === 'string') return void errorPage(res, a);
       const who = deps.admin ? await deps.admin(req, res) : { csrfToken: null };
       if (!who) return;
