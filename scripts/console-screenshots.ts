@@ -15,6 +15,7 @@ import { ManualClock } from '../src/clock';
 import { loadConfig } from '../src/config';
 import { startService, type RunningService } from '../src/service';
 import { UserStore } from '../src/http/auth/users';
+import { table } from '../src/db/tables';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(ROOT, process.argv[2] || 'docs/console');
@@ -51,18 +52,17 @@ async function seed(svc: RunningService, clock: ManualClock): Promise<{ orderId:
   await until('the notices to be sent', outboxIdle);
   // Two weeks later: the open orders are overdue (as the overdue job would flag them).
   clock.set(new Date(clock.now().getTime() + 14 * 86_400_000));
-  const open: { id: number; unit_id: number }[] = await db('work_orders').where({ state: 'notified' }).orderBy('id').select('id', 'unit_id');
+  const open = await table(db, 'work_orders').where({ state: 'notified' }).orderBy('id').select('id', 'unit_id', 'code');
   await svc.ctx.workOrders.markOverdueMany(open.map((o) => Number(o.id)), 'system', clock.now());
   // One unit answers in chat: its order waits for review.
   let contact: string | null = null;
   let orderId = Number(open[0]?.id ?? 1);
   for (const o of open) {
-    const c = await db('contacts').where({ unit_id: o.unit_id, role: 'primary', active: true }).first();
+    const c = await table(db, 'contacts').where({ unit_id: o.unit_id, role: 'primary', active: true }).first();
     if (!c) continue;
-    const w = await db('work_orders').where({ id: o.id }).first();
     const post = await adminSession(svc.baseUrl);
-    await post('/simulator/page/text', { userid: c.wecom_userid, content: `已整改 ${w.code} 已按通报要求完成整改并自查` });
-    await until('the reply', async () => (await db('work_orders').where({ id: o.id }).first()).state === 'replied');
+    await post('/simulator/page/text', { userid: c.wecom_userid, content: `已整改 ${o.code} 已按通报要求完成整改并自查` });
+    await until('the reply', async () => (await table(db, 'work_orders').where({ id: o.id }).first())?.state === 'replied');
     contact = c.wecom_userid;
     orderId = Number(o.id);
     break;

@@ -80,7 +80,7 @@ export interface OrderEvent {
   at: string;
   type: string;
   actor: string;
-  data: Record<string, any> | null;
+  data: Record<string, unknown> | null;
 }
 
 export interface Reply {

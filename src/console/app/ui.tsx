@@ -107,7 +107,7 @@ export function Loading({ data }: { data: unknown }): JSX.Element {
 // ------------------------------------------------------------------------------------- forms
 
 /** A labelled control: <label for> + the control (a wrapping label would add a select's options to its name). */
-export function Field({ label, children, class: cls }: { label: ComponentChildren; children: VNode<any>; class?: string }): JSX.Element {
+export function Field({ label, children, class: cls }: { label: ComponentChildren; children: VNode<{ id?: string }>; class?: string }): JSX.Element {
   const id = useId();
   const props = children.props as { id?: string };
   const controlId = props.id ?? id;
@@ -131,6 +131,11 @@ export function Select({ options, value, ...rest }: { options: Options; value?: 
       ))}
     </select>
   );
+}
+
+/** A form field's text: the string a text control sends ('' when absent, or for a file). */
+export function formText(v: FormDataEntryValue | null): string {
+  return typeof v === 'string' ? v : '';
 }
 
 /** The form's text fields, trimmed. */
@@ -292,6 +297,12 @@ export function ConfirmHost(): JSX.Element | null {
 }
 
 // -------------------------------------------------------------------------------- formatting
+
+/** A value from an API response as text: primitives as String() writes them, objects and arrays as JSON. */
+export function plainText(v: unknown): string {
+  if (v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
+}
 
 const zone = 'Asia/Shanghai';
 export function fmtTime(iso: string | null | undefined): string {

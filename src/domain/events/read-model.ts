@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { parseJson } from '../../db/knex';
+import { table, type EventRow, type OutboxTableRow } from '../../db/tables';
 import { STATE_LABELS, isState } from '../workorders/states';
 import { eventLabel } from './labels';
 
@@ -53,7 +54,31 @@ const OUTBOX_STATE_LABELS: Record<string, string> = {
 /** Actors that are not people. */
 const SYSTEM_ACTORS: Record<string, string> = { system: '系统', token: '管理员（API 令牌）', cli: '命令行', anonymous: '未登录用户' };
 
-const iso = (v: unknown) => new Date(Number(v)).toISOString();
+const iso = (v: number) => new Date(Number(v)).toISOString();
+
+/** A value from an event's JSON data as text: primitives as String() writes them, objects and arrays as JSON. */
+const asText = (v: unknown): string =>
+  v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+    ? String(v)
+    : (JSON.stringify(v) ?? '');
+
+/** A console user joined with its linked contact and that contact's unit. */
+interface UserActorRow {
+  username: string;
+  display_name: string | null;
+  role: string;
+  c_name: string | null;
+  unit_name: string | null;
+}
+
+/** A contact joined with its unit. */
+interface ContactActorRow {
+  wecom_userid: string;
+  name: string | null;
+  unit_name: string | null;
+}
+
+type DeliveryRow = Pick<OutboxTableRow, 'idempotency_key' | 'touser' | 'state' | 'purpose' | 'created_at' | 'sent_at' | 'updated_at'>;
 
 export class EventReadModel {
   constructor(
@@ -75,14 +100,14 @@ export class EventReadModel {
       else if (a.startsWith('wecom:')) userids.add(a.slice(6));
       else out.set(a, a ? { name: a, unit: null } : null);
     }
-    const userRows = users.size
+    const userRows: UserActorRow[] = users.size
       ? await this.db('users as us')
           .leftJoin('contacts as c', 'c.id', 'us.contact_id')
           .leftJoin('units as un', 'un.id', 'c.unit_id')
           .whereIn('us.username', [...users])
           .select('us.username', 'us.display_name', 'us.role', 'c.name as c_name', 'un.name as unit_name')
       : [];
-    const byUser = new Map(userRows.map((r: any) => [String(r.username), r]));
+    const byUser = new Map(userRows.map((r) => [String(r.username), r]));
     const contactRows = userids.size ? await this.contactsByUserid([...userids]) : new Map<string, ActorView>();
     for (const a of actors) {
       if (out.has(a)) continue;
@@ -102,7 +127,7 @@ export class EventReadModel {
   }
 
   private async contactsByUserid(userids: string[]): Promise<Map<string, ActorView>> {
-    const rows = await this.db('contacts as c')
+    const rows: ContactActorRow[] = await this.db('contacts as c')
       .leftJoin('units as un', 'un.id', 'c.unit_id')
       .whereIn('c.wecom_userid', userids)
       .orderBy('c.id')
@@ -115,19 +140,19 @@ export class EventReadModel {
   /** The console's event log (newest first) with labels and actor names. */
   async list(filter: EventListFilter, page: { page: number; pageSize: number }) {
     const base = () => {
-      const q = this.db('events');
+      const q = table(this.db, 'events');
       if (filter.type) q.where((w) => void w.where('type', filter.type!).orWhere('type', 'like', `${filter.type}.%`));
       if (filter.actor) q.where('actor', filter.actor);
       if (filter.workOrderId) q.where('work_order_id', filter.workOrderId);
       if (filter.noticeId) q.where('notice_id', filter.noticeId);
       return q;
     };
-    const [c] = await base().count({ n: '*' });
+    const [c] = await base().count<{ n: number | string }[]>({ n: '*' });
     const rows = await base().orderBy('id', 'desc').limit(page.pageSize).offset((page.page - 1) * page.pageSize);
-    const names = await this.actors(rows.map((r: any) => String(r.actor)));
+    const names = await this.actors(rows.map((r) => r.actor));
     return {
-      items: rows.map((r: any) => {
-        const who = names.get(String(r.actor)) ?? null;
+      items: rows.map((r) => {
+        const who = names.get(r.actor) ?? null;
         return {
           id: Number(r.id),
           at: iso(r.at),
@@ -139,10 +164,10 @@ export class EventReadModel {
           notice_id: r.notice_id ?? null,
           unit_id: r.unit_id ?? null,
           contact_id: r.contact_id ?? null,
-          data: parseJson(r.data, {}),
+          data: parseJson<Record<string, unknown>>(r.data, {}),
         };
       }),
-      total: Number((c as any).n),
+      total: Number(c?.n ?? 0),
     };
   }
 
@@ -152,22 +177,22 @@ export class EventReadModel {
    * message.out.* entries are shown through those deliveries, not as entries of their own.
    */
   async timeline(workOrderId: number): Promise<TimelineItem[]> {
-    const [events, outbox, units] = await Promise.all([
-      this.db('events').where({ work_order_id: workOrderId }).where('type', 'not like', 'message.out.%').orderBy('id'),
-      this.db('outbox').where({ work_order_id: workOrderId }).orderBy('id').select('idempotency_key', 'touser', 'state', 'purpose', 'created_at', 'sent_at', 'updated_at'),
-      this.db('units').select('id', 'name'),
+    const [events, outbox, units]: [EventRow[], DeliveryRow[], { id: number; name: string }[]] = await Promise.all([
+      table(this.db, 'events').where({ work_order_id: workOrderId }).where('type', 'not like', 'message.out.%').orderBy('id'),
+      table(this.db, 'outbox').where({ work_order_id: workOrderId }).orderBy('id').select('idempotency_key', 'touser', 'state', 'purpose', 'created_at', 'sent_at', 'updated_at'),
+      table(this.db, 'units').select('id', 'name'),
     ]);
-    const unitName = new Map(units.map((u: any) => [Number(u.id), String(u.name)]));
-    const names = await this.actors(events.map((e: any) => String(e.actor)));
-    const recipients = await this.contactsByUserid([...new Set(outbox.map((o: any) => String(o.touser)))]);
-    const items: TimelineItem[] = events.map((e: any) => {
+    const unitName = new Map(units.map((u) => [Number(u.id), String(u.name)]));
+    const names = await this.actors(events.map((e) => e.actor));
+    const recipients = await this.contactsByUserid([...new Set(outbox.map((o) => String(o.touser)))]);
+    const items: TimelineItem[] = events.map((e) => {
       const data = parseJson<Record<string, unknown>>(e.data, {});
       return {
         id: Number(e.id),
         at: iso(e.at),
         type: e.type,
         label: eventLabel(e.type),
-        actor: names.get(String(e.actor)) ?? null,
+        actor: names.get(e.actor) ?? null,
         summary: this.summary(e.type, data, unitName),
         deliveries: [],
         raw: { actor: e.actor, data },
@@ -201,8 +226,8 @@ export class EventReadModel {
 
   private when(ms: unknown): string {
     if (ms === null || ms === undefined || ms === '') return '（无）';
-    const n = typeof ms === 'number' ? ms : Date.parse(String(ms));
-    if (!Number.isFinite(n)) return String(ms);
+    const n = typeof ms === 'number' ? ms : Date.parse(asText(ms));
+    if (!Number.isFinite(n)) return asText(ms);
     return DateTime.fromMillis(n, { zone: this.zone }).toFormat('yyyy-MM-dd HH:mm');
   }
 
@@ -215,12 +240,12 @@ export class EventReadModel {
     if (type.startsWith('work_order.') && from && to && isState(from) && isState(to)) parts.push(`${STATE_LABELS[from]} → ${STATE_LABELS[to]}`);
     switch (type) {
       case 'work_order.due_changed':
-        if (d.date && !d.to) parts.push(`期限定为 ${String(d.date)}`);
+        if (d.date && !d.to) parts.push(`期限定为 ${asText(d.date)}`);
         else parts.push(`期限 ${this.when(d.from)} → ${this.when(d.to)}`);
         break;
       case 'work_order.reassigned': {
-        const a = d.from_unit_id === null || d.from_unit_id === undefined ? '（无）' : unitName.get(Number(d.from_unit_id)) ?? String(d.from_unit_id);
-        const b = unitName.get(Number(d.to_unit_id)) ?? String(d.to_unit_id);
+        const a = d.from_unit_id === null || d.from_unit_id === undefined ? '（无）' : unitName.get(Number(d.from_unit_id)) ?? asText(d.from_unit_id);
+        const b = unitName.get(Number(d.to_unit_id)) ?? asText(d.to_unit_id);
         parts.push(`${a} → ${b}`);
         break;
       }
@@ -229,8 +254,8 @@ export class EventReadModel {
         break;
       case 'work_order.escalated':
       case 'work_order.escalation_skipped':
-        if (d.step !== undefined) parts.push(`第 ${String(d.step)} 级：${String(d.role_label ?? d.role ?? '')}`);
-        if (d.working_days_overdue !== undefined) parts.push(`已逾期 ${String(d.working_days_overdue)} 个工作日`);
+        if (d.step !== undefined) parts.push(`第 ${asText(d.step)} 级：${asText(d.role_label ?? d.role ?? '')}`);
+        if (d.working_days_overdue !== undefined) parts.push(`已逾期 ${asText(d.working_days_overdue)} 个工作日`);
         break;
       case 'work_order.reminded':
         parts.push(d.kind === 'manual' ? '督办人催办' : d.kind === 'due_day' ? '到期当天提醒' : '到期前提醒');

@@ -9,6 +9,7 @@
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
+import { table } from '../../db/tables';
 import { CalendarDataMissingError } from '../calendar/calendar';
 import type { CalendarService } from '../calendar/service';
 import { businessDate, formatInstantZh, instantAt, parseIsoDate, yearOf } from '../calendar/dates';
@@ -247,7 +248,7 @@ export class WorkOrderActions {
       if (unitId !== null && unitId !== contact.unitId) throw new WorkOrderActionError(`联系人“${contact.name ?? contact.userid}”不属于所选单位`);
       unitId = contact.unitId;
     }
-    const unit = await this.d.db('units').where({ id: unitId }).first('id', 'name');
+    const unit = unitId === null ? undefined : await table(this.d.db, 'units').where({ id: unitId }).first('id', 'name');
     if (!unit) throw new WorkOrderActionError('改派到的单位不存在', 'not_found');
     if (!input.allowedUnit(Number(unit.id))) throw new WorkOrderActionError(`单位“${unit.name}”不在您的督办范围内，不能改派给该单位`, 'not_found');
     if (Number(unit.id) === o.unitId && (!contact || contact.id === (await this.assignedContactId(o.id)))) {

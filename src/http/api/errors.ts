@@ -23,7 +23,7 @@ export function withConsoleHints<T>(value: T): T {
       .replace(/可用 --map '表头=字段' 指定，例如[^。]*$/, '请在预览的“列对应”中为表头指定字段（如 责任主体 → 主办单位、情况说明 → 存在问题）')
       .replace(/--map/g, '列对应') as T;
   }
-  if (Array.isArray(value)) return value.map((v) => withConsoleHints(v)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => withConsoleHints(v)) as T;
   if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withConsoleHints(v)])) as T;
   }

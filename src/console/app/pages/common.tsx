@@ -3,7 +3,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { OrderListItem } from '../types';
-import { attempt, flash, fmtDue } from '../ui';
+import { attempt, flash, fmtDue, formText } from '../ui';
 
 export function StatePill({ o }: { o: Pick<OrderListItem, 'state' | 'state_label' | 'overdue'> }): JSX.Element {
   return (
@@ -35,7 +35,7 @@ export function ReplyForm({ orderId, onDone }: { orderId: number; onDone: () => 
         ev.preventDefault();
         const form = ev.currentTarget;
         const fd = new FormData(form);
-        const text = String(fd.get('text') ?? '').trim();
+        const text = formText(fd.get('text')).trim();
         const photos = fd.getAll('photos').filter((f): f is File => f instanceof File && f.size > 0);
         if (!text && !photos.length) return flash('请填写整改情况或选择整改后的截图', 'err');
         if (photos.length > MAX_PHOTOS) return flash(`最多上传 ${MAX_PHOTOS} 张图片`, 'err');

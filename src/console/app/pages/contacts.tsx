@@ -4,11 +4,11 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiFailure, isAdmin, qs } from '../api';
 import type { ContactItem, Page, UnitItem } from '../types';
-import { attempt, confirmFirst, Field, flash, hashQuery, Loading, Pager, reload, Select, setHashQuery, Table, useLoad } from '../ui';
+import { attempt, confirmFirst, Field, flash, formText, hashQuery, Loading, Pager, plainText, reload, Select, setHashQuery, Table, useLoad } from '../ui';
 
 const ROLES = [['primary', '主联系人'], ['backup', 'AB角'], ['leader', '分管领导'], ['supervisor', '主管单位'], ['admin', '管理员']] as const;
 
-const fdStr = (fd: FormData, k: string) => String(fd.get(k) ?? '').trim();
+const fdStr = (fd: FormData, k: string) => formText(fd.get(k)).trim();
 
 function UnitRow({ u }: { u: UnitItem }): JSX.Element {
   const [name, setName] = useState(u.name);
@@ -359,7 +359,7 @@ function ImportTab(): JSX.Element {
                 ) : typeof v === 'object' ? (
                   <pre class="data">{JSON.stringify(v, null, 2)}</pre>
                 ) : (
-                  String(v)
+                  plainText(v)
                 )}
               </dd>,
             ])}

@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { api, qs } from '../api';
 import type { Dashboard, NoticeItem, Page, Queues } from '../types';
-import { Field, fmtPct, hashQuery, Loading, Select, setHashQuery, Table, useLoad } from '../ui';
+import { Field, fmtPct, formText, hashQuery, Loading, Select, setHashQuery, Table, useLoad } from '../ui';
 
 interface Bar {
   label: string;
@@ -87,7 +87,7 @@ export function DashboardPage(): JSX.Element {
         onSubmit={(ev) => {
           ev.preventDefault();
           const fd = new FormData(ev.currentTarget);
-          setHashQuery('/', { year: String(fd.get('year') ?? ''), notice_id: String(fd.get('notice_id') ?? '') });
+          setHashQuery('/', { year: formText(fd.get('year')), notice_id: formText(fd.get('notice_id')) });
         }}
       >
         <Field label="年份">

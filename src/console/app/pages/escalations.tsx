@@ -4,7 +4,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, isAdmin, qs } from '../api';
 import type { Page } from '../types';
-import { attempt, confirmFirst, Field, flash, fmtTime, hashQuery, Loading, Pager, reload, Select, setHashQuery, Table, useLoad } from '../ui';
+import { attempt, confirmFirst, Field, flash, fmtTime, formText, hashQuery, Loading, Pager, reload, Select, setHashQuery, Table, useLoad } from '../ui';
 
 interface Escalation {
   id: number;
@@ -70,7 +70,7 @@ function SettingsCard({ s }: { s: Settings }): JSX.Element {
         onSubmit={async (ev) => {
           ev.preventDefault();
           const fd = new FormData(ev.currentTarget);
-          const get = (k: string) => String(fd.get(k) ?? '');
+          const get = (k: string) => formText(fd.get(k));
           const ladder = steps.map((i) => ({ role: get(`role${i}`), after_working_days: Number(get(`days${i}`) || 0) })).filter((l) => l.role);
           const body = {
             ladder,
@@ -158,7 +158,7 @@ export function EscalationsPage(): JSX.Element {
         onSubmit={(ev) => {
           ev.preventDefault();
           const fd = new FormData(ev.currentTarget);
-          setHashQuery('/escalations', { kind: String(fd.get('kind') ?? ''), status: String(fd.get('status') ?? ''), year: String(fd.get('year') ?? '') });
+          setHashQuery('/escalations', { kind: formText(fd.get('kind')), status: formText(fd.get('status')), year: formText(fd.get('year')) });
         }}
       >
         <Field label="类型">

@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { api, qs } from '../api';
 import type { EventItem, Page } from '../types';
-import { Field, fmtTime, hashQuery, Loading, Pager, setHashQuery, Table, useLoad } from '../ui';
+import { Field, fmtTime, formText, hashQuery, Loading, Pager, setHashQuery, Table, useLoad } from '../ui';
 
 export function EventsPage(): JSX.Element {
   const q = hashQuery();
@@ -17,7 +17,7 @@ export function EventsPage(): JSX.Element {
         onSubmit={(ev) => {
           ev.preventDefault();
           const fd = new FormData(ev.currentTarget);
-          setHashQuery('/events', { type: String(fd.get('type') ?? ''), actor: String(fd.get('actor') ?? '') });
+          setHashQuery('/events', { type: formText(fd.get('type')), actor: formText(fd.get('actor')) });
         }}
       >
         <Field label="事件类型代码（或前缀）">

@@ -4,7 +4,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, isAdmin, qs } from '../api';
-import { attempt, Field, flash, fmtPct, fmtTime, hashQuery, Loading, reload, Select, setHashQuery, Table, useLoad } from '../ui';
+import { attempt, Field, flash, fmtPct, fmtTime, formText, hashQuery, Loading, reload, Select, setHashQuery, Table, useLoad } from '../ui';
 
 const KIND_LABELS: Record<string, string> = { website: '政府网站', column: '网站栏目', newmedia: '政务新媒体' };
 const BASIS: Record<string, string> = { stated: '平台注明', rule: '按期限规则', default: '默认：接收后 1 个工作日' };
@@ -51,7 +51,7 @@ const localValue = (iso: string | null | undefined) => (iso ? iso.slice(0, 16) :
 function readFile(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onload = () => resolve((typeof r.result === 'string' ? r.result : '').replace(/^data:[^,]*,/, ''));
     r.onerror = () => reject(new Error('无法读取截图文件'));
     r.readAsDataURL(file);
   });
@@ -226,7 +226,7 @@ export function NewOrderPage(): JSX.Element {
         aria-labelledby="paste-title"
         onSubmit={async (ev) => {
           ev.preventDefault();
-          const text = String(new FormData(ev.currentTarget).get('text') ?? '');
+          const text = formText(new FormData(ev.currentTarget).get('text'));
           const r = await attempt(() => api<{ drafts: Draft[] }>('POST', '/work-orders/parse', { text }));
           if (!r) return;
           setDrafts(r.drafts);

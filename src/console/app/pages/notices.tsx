@@ -3,7 +3,7 @@ import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { api, isAdmin, qs } from '../api';
 import type { NoticeItem, Page } from '../types';
-import { attempt, Field, flash, hashQuery, Loading, Pager, Select, setHashQuery, Table, useLoad } from '../ui';
+import { attempt, Field, flash, formText, hashQuery, Loading, Pager, Select, setHashQuery, Table, useLoad } from '../ui';
 
 const KINDS = [['', '自动识别'], ['website', '政府网站'], ['column', '网站栏目'], ['newmedia', '政务新媒体']] as const;
 
@@ -81,12 +81,12 @@ function NoticeFound({ p, options, onRepreview }: { p: Preview; options: Options
           const next: Options = { ...options };
           for (const [k, v] of new FormData(ev.currentTarget).entries()) {
             if (k === 'map')
-              next.map = String(v)
+              next.map = formText(v)
                 .split('\n')
                 .map((x) => x.trim())
                 .filter(Boolean);
             else if (v === '') delete next[k];
-            else next[k] = String(v);
+            else next[k] = formText(v);
           }
           await onRepreview(next);
         }}
@@ -262,7 +262,7 @@ function UploadForm({ onImported }: { onImported: (r: Confirmed) => void }): JSX
           }
           for (const [k, v] of [...fd.entries()]) if (v === '') fd.delete(k);
           const options: Options = {};
-          for (const [k, v] of fd.entries()) if (k !== 'file') options[k] = k === 'replace' ? true : String(v);
+          for (const [k, v] of fd.entries()) if (k !== 'file') options[k] = k === 'replace' ? true : formText(v);
           setBusy(true);
           const p = await attempt(() => api<Preview>('POST', '/notices/uploads', fd));
           setBusy(false);
@@ -318,7 +318,7 @@ export function NoticesPage(): JSX.Element {
         class="filters"
         onSubmit={(ev) => {
           ev.preventDefault();
-          setHashQuery('/notices', { q: String(new FormData(ev.currentTarget).get('q') ?? '') });
+          setHashQuery('/notices', { q: formText(new FormData(ev.currentTarget).get('q')) });
         }}
       >
         <Field label="搜索文号或标题">

@@ -3,7 +3,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { ContactItem, Page, UserItem } from '../types';
-import { attempt, confirmFirst, Dialog, Field, flash, Loading, reload, Select, Table, useLoad, type Options } from '../ui';
+import { attempt, confirmFirst, Dialog, Field, flash, formText, Loading, reload, Select, Table, useLoad, type Options } from '../ui';
 
 const ROLES = [['admin', '管理员'], ['supervisor', '督办人'], ['viewer', '只读']] as const;
 
@@ -91,7 +91,7 @@ export function UsersPage(): JSX.Element {
           ev.preventDefault();
           const form = ev.currentTarget;
           const fd = new FormData(form);
-          const s = (k: string) => String(fd.get(k) ?? '');
+          const s = (k: string) => formText(fd.get(k));
           const res = await attempt(() =>
             api<{ user: UserItem; generated_password?: string }>('POST', '/users', {
               username: s('username'),

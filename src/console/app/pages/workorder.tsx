@@ -5,7 +5,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, canReview, isAdmin, isContact, qs } from '../api';
 import type { ContactItem, OrderAction, OrderDetail, OrderEvent, Page, Rechecks, Reply, TimelineEntry, UnitItem } from '../types';
-import { attempt, confirmFirst, Dialog, Field, flash, fmtTime, Loading, reload, Select, Table, todayIso, useLoad } from '../ui';
+import { attempt, confirmFirst, Dialog, Field, flash, fmtTime, Loading, plainText, reload, Select, Table, todayIso, useLoad } from '../ui';
 import { dueText, ReplyForm, StatePill } from './common';
 
 const REVIEW_TEXT: Record<string, string> = { pending: '待审核', accepted: '已通过', rejected: '已退回' };
@@ -222,16 +222,19 @@ const DELIVERY_STATE: Record<string, string> = { sent: '已发送', pending: '�
 /** One line under an event (the fallback timeline): its text, or for a message whom it went to and why. */
 function eventDetail(e: OrderEvent): string | null {
   const d = e.data || {};
-  if (d.text || d.comment) return String(d.text || d.comment);
+  if (d.text || d.comment) return plainText(d.text || d.comment);
   if (e.type.startsWith('message.out.') && d.touser) {
-    const what = PURPOSE_LABELS[d.purpose] || d.purpose || '';
-    return `发给 ${d.touser}${what ? `（${what}）` : ''}${d.errcode ? `，错误码 ${d.errcode}` : ''}`;
+    const purpose = d.purpose ? plainText(d.purpose) : '';
+    const what = PURPOSE_LABELS[purpose] || purpose;
+    return `发给 ${plainText(d.touser)}${what ? `（${what}）` : ''}${d.errcode ? `，错误码 ${plainText(d.errcode)}` : ''}`;
   }
   if (e.type === 'work_order.evidence_added' && Array.isArray(d.media)) return `${d.media.length} 张截图`;
+  const to = Array.isArray(d.to) ? d.to.map((x: unknown) => (x === null || x === undefined ? '' : plainText(x))) : [];
   if (e.type === 'work_order.escalated' || e.type === 'work_order.escalation_skipped') {
-    return `第 ${d.step} 级：${d.role_label || ROLE_TEXT[d.role] || d.role}${d.to && d.to.length ? `（${d.to.join('、')}）` : ''}，已逾期 ${d.working_days_overdue} 个工作日${d.reason ? `；${d.reason}` : ''}`;
+    const role = d.role_label ? plainText(d.role_label) : ROLE_TEXT[plainText(d.role)] || plainText(d.role);
+    return `第 ${plainText(d.step)} 级：${role}${to.length ? `（${to.join('、')}）` : ''}，已逾期 ${plainText(d.working_days_overdue)} 个工作日${d.reason ? `；${plainText(d.reason)}` : ''}`;
   }
-  if (e.type === 'work_order.reminded') return `${d.kind === 'before' ? '截止前提醒' : '到期当天提醒'}${d.to && d.to.length ? `：${d.to.join('、')}` : ''}`;
+  if (e.type === 'work_order.reminded') return `${d.kind === 'before' ? '截止前提醒' : '到期当天提醒'}${to.length ? `：${to.join('、')}` : ''}`;
   return null;
 }
 

@@ -4,7 +4,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, canReview, qs } from '../api';
 import type { BulkResult, NoticeItem, OrderListItem, Page, UnitItem } from '../types';
-import { attempt, Dialog, Field, flash, hashQuery, Loading, Pager, reload, Select, setHashQuery, Table, todayIso, useLoad, type Header } from '../ui';
+import { attempt, Dialog, Field, flash, formText, hashQuery, Loading, Pager, reload, Select, setHashQuery, Table, todayIso, useLoad, type Header } from '../ui';
 import { VIEWS } from './dashboard';
 import { dueText, StatePill } from './common';
 
@@ -152,7 +152,7 @@ export function WorkOrdersPage(): JSX.Element {
         onSubmit={(ev) => {
           ev.preventDefault();
           const fd = new FormData(ev.currentTarget);
-          go({ ...Object.fromEntries(FILTERS.map((k) => [k, String(fd.get(k) ?? '')])), page: 1 });
+          go({ ...Object.fromEntries(FILTERS.map((k) => [k, formText(fd.get(k))])), page: 1 });
         }}
       >
         <Field label="通报">
