@@ -6,6 +6,7 @@
 import { decodeBuffer, detectEncoding } from '../encoding';
 import { recognizeHeader } from '../headers';
 import { noticeLayout, type NoticeFacts } from './facts';
+import { htmlBlocks } from './html';
 import { DEFAULT_READ_LIMITS, DocumentReadError, type Block, type DocumentFormat, type ReadLimits, type SourceRef } from './model';
 import { pdfBlocks } from './pdf';
 import { textBlocks } from './text';
@@ -100,11 +101,6 @@ async function docText(bytes: Buffer): Promise<string> {
   }
 }
 
-/** The HTML reader (parse5, ~9 MB once loaded): only for web pages and DOCX, not in every parse worker. */
-async function loadHtml(): Promise<typeof import('./html')> {
-  return import('./html');
-}
-
 /** Reads a notice document. Throws DocumentReadError (in Chinese) for what cannot be read. */
 export async function readNotice(bytes: Buffer, fileName: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<NoticeReading> {
   if (bytes.length === 0) throw new DocumentReadError('文件为空');
@@ -123,7 +119,7 @@ export async function readNotice(bytes: Buffer, fileName: string, limits: ReadLi
       break;
     }
     case 'docx':
-      blocks = (await loadHtml()).htmlBlocks(await docxHtml(bytes));
+      blocks = await htmlBlocks(await docxHtml(bytes));
       break;
     case 'doc':
       blocks = textBlocks(await docText(bytes));
@@ -133,7 +129,7 @@ export async function readNotice(bytes: Buffer, fileName: string, limits: ReadLi
       let html = decodeBuffer(bytes, enc, true);
       const declared = /<meta[^>]+charset\s*=\s*["']?\s*(gb2312|gbk|gb18030)/iu.exec(html.slice(0, 4096));
       if (declared && enc !== 'gb18030') html = decodeBuffer(bytes, 'gb18030');
-      blocks = (await loadHtml()).htmlBlocks(html);
+      blocks = await htmlBlocks(html);
       break;
     }
     default: {
