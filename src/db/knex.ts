@@ -9,13 +9,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
-import pg from 'pg';
+import type PgModule from 'pg';
 import type { Logger } from '../logger';
 
-// int8 (bigint, count(*)) as JS numbers: our epoch-ms values and counts stay far below 2^53.
-pg.types.setTypeParser(20, (v: string) => Number(v));
-// numeric as numbers too (sums, averages in reports).
-pg.types.setTypeParser(1700, (v: string) => Number(v));
+/**
+ * pg's type parsers, set when a PostgreSQL connection is first made: the driver (~15 MB once
+ * loaded) stays out of an SQLite service.
+ */
+let pgNumbersSet = false;
+function readPgNumbersAsNumbers(): void {
+  if (pgNumbersSet) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pg = require('pg') as typeof PgModule;
+  // int8 (bigint, count(*)) as JS numbers: our epoch-ms values and counts stay far below 2^53.
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  // numeric as numbers too (sums, averages in reports).
+  pg.types.setTypeParser(1700, (v: string) => Number(v));
+  pgNumbersSet = true;
+}
 
 export type Db = Knex;
 
@@ -106,6 +117,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       },
     });
   }
+  readPgNumbersAsNumbers();
   return knexFactory({
     client: 'pg',
     connection: {

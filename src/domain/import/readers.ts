@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseCsv } from 'csv-parse';
 import type ExcelJSModule from 'exceljs';
-import { z } from 'zod';
 import { InputFormatError } from './errors';
 import { checkFileSize, checkZipLimits, DEFAULT_INPUT_LIMITS, limitRows, type InputLimits, type ZipSummary } from './limits';
 import { decodeBuffer, decoderStream, detectEncoding, detectFormat, notATable, type FileFormat, type TextEncoding } from './encoding';
@@ -254,6 +253,16 @@ async function loadExcelJs(): Promise<typeof ExcelJSModule> {
   return ((mod as unknown as { default?: typeof ExcelJSModule }).default ?? mod);
 }
 
+/**
+ * exceljs's streaming reader alone (its module, not the package's index): ~8 MB less resident in
+ * the parse worker than the whole package, whose writers, CSV and browser parts a read never uses.
+ */
+async function loadWorkbookReader(): Promise<typeof ExcelJSModule.stream.xlsx.WorkbookReader> {
+  // @ts-expect-error exceljs ships no types for its modules, only for the package's index.
+  const mod: unknown = await import('exceljs/lib/stream/xlsx/workbook-reader.js');
+  return ((mod as { default?: unknown }).default ?? mod) as typeof ExcelJSModule.stream.xlsx.WorkbookReader;
+}
+
 async function xlsxRowsFull(file: string, sheetName?: string): Promise<AsyncIterable<RawRow>> {
   const ExcelJS = await loadExcelJs();
   const wb = new ExcelJS.Workbook();
@@ -360,8 +369,8 @@ class MergeFiller {
  */
 function xlsxRowsStreaming(file: string, zip: ZipSummary, sheetName?: string): AsyncIterable<RawRow> {
   return (async function* () {
-    const ExcelJS = await loadExcelJs();
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+    const WorkbookReader = await loadWorkbookReader();
+    const reader = new WorkbookReader(file, {
       sharedStrings: 'cache',
       styles: 'cache',
       hyperlinks: 'ignore',
@@ -435,9 +444,18 @@ function cellsOf(values: unknown[]): unknown[] {
 
 // --------------------------------------------------------------------------------------- JSON
 
-const jsonSchema = z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), {
-  message: 'JSON 须为对象数组，例如 [{"账号名称": "…", "存在问题": "…"}]',
-});
+/** The schema of a JSON table, built on first use: zod (~12 MB once loaded) only when a file is JSON. */
+let jsonSchema: Promise<ZodSchemaOf<JsonRecord[]>> | undefined;
+type JsonRecord = Record<string, string | number | boolean | null>;
+type ZodSchemaOf<T> = import('zod').ZodType<T>;
+function jsonTableSchema(): Promise<ZodSchemaOf<JsonRecord[]>> {
+  jsonSchema ??= import('zod').then(({ z }) =>
+    z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), {
+      message: 'JSON 须为对象数组，例如 [{"账号名称": "…", "存在问题": "…"}]',
+    }),
+  );
+  return jsonSchema;
+}
 
 async function* jsonRows(file: string, encoding: TextEncoding): AsyncGenerator<RawRow> {
   const text = decodeBuffer(await fs.promises.readFile(file), encoding);
@@ -447,7 +465,7 @@ async function* jsonRows(file: string, encoding: TextEncoding): AsyncGenerator<R
   } catch (e) {
     throw new InputFormatError(`JSON 格式错误：${(e as Error).message}`);
   }
-  const parsed = jsonSchema.safeParse(data);
+  const parsed = (await jsonTableSchema()).safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = typeof issue.path[0] === 'number' ? `第 ${issue.path[0] + 1} 项` : '';

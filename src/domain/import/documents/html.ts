@@ -5,7 +5,6 @@
  * holding other tables is page layout, read as prose around its inner tables. Script, style and
  * the page's navigation are skipped.
  */
-import { parse } from 'parse5';
 import { isFurniture, stripTags } from './furniture';
 import type { Block } from './model';
 
@@ -88,8 +87,12 @@ function tableRows(table: Node): string[][] {
   return grid.map((row) => Array.from({ length: row.length }, (_, i) => row[i] ?? ''));
 }
 
-/** Reads HTML into prose lines and tables; `line` counts blocks (HTML has no useful lines). */
-export function htmlBlocks(html: string): Block[] {
+/**
+ * Reads HTML into prose lines and tables; `line` counts blocks (HTML has no useful lines).
+ * parse5 (~9 MB once loaded) is loaded here, for web pages and DOCX only, not in every parse worker.
+ */
+export async function htmlBlocks(html: string): Promise<Block[]> {
+  const { parse } = await import('parse5');
   const doc = parse(html) as unknown as Node;
   const blocks: Block[] = [];
   let buf = '';

@@ -119,7 +119,7 @@ export async function readNotice(bytes: Buffer, fileName: string, limits: ReadLi
       break;
     }
     case 'docx':
-      blocks = htmlBlocks(await docxHtml(bytes));
+      blocks = await htmlBlocks(await docxHtml(bytes));
       break;
     case 'doc':
       blocks = textBlocks(await docText(bytes));
@@ -129,7 +129,7 @@ export async function readNotice(bytes: Buffer, fileName: string, limits: ReadLi
       let html = decodeBuffer(bytes, enc, true);
       const declared = /<meta[^>]+charset\s*=\s*["']?\s*(gb2312|gbk|gb18030)/iu.exec(html.slice(0, 4096));
       if (declared && enc !== 'gb18030') html = decodeBuffer(bytes, 'gb18030');
-      blocks = htmlBlocks(html);
+      blocks = await htmlBlocks(html);
       break;
     }
     default: {
