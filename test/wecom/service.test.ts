@@ -188,6 +188,10 @@ describe('service in simulator mode', () => {
       headers: { 'Content-Type': 'text/xml' },
     });
     expect(forged.status).toBe(401);
+    // The callback route is mounted ahead of the common middleware and still sends the security headers.
+    expect(forged.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(forged.headers['x-content-type-options']).toBe('nosniff');
+    expect(forged.headers['x-frame-options']).toBe('DENY');
     expect((await http.post(`${svc.baseUrl}/simulator/page/text`, { userid: 'bad id!', content: 'x' })).status).toBe(400);
     expect((await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'u1', mime: 'text/html', dataBase64: 'PGI+' })).status).toBe(400);
     expect(await svc.ctx.inbound.count()).toBe(before);
