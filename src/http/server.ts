@@ -87,7 +87,7 @@ export function staticSecurityHeaders(): RequestHandler {
   };
   let ran = false;
   (securityHeaders() as unknown as (req: unknown, res: unknown, next: (err?: unknown) => void) => void)({ headers: {}, method: 'GET', url: '/' }, recorder, (err) => {
-    if (err) throw err instanceof Error ? err : new Error(String(err));
+    if (err) throw err instanceof Error ? err : new Error('helmet refused the header set');
     ran = true;
   });
   if (!ran || headers.length === 0) throw new Error('security headers could not be computed');
