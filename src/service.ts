@@ -38,8 +38,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   if (problem) throw new ConfigError([problem]);
   const state: HttpState = { ready: false };
   const ctx = await createContext(config, options);
-  const app = createHttpApp(ctx, state);
   const wecom = createWecomTransport(ctx, options);
+  const app = createHttpApp(ctx, state, (a) => wecom.mountCallback(a));
   wecom.mount(app);
   mountAdmin(app, ctx, options.admin);
   finishHttpApp(app, ctx);

@@ -212,8 +212,8 @@ async function service() {
           `processor backlog ${drain(rate)}`,
         `saturation (16 in flight, ${fmtInt(N)} requests): ${fmtInt(sat.result.ok)} answered 200 in ${(sat.result.elapsedMs / 1000).toFixed(1)} s, ` +
           `not 200: ${bad(sat.result)}, p50 ${sat.result.p50.toFixed(1)} ms, p99 ${sat.result.p99.toFixed(1)} ms; processor backlog ${drain(sat)}`,
-        `${fmtInt(stored)} rows in inbound_messages for ${fmtInt(accepted)} accepted callbacks; the processor (same process, same SQLite ` +
-          `connection) handled ${fmtInt(handled)} of them meanwhile (${handledPerS.toFixed(0)}/s: each is claimed, answered 未绑定 through the outbox ` +
+        `${fmtInt(stored)} rows in inbound_messages for ${fmtInt(accepted)} accepted callbacks; the processor (same process and SQLite file; ` +
+          `callbacks are stored through a connection of their own) handled ${fmtInt(handled)} of them meanwhile (${handledPerS.toFixed(0)}/s: each is claimed, answered 未绑定 through the outbox ` +
           `and sent to the fake); ${fmtInt(replies)} rows in the outbox`,
       ].join('\n'),
     };

@@ -4,7 +4,7 @@
  */
 import type { Config, WecomCredentials } from '../config';
 import { systemClock, type Clock } from '../clock';
-import { createDb, type Db, type DbOptions } from '../db/knex';
+import { createDb, isSqliteUrl, type Db, type DbOptions } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { silentLogger, type Logger } from '../logger';
 import { CalendarService } from '../domain/calendar/service';
@@ -149,7 +149,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const calendar = new CalendarService(new KnexCalendarStore(db, events), clock, options.calendarMaxAgeMs, options.packagedCalendar);
   const workOrders = new KnexWorkOrderStore(db, events);
   const outbox = new KnexOutboxStore(db);
-  const inbound = new KnexInboundStore(db, events);
+  // An SQLite file opened here gets a second connection for storing callbacks (WAL: readers never
+  // block it; writers take turns under busy_timeout, as with the CLI beside the service).
+  const callbackDb =
+    ownsDb && isSqliteUrl(config.databaseUrl) && !config.databaseUrl.endsWith(':memory:')
+      ? createDb(config.databaseUrl, { logger, ...options.dbOptions })
+      : null;
+  const inbound = new KnexInboundStore(db, events, callbackDb ?? db);
   const deadlineRules = new KnexDeadlineRuleStore(db, events);
   const deadlineSettings: DeadlineSettings = {
     zone: config.businessTz,
@@ -258,6 +264,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     },
     async close() {
       await recheck.close();
+      await callbackDb?.destroy();
       if (ownsDb) await db.destroy();
     },
   };

@@ -16,7 +16,7 @@ import { requireSession, resolvePrincipal } from '../http/auth/guard';
 import { createSimulatorAuthorize } from '../simulator/authorize';
 import { SessionStore } from '../http/auth/sessions';
 import { UserStore } from '../http/auth/users';
-import { knownHostsOnly } from '../http/server';
+import { knownHostsOnly, staticSecurityHeaders } from '../http/server';
 import { SimulatorStore, type SentByUser } from '../simulator/store';
 import { createCallbackRouter } from '../wecom/callback/route';
 export { SIMULATOR_AGENT_ID, SIMULATOR_CORP_ID, simulatorCredentials } from '../wecom/credentials';
@@ -26,7 +26,9 @@ export interface WecomTransport extends Omit<WecomParts, 'batch'> {
   fake: FakeWecom | null;
   outboxLoop: BackgroundLoop;
   inboundLoop: BackgroundLoop;
-  /** Mounts /wecom/callback (and /simulator) on the app, before its 404 handler. */
+  /** Mounts /wecom/callback on the app ahead of its common middleware (it sets the security headers itself). */
+  mountCallback(app: Express): void;
+  /** Mounts /simulator (when simulated) on the app, before its 404 handler. */
   mount(app: Express): void;
   /** Called once the server listens: the simulator's URLs depend on the port. */
   attach(baseUrl: string): void;
@@ -107,7 +109,7 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
     fake,
     outboxLoop,
     inboundLoop,
-    mount(app) {
+    mountCallback(app) {
       app.use(
         createCallbackRouter({
           credentials,
@@ -115,8 +117,11 @@ export function createWecomTransport(ctx: AppContext, options: TransportOptions 
           clock: ctx.clock,
           logger: ctx.logger,
           inbound: ctx.inbound,
+          headers: staticSecurityHeaders(),
         }),
       );
+    },
+    mount(app) {
       if (fake) {
         // Only names this service goes by (DNS rebinding); the fake API has no /_control here.
         app.use('/simulator', knownHostsOnly(ctx.config));

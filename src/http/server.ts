@@ -68,10 +68,44 @@ export function knownHostsOnly(config: Pick<Config, 'host' | 'publicUrl'>): Requ
   };
 }
 
-export function createHttpApp(ctx: AppContext, state: HttpState): Express {
+/**
+ * The headers securityHeaders() sets, computed once: its policy is the same for every request, so
+ * a route that answers at high rate (the WeCom callback) sets the same headers without running
+ * helmet's middleware each time.
+ */
+export function staticSecurityHeaders(): RequestHandler {
+  const headers: [string, string | number | readonly string[]][] = [];
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.push([name, value]);
+      return recorder;
+    },
+    removeHeader() {},
+    getHeader() {
+      return undefined;
+    },
+  };
+  let ran = false;
+  (securityHeaders() as unknown as (req: unknown, res: unknown, next: (err?: unknown) => void) => void)({ headers: {}, method: 'GET', url: '/' }, recorder, (err) => {
+    if (err) throw err instanceof Error ? err : new Error('helmet refused the header set');
+    ran = true;
+  });
+  if (!ran || headers.length === 0) throw new Error('security headers could not be computed');
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+/**
+ * The app with health and security headers. `first` mounts routes ahead of the common
+ * middleware (the WeCom callback, which sets the same security headers itself).
+ */
+export function createHttpApp(ctx: AppContext, state: HttpState, first?: (app: Express) => void): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  first?.(app);
   app.use(securityHeaders());
 
   app.get('/healthz', async (_req, res) => {

@@ -16,6 +16,7 @@ import { describeEachDb } from '../support/db';
 import { waitFor } from '../support/wait';
 import { createDb } from '../../src/db/knex';
 import { simulatorClient } from '../support/sim-session';
+import { actionXml, buildCallback } from '../../src/simulator/callback-client';
 
 describe('service in simulator mode', () => {
   let svc: RunningService;
@@ -188,9 +189,46 @@ describe('service in simulator mode', () => {
       headers: { 'Content-Type': 'text/xml' },
     });
     expect(forged.status).toBe(401);
+    // The callback route is mounted ahead of the common middleware and still sends the security headers.
+    expect(forged.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(forged.headers['x-content-type-options']).toBe('nosniff');
+    expect(forged.headers['x-frame-options']).toBe('DENY');
     expect((await http.post(`${svc.baseUrl}/simulator/page/text`, { userid: 'bad id!', content: 'x' })).status).toBe(400);
     expect((await http.post(`${svc.baseUrl}/simulator/page/image`, { userid: 'u1', mime: 'text/html', dataBase64: 'PGI+' })).status).toBe(400);
     expect(await svc.ctx.inbound.count()).toBe(before);
+  });
+});
+
+describe('callbacks on an SQLite file', () => {
+  it('are stored and answered while the shared connection is held by other work', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rb-cbconn-'));
+    const svc = await startService(testConfig({ PORT: '0', MEDIA_DIR: path.join(dir, 'media'), DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}` }), {
+      pollIntervalMs: 50,
+    });
+    const client = svc.ctx.db.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+    let held: unknown = null;
+    try {
+      // The service's one shared SQLite connection, taken as a long query of the processor would.
+      held = await client.acquireConnection();
+      const nowS = Math.floor(Date.now() / 1000);
+      const cb = buildCallback(svc.wecom.credentials, actionXml(svc.wecom.credentials, { fromUserid: 'zhangsan', kind: 'text', content: '已整改', msgId: '7001', createTimeS: nowS }), nowS);
+      const r = await axios.post(`${svc.baseUrl}/wecom/callback`, cb.body, {
+        params: cb.query,
+        headers: { 'Content-Type': 'text/xml' },
+        validateStatus: () => true,
+        proxy: false,
+        timeout: 10_000,
+      });
+      expect(r.status).toBe(200);
+      await client.releaseConnection(held);
+      held = null;
+      const rows = await svc.ctx.db('inbound_messages').where({ msg_id: '7001' }).select('from_userid');
+      expect(rows).toEqual([{ from_userid: 'zhangsan' }]);
+    } finally {
+      if (held) await client.releaseConnection(held);
+      await svc.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -107,9 +107,15 @@ function fromRow(r: any): InboundRow {
 export class KnexInboundStore implements InboundStore {
   onRecord: (() => void) | null = null;
 
+  /**
+   * `writer`: the connection the group commit uses (default `db`). The service gives an SQLite
+   * file a connection of its own for it, so storing a callback waits at most for the write under
+   * way, not behind every query the processor and sender have queued on the shared connection.
+   */
   constructor(
     private readonly db: Knex,
     private readonly events: EventLog,
+    private readonly writer: Knex = db,
   ) {}
 
   /** Callbacks waiting for the next group commit, and whether one is under way. */
@@ -161,7 +167,7 @@ export class KnexInboundStore implements InboundStore {
     const first = new Map<string, PendingRecord>();
     for (const p of batch) if (!first.has(p.key)) first.set(p.key, p);
     const fresh = [...first.values()];
-    return this.db.transaction(async (trx) => {
+    return this.writer.transaction(async (trx) => {
       const inserted: { id: unknown; dedupe_key: string }[] = await trx('inbound_messages')
         .insert(fresh.map(rowOf))
         .onConflict('dedupe_key')

@@ -3,7 +3,7 @@
  * XML envelope → durable, deduplicated store → empty 200. Processing happens later
  * (InboundProcessor). Refusals are logged without secrets and store nothing.
  */
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Clock } from '../../clock';
 import type { WecomCredentials } from '../../config';
 import type { Logger } from '../../logger';
@@ -23,6 +23,11 @@ export interface CallbackDeps {
   inbound: InboundStore;
   /** How long a POST waits to store the message before answering 503 (default CALLBACK_STORE_TIMEOUT_MS). */
   storeTimeoutMs?: number;
+  /**
+   * Run first on both methods: the service's security headers (precomputed), since the route is
+   * mounted ahead of the app's common middleware.
+   */
+  headers?: RequestHandler;
 }
 
 /**
@@ -84,6 +89,7 @@ function decrypt(deps: CallbackDeps, encrypt: string): string {
 
 export function createCallbackRouter(deps: CallbackDeps): Router {
   const router = express.Router();
+  if (deps.headers) router.use(CALLBACK_PATH, deps.headers);
 
   router.get(CALLBACK_PATH, (req, res) => {
     // A '+' left unencoded by a proxy arrives as a space; base64 has no spaces.
@@ -130,11 +136,13 @@ export function createCallbackRouter(deps: CallbackDeps): Router {
         return;
       }
       const { id, created } = stored;
-      deps.logger.info(
-        { inbound: id, duplicate: !created, msgType: fields.msgType, event: fields.event ?? undefined, from: fields.fromUserName },
-        created ? '收到企业微信回调' : '重复的企业微信回调，已忽略',
-      );
-      res.status(200).type('text/plain').send('');
+      // A stored callback is routine (debug; its event row is the record); a duplicate is worth a line.
+      if (created) {
+        if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ inbound: id, msgType: fields.msgType, event: fields.event ?? undefined, from: fields.fromUserName }, '收到企业微信回调');
+      } else {
+        deps.logger.info({ inbound: id, duplicate: true, msgType: fields.msgType, event: fields.event ?? undefined, from: fields.fromUserName }, '重复的企业微信回调，已忽略');
+      }
+      res.status(200).type('text/plain').end();
       callbackOutcomes.inc({ outcome: created ? 'accepted' : 'duplicate' });
     },
   );
