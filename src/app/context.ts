@@ -58,6 +58,7 @@ export interface WecomParts {
   batch: number;
 }
 import { SessionStore } from '../http/auth/sessions';
+import { ReportStore } from '../domain/reports/workorders';
 import { NoticeReadModel } from '../domain/reports/notices';
 import { EventReadModel } from '../domain/events/read-model';
 import { CalendarReadModel } from '../domain/reports/calendar';
@@ -108,6 +109,7 @@ export interface AppContext {
 
 /** What the console reads, each a query over several tables; routes hold no queries themselves. */
 export interface ReadModels {
+  workOrders: ReportStore;
   notices: NoticeReadModel;
   events: EventReadModel;
   calendar: CalendarReadModel;
@@ -256,6 +258,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     sessions: new SessionStore(db),
     contactsAdmin: new KnexContactsAdminStore(db, events),
     reads: {
+      workOrders: new ReportStore(db),
       notices: new NoticeReadModel(db),
       events: new EventReadModel(db, config.businessTz),
       calendar: new CalendarReadModel(db),

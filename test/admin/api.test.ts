@@ -537,7 +537,7 @@ describeEachDb('admin API: contacts, escalations, reviews, templates, events', (
     expect((await sup.post(`/replies/${replyId}/review`, { decision: 'accept' })).status).toBe(409);
     const ev = await s.ctx.db('events').where({ type: 'work_order.accept' }).first();
     expect(ev.actor).toBe('admin:sue');
-    expect((await s.ctx.db('replies').where({ id: replyId }).first()).reviewed_by).toBe('sue');
+    expect((await s.ctx.db('replies').where({ id: replyId }).first()).reviewed_by).toBe('admin:sue');
   });
 
   it('lists, overrides, previews and resets the bot message templates', async () => {

@@ -55,6 +55,40 @@ describeEachDb('order actions through the API', (get) => {
     expect((await viewer.get(`/work-orders/${id}`)).body.allowed_actions).toEqual([]);
   });
 
+  it('审核 on the order page decides as chat does: a rejection goes back to the unit with the reason, an approval tells it', async () => {
+    const id = await w.orderOf(JT);
+    await w.notify(id, '2026-11-24T10:00:00Z');
+    const reply = async (text: string): Promise<number> => {
+      const form = new FormData();
+      form.append('text', text);
+      const r = await w.admin.post(`/work-orders/${id}/replies`, form);
+      expect(r.status).toBe(200);
+      return Number(r.body.reply_id);
+    };
+    const first = await reply('已更新栏目');
+    await w.deliver();
+    const before = w.received('jt01').length;
+    const sup = await w.supervisor('sue', [JT]);
+    expect((await sup.post(`/replies/${first}/review`, { decision: 'reject' })).body.message).toBe('退回时请填写退回原因');
+    const rejected = await sup.post(`/replies/${first}/review`, { decision: 'reject', comment: '首页仍有空白栏目' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.work_order.state).toBe('rejected');
+    await w.deliver();
+    const renotice = w.received('jt01').slice(before);
+    expect(renotice.some((m) => m.includes('首页仍有空白栏目'))).toBe(true);
+    expect((await w.admin.get(`/work-orders/${id}`)).body.state).toBe('notified');
+
+    const second = await reply('已补齐空白栏目');
+    const accepted = await sup.post(`/replies/${second}/review`, { decision: 'accept' });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.work_order.state).toBe('accepted');
+    await w.deliver();
+    expect(w.received('jt01').some((m) => m.includes('审核通过'))).toBe(true);
+    expect((await sup.post(`/replies/${second}/review`, { decision: 'accept' })).status).toBe(409);
+    const ev = await w.s.ctx.db('events').where({ type: 'work_order.accept', work_order_id: id }).first();
+    expect(ev.actor).toBe('admin:sue');
+  });
+
   it('bulk 催办 of three overdue orders sends three reminders, and says which ids failed', async () => {
     const ids = [await w.orderOf(JT), await w.orderOf(GA), await w.orderOf(SJ)];
     for (const id of ids) await w.notify(id, '2026-11-20T10:00:00Z'); // Friday: overdue now (Monday)

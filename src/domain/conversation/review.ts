@@ -7,12 +7,15 @@ import type { EventLog } from '../events/events';
 import type { MessageTemplates, TemplateVars } from '../messages/templates';
 import { REPLY_KIND_LABELS, type ReplyKind } from '../workorders/states';
 import type { WorkOrderStore } from '../workorders/store';
+import { WorkOrderActionError } from '../workorders/actions';
 import type { Messenger } from './messenger';
 import type { NotificationService } from './notifications';
 import type { OrderView, OrderViews, PendingReplyView } from './views';
 import { refreshCards } from './card-refresh';
 import type { ConversationParts } from './parts';
 import type { Actor, ConversationSupport } from './support';
+
+const REVIEWED_CONCURRENTLY = 'reply reviewed concurrently';
 
 export class ConversationReview {
   private readonly db: Knex;
@@ -47,12 +50,12 @@ export class ConversationReview {
     a: Actor,
     replyId: number,
     decision: 'ok' | 'no',
-    opts: { reason?: string; date?: string; responseCode?: string | null; fromClick?: boolean } = {},
+    opts: { reason?: string; date?: string; responseCode?: string | null; fromClick?: boolean; authorized?: boolean } = {},
   ): Promise<void> {
     const row = await this.db('replies').where({ id: replyId }).first();
     if (!row) return this.s.say(a, 'r', 'error.no_order', { code: `#${replyId}` });
     const o = (await this.views.get(Number(row.work_order_id)))!;
-    if (!(await this.contacts.canReview(a.contacts, o.unitId)) && !(await this.isFallbackReviewer(a, o))) {
+    if (!opts.authorized && !(await this.contacts.canReview(a.contacts, o.unitId)) && !(await this.isFallbackReviewer(a, o))) {
       return this.s.say(a, 'r', 'error.not_reviewer', { code: o.code }, o.id);
     }
     const kind = row.kind as ReplyKind;
@@ -121,7 +124,7 @@ export class ConversationReview {
           reviewed_at: now.getTime(),
           review_comment: opts.reason ?? (date ? `延至 ${date}` : null),
         });
-      if (n !== 1) throw new Error('reply reviewed concurrently');
+      if (n !== 1) throw new Error(REVIEWED_CONCURRENTLY);
       const base = { actor: this.s.actorName(a), at: now, contactId: reviewer?.id ?? null, trx };
       const event = (type: string) =>
         this.events.append({ type, actor: base.actor, at: now, workOrderId: o.id, noticeId: o.noticeId, unitId: o.unitId, contactId: base.contactId, data: { replyId, reason: opts.reason } }, trx);
@@ -159,6 +162,42 @@ export class ConversationReview {
   }
 
   /** Admins review any order (the reviewers of units without supervisors). */
+  /**
+   * 通过 / 退回 from the console's order page: the same decision as in chat (the unit is told,
+   * cards are refreshed, a rejected order goes back to the unit as a notice), for a reviewer the
+   * caller has already checked to have the order in scope. A reviewer signed in from WeCom is
+   * answered in WeCom too; a password account is not (it has no WeCom user). Refusals throw
+   * WorkOrderActionError with a message for the user.
+   */
+  async reviewFromConsole(
+    by: { userid: string | null; actor: string; requestId: string },
+    replyId: number,
+    decision: 'accept' | 'reject',
+    comment?: string,
+  ): Promise<void> {
+    const row = await this.db('replies').where({ id: replyId }).first();
+    if (!row) throw new WorkOrderActionError('整改反馈不存在', 'not_found');
+    if (row.review_state !== 'pending') throw new WorkOrderActionError('该反馈已审核过', 'conflict');
+    if (decision === 'reject' && !comment) throw new WorkOrderActionError('退回时请填写退回原因');
+    const kind = row.kind as ReplyKind;
+    if (kind === 'extension' && decision === 'accept') {
+      const date = (row.requested_due_on as string | null) ?? null;
+      if (!date) throw new WorkOrderActionError('该延期申请没有写明延至哪天，请在企业微信中审核并给出日期');
+      if (date <= businessDate(this.clock.now(), this.zone)) throw new WorkOrderActionError(`申请延至的 ${date} 已不在今天之后，请在企业微信中审核并给出新的日期`);
+    }
+    const a: Actor = by.userid
+      ? { ...(await this.s.actor(by.userid, 0)), requestId: by.requestId, name: by.actor }
+      : { userid: '', contacts: [], inboundId: 0, requestId: by.requestId, name: by.actor };
+    try {
+      await this.review(a, replyId, decision === 'accept' ? 'ok' : 'no', { reason: comment || undefined, authorized: true });
+    } catch (e) {
+      if (e instanceof Error && e.message === REVIEWED_CONCURRENTLY) throw new WorkOrderActionError('该反馈已审核过', 'conflict');
+      throw e;
+    }
+    const after = await this.db('replies').where({ id: replyId }).first('review_state');
+    if (after?.review_state === 'pending') throw new WorkOrderActionError('未能完成审核，请刷新后重试', 'conflict');
+  }
+
   private async isFallbackReviewer(a: Actor, _o: OrderView): Promise<boolean> {
     return a.contacts.some((c) => c.role === 'admin');
   }

@@ -17,6 +17,7 @@ import type { ConversationStates, PendingFlow, PendingState } from './states';
 import { stateLabel, type OrderView, type OrderViews } from './views';
 
 export interface Actor {
+  /** The WeCom user; '' for a console account without one (nothing is said back in chat then). */
   userid: string;
   contacts: Contact[];
   /** The inbound message being handled (idempotency of replies); 0 for a console request. */
@@ -100,6 +101,7 @@ export class ConversationSupport {
 
   /** Replies to the actor (idempotent per inbound message and tag). */
   async say(a: Actor, tag: string, key: string, vars: TemplateVars = {}, workOrderId: number | null = null, trx?: Knex.Transaction): Promise<void> {
+    if (!a.userid) return; // a console account without a WeCom user: the console shows the outcome
     await this.messenger.send(
       {
         key: `reply:${actorKey(a)}:${tag}`,
@@ -115,7 +117,7 @@ export class ConversationSupport {
 
   /** Updates the card the actor clicked (when the flow started from a click). */
   async markCard(a: Actor, responseCode: string | null | undefined, text: string, workOrderId: number | null, trx?: Knex.Transaction): Promise<void> {
-    if (!responseCode) return;
+    if (!responseCode || !a.userid) return;
     await this.messenger.updateCard(
       { key: `card:${actorKey(a)}:${responseCode.slice(0, 60)}`, touser: a.userid, responseCode, replaceName: text, workOrderId },
       trx,
@@ -153,6 +155,7 @@ export class ConversationSupport {
   }
 
   async sayText(a: Actor, text: string, workOrderId: number | null, trx?: Knex.Transaction, tag = 'r'): Promise<void> {
+    if (!a.userid) return;
     await this.messenger.send(
       { key: `reply:${actorKey(a)}:${tag}`, touser: a.userid, purpose: 'reply', workOrderId, contactId: a.contacts[0]?.id ?? null, message: text },
       trx,

@@ -115,6 +115,12 @@ export function applyUnitScope(q: Knex.QueryBuilder, scope: ScopeIds, column: st
 export class ReportStore {
   constructor(private readonly db: Knex) {}
 
+  /** The work order a reply belongs to, or null when there is no such reply. */
+  async orderOfReply(replyId: number): Promise<number | null> {
+    const r = await this.db('replies').where({ id: replyId }).first('work_order_id');
+    return r ? Number(r.work_order_id) : null;
+  }
+
   private baseQuery(filter: WorkOrderFilter, scope: ScopeIds): Knex.QueryBuilder {
     const q = this.db('work_orders as wo')
       .join('notices as n', 'n.id', 'wo.notice_id')

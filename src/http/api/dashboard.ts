@@ -1,6 +1,6 @@
 /** The dashboard: overdue and on-time rates per unit and per jurisdiction. */
 import { z } from 'zod';
-import { listClock, ReportStore } from '../../domain/reports/workorders';
+import { listClock } from '../../domain/reports/workorders';
 import { ALL_ROLES, route, type RouteDef } from './framework';
 
 export function dashboardRoutes(): RouteDef[] {
@@ -16,7 +16,7 @@ export function dashboardRoutes(): RouteDef[] {
         year: z.coerce.number().int().min(2000).max(2100).optional(),
       }),
       async handler({ query, ctx, scope }) {
-        const reports = new ReportStore(ctx.db);
+        const reports = ctx.reads.workOrders;
         const ids = scope.all ? null : scope.unitIds;
         return {
           ...(await reports.dashboard({ noticeId: query.notice_id, year: query.year }, ids)),

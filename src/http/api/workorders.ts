@@ -1,4 +1,5 @@
 /** Work orders: the filtered table, one order's timeline, exports, evidence images, reviews. */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -9,7 +10,6 @@ import { exportRows, toCsv, toXlsx } from '../../domain/reports/export';
 import {
   LIST_VIEWS,
   listClock,
-  ReportStore,
   SORT_COLUMNS,
   withOverdueWorkingDays,
   type WorkOrderFilter,
@@ -18,7 +18,7 @@ import {
 import { decideDeadline } from '../../domain/deadlines/deadline';
 import { CalendarDataMissingError } from '../../domain/calendar/calendar';
 import type { AppContext } from '../../app/context';
-import { ALL_ROLES, ApiError, ORDER_READERS, idParam, notFound, pageQuery, queryBool, route, type RouteDef } from './framework';
+import { ALL_ROLES, ORDER_READERS, idParam, notFound, pageQuery, queryBool, route, type RouteDef } from './framework';
 import { inScope } from '../auth/principal';
 
 const filterShape = {
@@ -128,7 +128,7 @@ export function workOrderRoutes(): RouteDef[] {
       query: z.object({ ...filterShape, ...sortShape, ...pageQuery }),
       async handler({ query, ctx, scope }) {
         const filter = toFilter(ctx, query);
-        const r = await new ReportStore(ctx.db).listWorkOrders(
+        const r = await ctx.reads.workOrders.listWorkOrders(
           filter,
           scope.all ? null : scope.unitIds,
           { page: query.page, pageSize: query.page_size },
@@ -147,7 +147,7 @@ export function workOrderRoutes(): RouteDef[] {
       query: z.object({ ...filterShape, ...sortShape, ids: idsQuery, format: z.enum(['xlsx', 'csv'], { message: '格式须为 xlsx 或 csv' }).default('xlsx') }),
       produces: ['xlsx', 'csv'],
       async handler({ query, ctx, scope, actor }) {
-        const reports = new ReportStore(ctx.db);
+        const reports = ctx.reads.workOrders;
         const { items } = await reports.listWorkOrders(
           { ...toFilter(ctx, query), ids: query.ids },
           scope.all ? null : scope.unitIds,
@@ -174,7 +174,7 @@ export function workOrderRoutes(): RouteDef[] {
       roles: ORDER_READERS,
       params: idParam,
       async handler({ params, ctx, scope, principal }) {
-        const d = await new ReportStore(ctx.db).workOrderDetail(params.id, scope.all ? null : scope.unitIds);
+        const d = await ctx.reads.workOrders.workOrderDetail(params.id, scope.all ? null : scope.unitIds);
         if (!d) throw notFound('工单');
         await withExpectedDue(ctx, [d]);
         withOverdueWorkingDays([d], await ctx.calendar.get(), ctx.clock.now(), ctx.config.businessTz);
@@ -191,7 +191,7 @@ export function workOrderRoutes(): RouteDef[] {
       params: idParam,
       produces: ['image'],
       async handler({ params, ctx, scope, res }) {
-        const e = await new ReportStore(ctx.db).evidenceFile(params.id, scope.all ? null : scope.unitIds);
+        const e = await ctx.reads.workOrders.evidenceFile(params.id, scope.all ? null : scope.unitIds);
         if (!e) throw notFound('证据');
         // Paths are relative to MEDIA_DIR (src/wecom/media.ts); nothing outside it is served.
         const media = path.resolve(ctx.config.mediaDir);
@@ -220,21 +220,15 @@ export function workOrderRoutes(): RouteDef[] {
         comment: z.string().trim().max(1000).optional(),
       }),
       async handler({ params, body, ctx, scope, actor, principal }) {
-        const reply = await ctx.db('replies').where({ id: params.id }).first();
-        if (!reply) throw notFound('整改反馈');
-        const wo = await ctx.workOrders.get(Number(reply.work_order_id));
+        const orderId = await ctx.reads.workOrders.orderOfReply(params.id);
+        const wo = orderId === null ? null : await ctx.workOrders.get(orderId);
         if (!wo || !inScope(scope, wo.unitId)) throw notFound('整改反馈');
-        if (reply.review_state !== 'pending') throw new ApiError(409, 'conflict', '该反馈已审核过');
-        if (body.decision === 'reject' && !body.comment) throw new ApiError(400, 'invalid_input', '退回时请填写退回原因');
-        const at = ctx.clock.now();
-        const reviewer = principal.kind === 'user' ? principal.user.username : 'token';
-        await ctx.db.transaction(async (trx) => {
-          const n = await trx('replies')
-            .where({ id: params.id, review_state: 'pending' })
-            .update({ review_state: body.decision === 'accept' ? 'accepted' : 'rejected', reviewed_by: reviewer, reviewed_at: at.getTime(), review_comment: body.comment ?? null });
-          if (n !== 1) throw new ApiError(409, 'conflict', '该反馈已审核过');
-          await ctx.workOrders.transition(wo.id, body.decision, { actor, at, trx, data: { reply_id: params.id, comment: body.comment ?? null } });
-        });
+        await ctx.chat.review.reviewFromConsole(
+          { userid: principal.kind === 'user' ? principal.user.wecomUserid : null, actor, requestId: crypto.randomUUID() },
+          params.id,
+          body.decision,
+          body.comment,
+        );
         return { ok: true, work_order: await ctx.workOrders.get(wo.id) };
       },
     }),
