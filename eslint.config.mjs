@@ -64,7 +64,6 @@ export default tseslint.config(
       'src/domain/monitoring/store.ts',
       'src/domain/outbox/contacts.ts',
       'src/domain/outbox/store.ts',
-      'src/domain/recheck/store.ts',
       'src/domain/reports/workorders.ts',
       'src/http/auth/sessions.ts',
       'src/http/auth/throttle.ts',
