@@ -61,7 +61,6 @@ export default tseslint.config(
       'src/domain/import/store.ts',
       'src/domain/inbound/store.ts',
       'src/domain/monitoring/report.ts',
-      'src/domain/monitoring/store.ts',
       'src/domain/outbox/contacts.ts',
       'src/domain/outbox/store.ts',
       'src/domain/reports/workorders.ts',
