@@ -60,7 +60,6 @@ export default tseslint.config(
       'src/domain/followup/store.ts',
       'src/domain/import/store.ts',
       'src/domain/inbound/store.ts',
-      'src/domain/monitoring/report.ts',
       'src/domain/outbox/contacts.ts',
       'src/domain/outbox/store.ts',
       'src/domain/reports/workorders.ts',
