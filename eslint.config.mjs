@@ -47,7 +47,6 @@ export default tseslint.config(
     // Stores and read models whose queries join or alias tables, or whose row mappers are not yet
     // typed by src/db/tables.ts (a mapper takes `any`).
     files: [
-      'src/domain/contacts/service.ts',
       'src/domain/conversation/card-refresh.ts',
       'src/domain/conversation/notifications.ts',
       'src/domain/conversation/replies.ts',
