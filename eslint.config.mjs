@@ -59,7 +59,6 @@ export default tseslint.config(
       'src/domain/outbox/contacts.ts',
       'src/domain/outbox/store.ts',
       'src/domain/reports/workorders.ts',
-      'src/simulator/store.ts',
       'src/wecom/media.ts',
       'src/db/leased-queue.ts',
     ],
