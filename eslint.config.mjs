@@ -55,7 +55,6 @@ export default tseslint.config(
       'src/domain/conversation/states.ts',
       'src/domain/conversation/views.ts',
       'src/domain/followup/service.ts',
-      'src/domain/inbound/store.ts',
       'src/domain/outbox/contacts.ts',
       'src/domain/outbox/store.ts',
       'src/domain/reports/workorders.ts',
