@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { toBool } from '../../db/knex';
+import { table, type ContactRow, type SupervisionRow, type UnitRow } from '../../db/tables';
 import type { EventLog } from '../events/events';
 import { normalizeName } from '../import/identity';
 import { CONTACT_ROLES, ROLE_LABELS as CONTACT_ROLE_LABELS, type ContactRole } from './parse';
@@ -87,6 +88,16 @@ export interface ContactsImporter {
   importFile(file: string, options: { dryRun: boolean; actor: string; fileName: string }): Promise<unknown>;
 }
 
+/** `count(*)`: a number on SQLite, a string on PostgreSQL (bigint). */
+type Count = number | string;
+
+/** A unit with its counts (`u.*` and three correlated `count(*)` subqueries). */
+type UnitCountsRow = UnitRow & { contacts: Count | null; unreachable: Count | null; open_work_orders: Count | null };
+/** A contact with its unit's name (`c.*, u.name as unit_name` over a left join). */
+type ContactWithUnitRow = ContactRow & { unit_name: string | null };
+/** A supervision with its contact's and unit's names. */
+type SupervisionWithNamesRow = SupervisionRow & { contact_name: string | null; unit_name: string | null };
+
 const scoped = (q: Knex.QueryBuilder, scope: Scope, col: string) => (scope === null ? q : q.whereIn(col, scope.length ? scope : [-1]));
 const likeOf = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -105,10 +116,10 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
   }
 
   async listUnits(f: { q?: string; jurisdiction?: string; page: number; pageSize: number }, scope: Scope) {
-    const [c] = await this.unitsQuery(f, scope).count({ n: '*' });
+    const [c] = await this.unitsQuery(f, scope).count<{ n: Count }[]>({ n: '*' });
     const rows = await this.unitsQuery(f, scope)
       .select('u.*')
-      .select(
+      .select<UnitCountsRow[]>(
         this.db('contacts as c').whereRaw('c.unit_id = u.id').where('c.active', true).count('*').as('contacts'),
         this.db('contacts as c').whereRaw('c.unit_id = u.id').where('c.active', true).where('c.reachable', false).count('*').as('unreachable'),
         this.db('work_orders as w').whereRaw('w.unit_id = u.id').whereIn('w.state', ['new', 'notified', 'replied', 'rejected']).count('*').as('open_work_orders'),
@@ -116,7 +127,7 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
       .orderBy([{ column: 'u.jurisdiction', order: 'asc' }, { column: 'u.name', order: 'asc' }])
       .limit(f.pageSize)
       .offset((f.page - 1) * f.pageSize);
-    return { items: rows.map(unitView), total: Number((c as any).n) };
+    return { items: rows.map(unitView), total: Number(c.n) };
   }
 
   private async unit(id: number): Promise<UnitView> {
@@ -129,12 +140,12 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
     const row = await this.db('units as u')
       .where('u.id', id)
       .select('u.*')
-      .select(
+      .select<UnitCountsRow[]>(
         this.db('contacts as c').whereRaw('c.unit_id = u.id').where('c.active', true).count('*').as('contacts'),
         this.db('contacts as c').whereRaw('c.unit_id = u.id').where('c.active', true).where('c.reachable', false).count('*').as('unreachable'),
         this.db('work_orders as w').whereRaw('w.unit_id = u.id').whereIn('w.state', ['new', 'notified', 'replied', 'rejected']).count('*').as('open_work_orders'),
       )
-      .first();
+      .first<UnitCountsRow | undefined>();
     return row ? unitView(row) : null;
   }
 
@@ -142,9 +153,9 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
     const name = input.name.trim();
     if (!name) throw new ContactsError('单位名称不能为空');
     const id = await this.db.transaction(async (trx) => {
-      const exists = await trx('units').where({ normalized_name: normalizeName(name) }).first();
+      const exists = await table(trx, 'units').where({ normalized_name: normalizeName(name) }).first();
       if (exists) throw new ContactsError(`单位已存在：${exists.name}（#${exists.id}）`, 409);
-      const [row] = await trx('units')
+      const [row] = await table(trx, 'units')
         .insert({ name, normalized_name: normalizeName(name), jurisdiction: input.jurisdiction?.trim() || null, created_at: at.getTime(), updated_at: at.getTime() })
         .returning('id');
       const unitId = Number(typeof row === 'object' ? row.id : row);
@@ -156,19 +167,19 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
 
   async updateUnit(id: number, patch: { name?: string; jurisdiction?: string | null }, actor: string, at: Date) {
     await this.db.transaction(async (trx) => {
-      const before = await trx('units').where({ id }).first();
+      const before = await table(trx, 'units').where({ id }).first();
       if (!before) throw new ContactsError(`单位不存在：${id}`, 404);
       const row: Record<string, unknown> = { updated_at: at.getTime() };
       if (patch.name !== undefined) {
         const name = patch.name.trim();
         if (!name) throw new ContactsError('单位名称不能为空');
-        const clash = await trx('units').where({ normalized_name: normalizeName(name) }).whereNot({ id }).first();
+        const clash = await table(trx, 'units').where({ normalized_name: normalizeName(name) }).whereNot({ id }).first();
         if (clash) throw new ContactsError(`已有同名单位：${clash.name}（#${clash.id}）`, 409);
         row.name = name;
         row.normalized_name = normalizeName(name);
       }
       if (patch.jurisdiction !== undefined) row.jurisdiction = patch.jurisdiction?.trim() || null;
-      await trx('units').where({ id }).update(row);
+      await table(trx, 'units').where({ id }).update(row);
       await this.events.append(
         { type: 'unit.updated', actor, at, unitId: id, data: { before: { name: before.name, jurisdiction: before.jurisdiction }, after: patch } },
         trx,
@@ -195,17 +206,17 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
     f: { unitId?: number; role?: string; reachable?: boolean; active?: boolean; q?: string; page: number; pageSize: number },
     scope: Scope,
   ) {
-    const [c] = await this.contactsQuery(f, scope).count({ n: '*' });
+    const [c] = await this.contactsQuery(f, scope).count<{ n: Count }[]>({ n: '*' });
     const rows = await this.contactsQuery(f, scope)
-      .select('c.*', 'u.name as unit_name')
+      .select<ContactWithUnitRow[]>('c.*', 'u.name as unit_name')
       .orderBy([{ column: 'u.name', order: 'asc' }, { column: 'c.id', order: 'asc' }])
       .limit(f.pageSize)
       .offset((f.page - 1) * f.pageSize);
-    return { items: rows.map(contactView), total: Number((c as any).n) };
+    return { items: rows.map(contactView), total: Number(c.n) };
   }
 
   private async contact(id: number): Promise<ContactView> {
-    const row = await this.db('contacts as c').leftJoin('units as u', 'u.id', 'c.unit_id').where('c.id', id).select('c.*', 'u.name as unit_name').first();
+    const row = await this.db('contacts as c').leftJoin('units as u', 'u.id', 'c.unit_id').where('c.id', id).select<ContactWithUnitRow[]>('c.*', 'u.name as unit_name').first();
     if (!row) throw new ContactsError(`联系人不存在：${id}`, 404);
     return contactView(row);
   }
@@ -213,9 +224,9 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
   async createContact(input: ContactInput, actor: string, at: Date) {
     if (!input.wecom_userid?.trim()) throw new ContactsError('请填写企业微信账号（userid）');
     if (!input.role) throw new ContactsError('请选择联系人角色');
-    if (input.unit_id != null && !(await this.db('units').where({ id: input.unit_id }).first())) throw new ContactsError(`单位不存在：${input.unit_id}`);
+    if (input.unit_id != null && !(await table(this.db, 'units').where({ id: input.unit_id }).first())) throw new ContactsError(`单位不存在：${input.unit_id}`);
     const id = await this.db.transaction(async (trx) => {
-      const [row] = await trx('contacts')
+      const [row] = await table(trx, 'contacts')
         .insert({
           unit_id: input.unit_id ?? null,
           wecom_userid: input.wecom_userid!.trim(),
@@ -236,9 +247,9 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
   }
 
   async updateContact(id: number, patch: ContactInput, actor: string, at: Date) {
-    if (patch.unit_id != null && !(await this.db('units').where({ id: patch.unit_id }).first())) throw new ContactsError(`单位不存在：${patch.unit_id}`);
+    if (patch.unit_id != null && !(await table(this.db, 'units').where({ id: patch.unit_id }).first())) throw new ContactsError(`单位不存在：${patch.unit_id}`);
     await this.db.transaction(async (trx) => {
-      const before = await trx('contacts').where({ id }).first();
+      const before = await table(trx, 'contacts').where({ id }).first();
       if (!before) throw new ContactsError(`联系人不存在：${id}`, 404);
       const row: Record<string, unknown> = { updated_at: at.getTime() };
       if (patch.unit_id !== undefined) row.unit_id = patch.unit_id;
@@ -254,7 +265,7 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
         row.reachable = patch.reachable;
         if (patch.reachable) row.unreachable_reason = null;
       }
-      await trx('contacts').where({ id }).update(row);
+      await table(trx, 'contacts').where({ id }).update(row);
       await this.events.append(
         { type: 'contact.updated', actor, at, contactId: id, unitId: (patch.unit_id ?? before.unit_id) || null, data: { changed: patch } },
         trx,
@@ -266,17 +277,17 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
   async listSupervisions(contactId?: number) {
     const q = this.db('supervisions as s').join('contacts as c', 'c.id', 's.contact_id').leftJoin('units as u', 'u.id', 's.unit_id');
     if (contactId !== undefined) q.where('s.contact_id', contactId);
-    const rows = await q.select('s.*', 'c.name as contact_name', 'u.name as unit_name').orderBy('s.id');
+    const rows = await q.select<SupervisionWithNamesRow[]>('s.*', 'c.name as contact_name', 'u.name as unit_name').orderBy('s.id');
     return rows.map(supervisionView);
   }
 
   async addSupervision(input: { contact_id: number; unit_id?: number | null; jurisdiction?: string | null }, actor: string, at: Date) {
     const jurisdiction = input.jurisdiction?.trim() || null;
     if ((input.unit_id == null) === (jurisdiction === null)) throw new ContactsError('督办范围须指定一个单位或一个辖区（二选一）');
-    if (!(await this.db('contacts').where({ id: input.contact_id }).first())) throw new ContactsError(`联系人不存在：${input.contact_id}`);
-    if (input.unit_id != null && !(await this.db('units').where({ id: input.unit_id }).first())) throw new ContactsError(`单位不存在：${input.unit_id}`);
+    if (!(await table(this.db, 'contacts').where({ id: input.contact_id }).first())) throw new ContactsError(`联系人不存在：${input.contact_id}`);
+    if (input.unit_id != null && !(await table(this.db, 'units').where({ id: input.unit_id }).first())) throw new ContactsError(`单位不存在：${input.unit_id}`);
     const id = await this.db.transaction(async (trx) => {
-      const [row] = await trx('supervisions')
+      const [row] = await table(trx, 'supervisions')
         .insert({ contact_id: input.contact_id, unit_id: input.unit_id ?? null, jurisdiction, created_at: at.getTime() })
         .returning('id');
       const sid = Number(typeof row === 'object' ? row.id : row);
@@ -291,9 +302,9 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
 
   async removeSupervision(id: number, actor: string, at: Date) {
     await this.db.transaction(async (trx) => {
-      const row = await trx('supervisions').where({ id }).first();
+      const row = await table(trx, 'supervisions').where({ id }).first();
       if (!row) throw new ContactsError(`督办范围不存在：${id}`, 404);
-      await trx('supervisions').where({ id }).del();
+      await table(trx, 'supervisions').where({ id }).del();
       await this.events.append(
         { type: 'supervision.removed', actor, at, contactId: Number(row.contact_id), unitId: row.unit_id ?? null, data: { supervision_id: id, jurisdiction: row.jurisdiction ?? null } },
         trx,
@@ -302,7 +313,7 @@ export class KnexContactsAdminStore implements ContactsAdminStore {
   }
 }
 
-function unitView(r: any): UnitView {
+function unitView(r: UnitCountsRow): UnitView {
   return {
     id: Number(r.id),
     name: r.name,
@@ -314,7 +325,7 @@ function unitView(r: any): UnitView {
   };
 }
 
-function contactView(r: any): ContactView {
+function contactView(r: ContactWithUnitRow): ContactView {
   return {
     id: Number(r.id),
     unit_id: r.unit_id === null ? null : Number(r.unit_id),
@@ -331,7 +342,7 @@ function contactView(r: any): ContactView {
   };
 }
 
-function supervisionView(r: any): SupervisionView {
+function supervisionView(r: SupervisionWithNamesRow): SupervisionView {
   return {
     id: Number(r.id),
     contact_id: Number(r.contact_id),

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Clock } from '../../clock';
 import { toBool } from '../../db/knex';
+import { table, type ContactRow as ContactTableRow } from '../../db/tables';
 import type { EventLog, NewEvent } from '../events/events';
 import { cleanText, normalizeName } from '../import/identity';
 import { parseIsolated } from '../../parsing/isolated';
@@ -41,12 +42,15 @@ export class ContactsRejectedError extends Error {
   }
 }
 
-function contactFromRow(r: any): Contact {
+/** A contact with its unit's name (`c.*, u.name as unit_name` over a left join). */
+type ContactWithUnitRow = ContactTableRow & { unit_name: string | null };
+
+function contactFromRow(r: ContactWithUnitRow): Contact {
   return {
     id: Number(r.id),
     userid: r.wecom_userid,
     name: r.name ?? null,
-    role: r.role,
+    role: r.role as ContactRole,
     phone: r.phone ?? null,
     unitId: r.unit_id === null || r.unit_id === undefined ? null : Number(r.unit_id),
     unitName: r.unit_name ?? null,
@@ -80,7 +84,7 @@ export class ContactsService {
   private contacts(db: Knex | Knex.Transaction = this.db) {
     return db('contacts as c')
       .leftJoin('units as u', 'u.id', 'c.unit_id')
-      .select('c.*', 'u.name as unit_name');
+      .select<ContactWithUnitRow[]>('c.*', 'u.name as unit_name');
   }
 
   async importFile(file: string, options: { actor?: string; sheet?: string; dryRun?: boolean } = {}): Promise<ContactsImportResult> {
@@ -107,10 +111,10 @@ export class ContactsService {
         const unitId = async (name: string, jurisdiction: string | null): Promise<number> => {
           const n = normalizeName(name);
           let id = unitIds.get(n);
-          const row = id === undefined ? await trx('units').where({ normalized_name: n }).first('id', 'jurisdiction') : null;
+          const row = id === undefined ? await table(trx, 'units').where({ normalized_name: n }).first('id', 'jurisdiction') : null;
           if (id === undefined && row) id = Number(row.id);
           if (id === undefined) {
-            const [ins] = await trx('units')
+            const [ins] = await table(trx, 'units')
               .insert({ name: cleanText(name), normalized_name: n, jurisdiction, created_at: t, updated_at: t })
               .returning('id');
             id = Number(typeof ins === 'object' ? ins.id : ins);
@@ -119,14 +123,14 @@ export class ContactsService {
           }
           unitIds.set(n, id);
           // The contacts table is the authority on a unit's jurisdiction.
-          if (jurisdiction) await trx('units').where({ id }).update({ jurisdiction, updated_at: t });
+          if (jurisdiction) await table(trx, 'units').where({ id }).update({ jurisdiction, updated_at: t });
           return id;
         };
         // Units named in the file (and what they are), so a scope entry can tell a unit from a jurisdiction.
         const namedUnits = new Set<string>();
         for (const r of parsed.rows) if (r.unit && r.role !== 'supervisor') namedUnits.add(normalizeName(r.unit));
         const jurisdictions = new Set<string>(
-          (await trx('units').whereNotNull('jurisdiction').distinct('jurisdiction')).map((x: any) => x.jurisdiction),
+          (await table(trx, 'units').whereNotNull('jurisdiction').distinct('jurisdiction')).map((x) => x.jurisdiction as string), // not null: whereNotNull
         );
         for (const r of parsed.rows) if (r.jurisdiction && r.role !== 'supervisor') jurisdictions.add(r.jurisdiction);
 
@@ -134,7 +138,7 @@ export class ContactsService {
           const uid = r.unit ? await unitId(r.unit, r.role === 'supervisor' ? null : r.jurisdiction) : null;
           if (uid !== null && r.supervising) {
             const sup = await unitId(r.supervising, null);
-            await trx('units').where({ id: uid }).update({ supervising_unit_id: sup, updated_at: t });
+            await table(trx, 'units').where({ id: uid }).update({ supervising_unit_id: sup, updated_at: t });
           }
           const contactId = await this.upsertContact(trx, r, uid, t, result, events, actor, at);
           if (r.role === 'supervisor') {
@@ -142,13 +146,13 @@ export class ContactsService {
             for (const { s, j } of entries) {
               const n = normalizeName(s);
               const isUnit =
-                !j && !jurisdictions.has(s) && (namedUnits.has(n) || Boolean(await trx('units').where({ normalized_name: n }).first('id')));
+                !j && !jurisdictions.has(s) && (namedUnits.has(n) || Boolean(await table(trx, 'units').where({ normalized_name: n }).first('id')));
               const link = isUnit ? { unit_id: await unitId(s, null), jurisdiction: null } : { unit_id: null, jurisdiction: s.slice(0, 100) };
-              const q = trx('supervisions').where({ contact_id: contactId });
+              const q = table(trx, 'supervisions').where({ contact_id: contactId });
               if (link.unit_id !== null) q.where({ unit_id: link.unit_id });
               else q.whereNull('unit_id').where({ jurisdiction: link.jurisdiction });
               if (!(await q.first('id'))) {
-                await trx('supervisions').insert({ contact_id: contactId, ...link, created_at: t });
+                await table(trx, 'supervisions').insert({ contact_id: contactId, ...link, created_at: t });
                 result.supervisions_new++;
               }
             }
@@ -174,7 +178,7 @@ export class ContactsService {
     const supervising = new Set(rows.filter((r) => r.supervising).map((r) => normalizeName(r.supervising!)));
     const stored = await this.db('units as u')
       .whereIn('u.id', this.db('units').whereNotNull('supervising_unit_id').select('supervising_unit_id'))
-      .select('u.normalized_name');
+      .select<{ normalized_name: string }[]>('u.normalized_name');
     for (const u of stored) supervising.add(u.normalized_name);
     return bare
       .filter((r) => !supervising.has(normalizeName(r.unit!)))
@@ -192,7 +196,7 @@ export class ContactsService {
     at: Date,
   ): Promise<number> {
     const cls = roleClass(r.role);
-    const q = trx('contacts').where({ wecom_userid: r.userid });
+    const q = table(trx, 'contacts').where({ wecom_userid: r.userid });
     if (unitId === null) q.whereNull('unit_id');
     else q.where({ unit_id: unitId });
     if (cls === 'unit') q.whereIn('role', ['primary', 'backup', 'leader']);
@@ -209,7 +213,7 @@ export class ContactsService {
     };
     result.contacts++;
     if (existing) {
-      await trx('contacts').where({ id: existing.id }).update(values);
+      await table(trx, 'contacts').where({ id: existing.id }).update(values);
       events.push({
         type: 'contact.updated',
         actor,
@@ -220,7 +224,7 @@ export class ContactsService {
       });
       return Number(existing.id);
     }
-    const [ins] = await trx('contacts')
+    const [ins] = await table(trx, 'contacts')
       .insert({ ...values, wecom_userid: r.userid, unit_id: unitId, created_at: t })
       .returning('id');
     const id = Number(typeof ins === 'object' ? ins.id : ins);
@@ -261,7 +265,7 @@ export class ContactsService {
 
   /** Active, reachable supervisors of a unit (by unit, by jurisdiction, or in its supervising unit). */
   async supervisorsOf(unitId: number): Promise<Contact[]> {
-    const unit = await this.db('units').where({ id: unitId }).first('jurisdiction', 'supervising_unit_id');
+    const unit = await table(this.db, 'units').where({ id: unitId }).first('jurisdiction', 'supervising_unit_id');
     if (!unit) return [];
     const q = this.contacts()
       .where({ 'c.role': 'supervisor', 'c.active': true, 'c.reachable': true })
@@ -324,15 +328,15 @@ export class ContactsService {
   private async unitsSupervisedBy(sup: Pick<Contact, 'id' | 'unitId'>[]): Promise<number[]> {
     if (!sup.length) return [];
     const ids = sup.map((c) => c.id);
-    const links = await this.db('supervisions').whereIn('contact_id', ids).select('unit_id', 'jurisdiction');
-    const unitIds = links.filter((l: any) => l.unit_id !== null).map((l: any) => Number(l.unit_id));
-    const jurisdictions = links.filter((l: any) => l.jurisdiction).map((l: any) => l.jurisdiction);
+    const links = await table(this.db, 'supervisions').whereIn('contact_id', ids).select('unit_id', 'jurisdiction');
+    const unitIds = links.filter((l) => l.unit_id !== null).map((l) => Number(l.unit_id));
+    const jurisdictions = links.filter((l) => l.jurisdiction).map((l) => l.jurisdiction as string);
     const own = sup.map((c) => c.unitId).filter((x): x is number => x !== null);
-    const q = this.db('units').select('id').where((w) => {
+    const q = table(this.db, 'units').select('id').where((w) => {
       w.whereIn('id', unitIds.length ? unitIds : [-1]);
       if (jurisdictions.length) w.orWhereIn('jurisdiction', jurisdictions);
       if (own.length) w.orWhereIn('supervising_unit_id', own);
     }).orderBy('id');
-    return (await q).map((r: any) => Number(r.id));
+    return (await q).map((r) => Number(r.id));
   }
 }

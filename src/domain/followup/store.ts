@@ -4,6 +4,7 @@
  * through the (state, due_at) index: its cost grows with what is due, not with all open orders.
  */
 import type { Knex } from 'knex';
+import { table, type EscalationRow as EscalationTableRow } from '../../db/tables';
 import type { WorkOrderState } from '../workorders/states';
 import type { WorkOrderStore } from '../workorders/store';
 
@@ -67,7 +68,22 @@ export interface FollowupStore {
   dueOf(unitIds: number[] | null, states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<{ ids: number[]; total: number }>;
 }
 
-function escalationFromRow(r: any): EscalationRow {
+/** An escalation with its unit, target and notice (`repeats()`: left joins, aliased columns). */
+type RepeatRow = EscalationTableRow & {
+  unit_name: string | null;
+  target_name: string | null;
+  target_kind: string | null;
+  target_platform: string | null;
+  notice_title: string | null;
+  notice_doc_no: string | null;
+};
+
+/** `count(*) over ()`: a number on SQLite, a string on PostgreSQL (bigint). */
+interface TotalCount {
+  total_count: number | string;
+}
+
+function escalationFromRow(r: EscalationTableRow): EscalationRow {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     id: Number(r.id),
@@ -85,7 +101,7 @@ function escalationFromRow(r: any): EscalationRow {
   };
 }
 
-function repeatFromRow(r: any): RepeatOffenderView {
+function repeatFromRow(r: RepeatRow): RepeatOffenderView {
   return {
     ...escalationFromRow(r),
     unitName: r.unit_name ?? null,
@@ -108,7 +124,7 @@ export class KnexFollowupStore implements FollowupStore {
   ) {}
 
   async dueWithin(states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<DueOrder[]> {
-    const rows = await this.db('work_orders')
+    const rows = await table(this.db, 'work_orders')
       .whereIn('state', states)
       .where('due_at', '>', from.getTime())
       .where('due_at', '<=', to.getTime())
@@ -116,7 +132,7 @@ export class KnexFollowupStore implements FollowupStore {
       .orderBy('due_at')
       .limit(limit)
       .select('id', 'unit_id', 'due_at', 'notified_at');
-    return rows.map((r: any) => ({
+    return rows.map((r) => ({
       id: Number(r.id),
       unitId: r.unit_id === null ? null : Number(r.unit_id),
       dueAt: new Date(Number(r.due_at)),
@@ -125,7 +141,7 @@ export class KnexFollowupStore implements FollowupStore {
   }
 
   async overdueOpen(states: WorkOrderState[], at: Date, limit: number, afterId = 0): Promise<{ id: number; dueAt: Date }[]> {
-    const rows = await this.db('work_orders')
+    const rows = await table(this.db, 'work_orders')
       .where('overdue', true)
       .whereIn('state', states)
       .whereNotNull('due_at')
@@ -134,23 +150,23 @@ export class KnexFollowupStore implements FollowupStore {
       .orderBy('id')
       .limit(limit)
       .select('id', 'due_at');
-    return rows.map((r: any) => ({ id: Number(r.id), dueAt: new Date(Number(r.due_at)) }));
+    return rows.map((r) => ({ id: Number(r.id), dueAt: new Date(Number(r.due_at)) }));
   }
 
   async withPendingRequest(ids: number[]): Promise<Set<number>> {
     if (!ids.length) return new Set();
-    const rows = await this.db('replies')
+    const rows = await table(this.db, 'replies')
       .whereIn('work_order_id', ids)
       .whereIn('kind', ['extension', 'dispute'])
       .where('review_state', 'pending')
       .distinct('work_order_id');
-    return new Set(rows.map((r: any) => Number(r.work_order_id)));
+    return new Set(rows.map((r) => Number(r.work_order_id)));
   }
 
   async ladderSteps(keys: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = await this.db('escalations').whereIn('dedupe_key', keys.slice(i, i + 500)).select('dedupe_key', 'step');
+      const rows = await table(this.db, 'escalations').whereIn('dedupe_key', keys.slice(i, i + 500)).select('dedupe_key', 'step');
       for (const r of rows) out.set(r.dedupe_key, Number(r.step ?? 0));
     }
     return out;
@@ -159,7 +175,7 @@ export class KnexFollowupStore implements FollowupStore {
   async takenKeys(keys: string[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = await this.db('outbox').whereIn('idempotency_key', keys.slice(i, i + 500)).select('idempotency_key');
+      const rows = await table(this.db, 'outbox').whereIn('idempotency_key', keys.slice(i, i + 500)).select('idempotency_key');
       for (const r of rows) out.add(r.idempotency_key);
     }
     return out;
@@ -170,7 +186,7 @@ export class KnexFollowupStore implements FollowupStore {
     trx: Knex.Transaction,
   ): Promise<void> {
     const at = e.at.getTime();
-    const inserted = await trx('escalations')
+    const inserted = await table(trx, 'escalations')
       .insert({
         kind: 'overdue',
         dedupe_key: e.key,
@@ -185,12 +201,12 @@ export class KnexFollowupStore implements FollowupStore {
       .onConflict('dedupe_key')
       .ignore()
       .returning('id');
-    if (!inserted.length) await trx('escalations').where({ dedupe_key: e.key }).where('step', '<', e.step).update({ step: e.step, delivered_at: at });
+    if (!inserted.length) await table(trx, 'escalations').where({ dedupe_key: e.key }).where('step', '<', e.step).update({ step: e.step, delivered_at: at });
     await this.workOrders.raiseEscalationStep(e.workOrderId, e.step, e.at, trx);
   }
 
   async closeStoppedLadders(awaiting: WorkOrderState[], at: Date): Promise<number> {
-    return this.db('escalations')
+    return table(this.db, 'escalations')
       .where('kind', 'overdue')
       .whereIn('status', ['open', 'delivered'])
       // Correlated on the order's primary key: reads the few open ladders, not every closed order.
@@ -204,7 +220,7 @@ export class KnexFollowupStore implements FollowupStore {
       .leftJoin('targets as t', 't.id', 'e.target_id')
       .leftJoin('notices as n', 'n.id', 'e.notice_id')
       .whereIn('e.kind', REPEAT_KINDS)
-      .select('e.*', 'u.name as unit_name', 't.name as target_name', 't.kind as target_kind', 't.platform as target_platform', 'n.title as notice_title', 'n.doc_no as notice_doc_no');
+      .select<RepeatRow[]>('e.*', 'u.name as unit_name', 't.name as target_name', 't.kind as target_kind', 't.platform as target_platform', 'n.title as notice_title', 'n.doc_no as notice_doc_no');
   }
 
   async undeliveredRepeats(limit: number): Promise<RepeatOffenderView[]> {
@@ -213,15 +229,15 @@ export class KnexFollowupStore implements FollowupStore {
   }
 
   async markDelivered(id: number, at: Date, trx: Knex.Transaction): Promise<boolean> {
-    const n = await trx('escalations').where({ id, status: 'open' }).whereNull('delivered_at').update({ status: 'delivered', delivered_at: at.getTime() });
+    const n = await table(trx, 'escalations').where({ id, status: 'open' }).whereNull('delivered_at').update({ status: 'delivered', delivered_at: at.getTime() });
     return n === 1;
   }
 
   async openRepeats(unitIds: number[] | null, limit: number): Promise<{ items: RepeatOffenderView[]; total: number }> {
     const rows = await this.repeats()
-      .select(this.db.raw('count(*) over () as total_count'))
+      .select<(RepeatRow & TotalCount)[]>(this.db.raw('count(*) over () as total_count'))
       .whereIn('e.status', ['open', 'delivered'])
-      .modify((q) => {
+      .modify<RepeatRow & TotalCount, (RepeatRow & TotalCount)[]>((q) => {
         if (unitIds) q.whereIn('e.unit_id', unitIds.length ? unitIds : [-1]);
       })
       .orderBy('e.id')
@@ -231,22 +247,22 @@ export class KnexFollowupStore implements FollowupStore {
 
   async overdueOf(unitIds: number[] | null, states: WorkOrderState[], at: Date, limit: number): Promise<{ ids: number[]; total: number }> {
     const q = () => {
-      const b = this.db('work_orders').whereIn('state', states).whereNotNull('due_at').where('due_at', '<=', at.getTime());
+      const b = table(this.db, 'work_orders').whereIn('state', states).whereNotNull('due_at').where('due_at', '<=', at.getTime());
       if (unitIds) b.whereIn('unit_id', unitIds.length ? unitIds : [-1]);
       return b;
     };
-    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select('id', this.db.raw('count(*) over () as total_count'));
-    return { ids: rows.map((r: any) => Number(r.id)), total: totalOf(rows) };
+    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select<({ id: number } & TotalCount)[]>('id', this.db.raw('count(*) over () as total_count'));
+    return { ids: rows.map((r) => Number(r.id)), total: totalOf(rows) };
   }
 
   async dueOf(unitIds: number[] | null, states: WorkOrderState[], from: Date, to: Date, limit: number): Promise<{ ids: number[]; total: number }> {
     const q = () => {
-      const b = this.db('work_orders').whereIn('state', states).where('due_at', '>', from.getTime()).where('due_at', '<=', to.getTime());
+      const b = table(this.db, 'work_orders').whereIn('state', states).where('due_at', '>', from.getTime()).where('due_at', '<=', to.getTime());
       if (unitIds) b.whereIn('unit_id', unitIds.length ? unitIds : [-1]);
       return b;
     };
-    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select('id', this.db.raw('count(*) over () as total_count'));
-    return { ids: rows.map((r: any) => Number(r.id)), total: totalOf(rows) };
+    const rows = await q().orderBy('due_at').orderBy('id').limit(limit).select<({ id: number } & TotalCount)[]>('id', this.db.raw('count(*) over () as total_count'));
+    return { ids: rows.map((r) => Number(r.id)), total: totalOf(rows) };
   }
 }
 
@@ -255,6 +271,6 @@ export class KnexFollowupStore implements FollowupStore {
  * `limit` rows come from one statement, so a digest never says 4 and lists 5 when an order
  * changes between two reads. (`limit` is at least 1 wherever this is used.)
  */
-function totalOf(rows: any[]): number {
+function totalOf(rows: TotalCount[]): number {
   return rows.length ? Number(rows[0].total_count) : 0;
 }

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { isPostgres } from '../../db/knex';
+import { table } from '../../db/tables';
 import type { EventLog, NewEvent } from '../events/events';
 import { CLOSED_STATES } from '../workorders/states';
 import type { NewWorkOrder, WorkOrderStore } from '../workorders/store';
@@ -137,9 +138,9 @@ export class KnexImportTx implements ImportTx {
   }
 
   async findActiveNotice(docNo: string): Promise<ExistingNotice | null> {
-    const row = await this.trx('notices').where({ doc_no: docNo, status: 'active' }).orderBy('id', 'desc').first();
+    const row = await table(this.trx, 'notices').where({ doc_no: docNo, status: 'active' }).orderBy('id', 'desc').first();
     if (!row) return null;
-    const [{ n }] = await this.trx('work_orders').where({ notice_id: row.id }).count({ n: '*' });
+    const [{ n }] = await table(this.trx, 'work_orders').where({ notice_id: row.id }).count({ n: '*' });
     return {
       id: Number(row.id),
       docNo: row.doc_no,
@@ -151,7 +152,7 @@ export class KnexImportTx implements ImportTx {
   }
 
   async insertNotice(n: NewNotice): Promise<number> {
-    const [row] = await this.trx('notices')
+    const [row] = await table(this.trx, 'notices')
       .insert({
         doc_no: n.docNo,
         title: n.title,
@@ -172,11 +173,11 @@ export class KnexImportTx implements ImportTx {
   }
 
   async markReplaced(oldId: number, newId: number): Promise<void> {
-    await this.trx('notices').where({ id: oldId }).update({ status: 'replaced', replaced_by_id: newId });
+    await table(this.trx, 'notices').where({ id: oldId }).update({ status: 'replaced', replaced_by_id: newId });
   }
 
   async openWorkOrderIds(noticeId: number): Promise<number[]> {
-    const rows = await this.trx('work_orders')
+    const rows = await table(this.trx, 'work_orders')
       .where({ notice_id: noticeId })
       .whereNotIn('state', [...CLOSED_STATES])
       .select('id')
@@ -195,18 +196,18 @@ export class KnexImportTx implements ImportTx {
     const names = [...byName.keys()];
     const existing = new Map<string, { id: number; jurisdiction: string | null }>();
     for (const part of chunks(names)) {
-      const rows = await this.trx('units').whereIn('normalized_name', part).select('id', 'normalized_name', 'jurisdiction');
+      const rows = await table(this.trx, 'units').whereIn('normalized_name', part).select('id', 'normalized_name', 'jurisdiction');
       for (const r of rows) existing.set(r.normalized_name, { id: Number(r.id), jurisdiction: r.jurisdiction });
     }
     const missing = names.filter((n) => !existing.has(n));
     for (const part of chunks(missing)) {
-      await this.trx('units').insert(
+      await table(this.trx, 'units').insert(
         part.map((n) => {
           const u = byName.get(n)!;
           return { name: u.name, normalized_name: n, jurisdiction: u.jurisdiction, created_at: at.getTime(), updated_at: at.getTime() };
         }),
       );
-      const rows = await this.trx('units').whereIn('normalized_name', part).select('id', 'normalized_name');
+      const rows = await table(this.trx, 'units').whereIn('normalized_name', part).select('id', 'normalized_name');
       for (const r of rows) {
         ids.set(r.normalized_name, Number(r.id));
         created.add(r.normalized_name);
@@ -215,7 +216,7 @@ export class KnexImportTx implements ImportTx {
     for (const [n, e] of existing) {
       ids.set(n, e.id);
       const j = byName.get(n)!.jurisdiction;
-      if (!e.jurisdiction && j) await this.trx('units').where({ id: e.id }).update({ jurisdiction: j, updated_at: at.getTime() });
+      if (!e.jurisdiction && j) await table(this.trx, 'units').where({ id: e.id }).update({ jurisdiction: j, updated_at: at.getTime() });
     }
     return { ids, created };
   }
@@ -226,7 +227,7 @@ export class KnexImportTx implements ImportTx {
     const byIdentity = new Map(targets.map((t) => [t.identity, t]));
     const identities = [...byIdentity.keys()];
     for (const part of chunks(identities)) {
-      const rows = await this.trx('targets').whereIn('identity', part).select('id', 'identity');
+      const rows = await table(this.trx, 'targets').whereIn('identity', part).select('id', 'identity');
       for (const r of rows) ids.set(r.identity, Number(r.id));
     }
     // Websites: a site listed under another name but with the same address is the same target.
@@ -234,9 +235,9 @@ export class KnexImportTx implements ImportTx {
     if (websites.length) {
       const hosts = new Map(websites.map((i) => [byIdentity.get(i)!.host!, i]));
       for (const part of chunks([...hosts.keys()])) {
-        const rows = await this.trx('targets').where({ kind: 'website' }).whereIn('address', part).select('id', 'address');
+        const rows = await table(this.trx, 'targets').where({ kind: 'website' }).whereIn('address', part).select('id', 'address');
         for (const r of rows) {
-          const identity = hosts.get(r.address);
+          const identity = hosts.get(r.address as string); // selected by address: not null
           if (identity && !ids.has(identity)) ids.set(identity, Number(r.id));
         }
       }
@@ -248,12 +249,12 @@ export class KnexImportTx implements ImportTx {
       if (url) withUrl.set(id, url);
     }
     for (const part of chunks([...withUrl.keys()])) {
-      const lacking = await this.trx('targets').whereIn('id', part).whereNull('url').select('id');
-      for (const r of lacking) await this.trx('targets').where({ id: Number(r.id) }).update({ url: withUrl.get(Number(r.id))! });
+      const lacking = await table(this.trx, 'targets').whereIn('id', part).whereNull('url').select('id');
+      for (const r of lacking) await table(this.trx, 'targets').where({ id: Number(r.id) }).update({ url: withUrl.get(Number(r.id))! });
     }
     const missing = identities.filter((i) => !ids.has(i));
     for (const part of chunks(missing)) {
-      await this.trx('targets').insert(
+      await table(this.trx, 'targets').insert(
         part.map((i) => {
           const t = byIdentity.get(i)!;
           return {
@@ -272,7 +273,7 @@ export class KnexImportTx implements ImportTx {
           };
         }),
       );
-      const rows = await this.trx('targets').whereIn('identity', part).select('id', 'identity');
+      const rows = await table(this.trx, 'targets').whereIn('identity', part).select('id', 'identity');
       for (const r of rows) {
         ids.set(r.identity, Number(r.id));
         created.add(r.identity);
@@ -291,7 +292,7 @@ export class KnexImportTx implements ImportTx {
 
   async insertProblems(problems: ProblemInput[]): Promise<void> {
     for (const part of chunks(problems)) {
-      await this.trx('problems').insert(
+      await table(this.trx, 'problems').insert(
         part.map((p) => ({ work_order_id: p.workOrderId, position: p.position, category: p.category, text: p.text })),
       );
     }
@@ -329,17 +330,17 @@ export class KnexImportTx implements ImportTx {
     const out = new Map<string, { id: number; created: boolean }>();
     const existing = new Map<string, { id: number; count: number }>();
     for (const part of chunks(list.map((e) => e.dedupeKey))) {
-      const rows = await this.trx('escalations').whereIn('dedupe_key', part).select('id', 'dedupe_key', 'count');
+      const rows = await table(this.trx, 'escalations').whereIn('dedupe_key', part).select('id', 'dedupe_key', 'count');
       for (const r of rows) existing.set(r.dedupe_key, { id: Number(r.id), count: Number(r.count ?? 0) });
     }
     for (const e of list) {
       const old = existing.get(e.dedupeKey);
       if (old) {
-        if (e.count !== old.count) await this.trx('escalations').where({ id: old.id }).update({ count: e.count });
+        if (e.count !== old.count) await table(this.trx, 'escalations').where({ id: old.id }).update({ count: e.count });
         out.set(e.dedupeKey, { id: old.id, created: false });
         continue;
       }
-      const [row] = await this.trx('escalations')
+      const [row] = await table(this.trx, 'escalations')
         .insert({
           kind: e.kind,
           dedupe_key: e.dedupeKey,

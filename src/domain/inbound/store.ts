@@ -78,7 +78,35 @@ function rowOf(p: PendingRecord) {
   };
 }
 
-function fromRow(r: any): InboundRow {
+/** An inbound_messages row as the drivers return it (see src/db/tables.ts). */
+interface InboundMessageRow {
+  id: number;
+  dedupe_key: string;
+  from_userid: string;
+  msg_type: string;
+  event: string | null;
+  event_key: string | null;
+  task_id: string | null;
+  response_code: string | null;
+  content: string | null;
+  media_id: string | null;
+  pic_url: string | null;
+  msg_id: string | null;
+  /** Epoch seconds, as WeCom sends it. */
+  create_time: number | null;
+  agent_id: string | null;
+  raw: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  received_at: number;
+  processed_at: number | null;
+  error: string | null;
+}
+
+function fromRow(r: InboundMessageRow): InboundRow {
   return {
     id: Number(r.id),
     dedupeKey: r.dedupe_key,
@@ -96,7 +124,7 @@ function fromRow(r: any): InboundRow {
     taskId: r.task_id ?? null,
     responseCode: r.response_code ?? null,
     raw: r.raw,
-    state: r.state,
+    state: r.state as InboundState,
     attempts: Number(r.attempts),
     receivedAt: new Date(Number(r.received_at)),
     processedAt: r.processed_at === null || r.processed_at === undefined ? null : new Date(Number(r.processed_at)),
@@ -168,7 +196,7 @@ export class KnexInboundStore implements InboundStore {
     for (const p of batch) if (!first.has(p.key)) first.set(p.key, p);
     const fresh = [...first.values()];
     return this.writer.transaction(async (trx) => {
-      const inserted: { id: unknown; dedupe_key: string }[] = await trx('inbound_messages')
+      const inserted: { id: unknown; dedupe_key: string }[] = await trx<InboundMessageRow>('inbound_messages')
         .insert(fresh.map(rowOf))
         .onConflict('dedupe_key')
         .ignore()
@@ -177,7 +205,7 @@ export class KnexInboundStore implements InboundStore {
       const created = new Set(ids.keys());
       const known = fresh.filter((p) => !ids.has(p.key)).map((p) => p.key);
       if (known.length > 0) {
-        for (const r of await trx('inbound_messages').whereIn('dedupe_key', known).select('id', 'dedupe_key')) {
+        for (const r of await trx<InboundMessageRow>('inbound_messages').whereIn('dedupe_key', known).select('id', 'dedupe_key')) {
           ids.set(r.dedupe_key, Number(r.id));
         }
       }
@@ -203,19 +231,19 @@ export class KnexInboundStore implements InboundStore {
   }
 
   async get(id: number): Promise<InboundRow | null> {
-    const r = await this.db('inbound_messages').where({ id }).first();
+    const r = await this.db<InboundMessageRow>('inbound_messages').where({ id }).first();
     return r ? fromRow(r) : null;
   }
 
   async list(filter: { state?: InboundState; fromUserid?: string } = {}): Promise<InboundRow[]> {
-    const q = this.db('inbound_messages').orderBy('id');
+    const q = this.db<InboundMessageRow>('inbound_messages').orderBy('id');
     if (filter.state) q.where('state', filter.state);
     if (filter.fromUserid) q.where('from_userid', filter.fromUserid);
     return (await q).map(fromRow);
   }
 
   async count(): Promise<number> {
-    const [{ n }] = await this.db('inbound_messages').count({ n: '*' });
+    const [{ n }] = await this.db<InboundMessageRow>('inbound_messages').count({ n: '*' });
     return Number(n);
   }
 
@@ -225,23 +253,24 @@ export class KnexInboundStore implements InboundStore {
 
   async claimNext(workerId: string, now: Date, leaseMs: number): Promise<InboundRow | null> {
     // One sender's messages in order.
-    const c = await claimNextRow(this.db, { table: 'inbound_messages', leasedState: 'processing', orderedBy: 'from_userid' }, workerId, now, leaseMs, (row) => ({
+    const c = await claimNextRow(this.db, { table: 'inbound_messages', leasedState: 'processing', orderedBy: 'from_userid' }, workerId, now, leaseMs, (row: InboundMessageRow) => ({
       attempts: Number(row.attempts) + 1,
     }));
-    return c ? fromRow(c.after) : null;
+    // The leased queue reads any table: its rows here are inbound_messages rows.
+    return c ? fromRow(c.after as InboundMessageRow) : null;
   }
 
   async claimBatch(workerId: string, now: Date, leaseMs: number, limit: number): Promise<InboundRow[]> {
     const rows = await claimRows(this.db, { table: 'inbound_messages', leasedState: 'processing', orderedBy: 'from_userid' }, workerId, now, leaseMs, limit, {
       attempts: this.db.raw('attempts + 1'),
     });
-    return rows.map(fromRow);
+    return (rows as InboundMessageRow[]).map(fromRow);
   }
 
   async markDoneMany(done: { id: number; event: NewEvent }[], workerId: string, at: Date): Promise<Set<number>> {
     if (done.length === 0) return new Set();
     return this.db.transaction(async (trx) => {
-      const rows: any[] = await trx('inbound_messages')
+      const rows = await trx<InboundMessageRow>('inbound_messages')
         .whereIn(
           'id',
           done.map((d) => d.id),
@@ -260,14 +289,14 @@ export class KnexInboundStore implements InboundStore {
   }
 
   async markDone(id: number, workerId: string, at: Date): Promise<boolean> {
-    const n = await this.db('inbound_messages')
+    const n = await this.db<InboundMessageRow>('inbound_messages')
       .where({ id, state: 'processing', locked_by: workerId })
       .update({ state: 'done', processed_at: at.getTime(), locked_by: null, locked_until: null, error: null });
     return n === 1;
   }
 
   async markFailed(id: number, workerId: string, r: { error: string; retryAt: Date | null; at: Date }): Promise<boolean> {
-    const n = await this.db('inbound_messages')
+    const n = await this.db<InboundMessageRow>('inbound_messages')
       .where({ id, state: 'processing', locked_by: workerId })
       .update({
         state: r.retryAt ? 'pending' : 'failed',

@@ -52,6 +52,16 @@ interface OrderFacts {
   repliedAt: number | null;
 }
 
+/** The columns `onTime` selects (orders with a source and a receipt time, left-joined with units). */
+interface OrderFactsRow {
+  source: string;
+  unit_id: number | null;
+  unit_name: string | null;
+  received_at: number;
+  due_at: number | null;
+  replied_at: number | null;
+}
+
 function median(values: number[]): number | null {
   if (!values.length) return null;
   const s = [...values].sort((a, b) => a - b);
@@ -100,7 +110,7 @@ export class MonitoringReport {
       .whereNotNull('wo.source')
       .whereNotNull('wo.received_at')
       .whereNotIn('wo.state', ['superseded', 'withdrawn'])
-      .select('wo.source', 'wo.unit_id', 'u.name as unit_name', 'wo.received_at', 'wo.due_at', 'wo.replied_at');
+      .select<OrderFactsRow[]>('wo.source', 'wo.unit_id', 'u.name as unit_name', 'wo.received_at', 'wo.due_at', 'wo.replied_at');
     applyUnitScope(q, scope, 'wo.unit_id');
     if (o.source) q.where('wo.source', o.source);
     if (o.year !== undefined) {
@@ -108,7 +118,7 @@ export class MonitoringReport {
       const to = DateTime.fromObject({ year: o.year + 1, month: 1, day: 1 }, { zone: this.zone }).toMillis();
       q.where('wo.received_at', '>=', from).andWhere('wo.received_at', '<', to);
     }
-    const rows: OrderFacts[] = (await q).map((r: any) => ({
+    const rows: OrderFacts[] = (await q).map((r) => ({
       source: r.source,
       unitId: r.unit_id === null ? null : Number(r.unit_id),
       unitName: r.unit_name ?? '（未知单位）',

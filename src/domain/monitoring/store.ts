@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { parseJson, toBool } from '../../db/knex';
+import { table, type DbBool, type TargetRow } from '../../db/tables';
 import type { EventLog } from '../events/events';
 import { KnexImportTx, type ImportTx } from '../import/store';
 import type { WorkOrderStore } from '../workorders/store';
@@ -44,6 +45,15 @@ export interface Draft {
   workOrderId: number | null;
 }
 
+/** The columns `summary` selects from work_orders joined with targets and units. */
+interface SummaryRow {
+  id: number;
+  code: string;
+  due_at: number | null;
+  t_name: string;
+  u_name: string | null;
+}
+
 /** The row the API, the CLI and the chat answer with. */
 export interface OrderSummary {
   id: number;
@@ -53,12 +63,38 @@ export interface OrderSummary {
   dueAt: Date | null;
 }
 
-function sourceFromRow(r: any): MonitoringSource {
+/** A monitoring_sources row as the drivers return it (see src/db/tables.ts). */
+interface MonitoringSourceRow {
+  id: number;
+  name: string;
+  counts_repeats: DbBool;
+  active: DbBool;
+  position: number;
+  created_at: number;
+  updated_at: number;
+}
+
+interface MonitoringDraftRow {
+  id: number;
+  userid: string;
+  status: Draft['status'];
+  /** JSON: the parsed order as the admin last saw it. */
+  data: string;
+  work_order_id: number | null;
+  inbound_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A target with its unit's name (`t.*, u.name as u_name` over a left join). */
+type TargetWithUnitRow = TargetRow & { u_name: string | null };
+
+function sourceFromRow(r: MonitoringSourceRow): MonitoringSource {
   return { id: Number(r.id), name: r.name, countsRepeats: toBool(r.counts_repeats), active: toBool(r.active), position: Number(r.position) };
 }
 
-function draftFromRow(r: any): Draft {
-  return { id: Number(r.id), userid: r.userid, status: r.status, data: parseJson(r.data, {}), workOrderId: r.work_order_id === null ? null : Number(r.work_order_id) };
+function draftFromRow(r: MonitoringDraftRow): Draft {
+  return { id: Number(r.id), userid: r.userid, status: r.status, data: parseJson<Record<string, unknown>>(r.data, {}), workOrderId: r.work_order_id === null ? null : Number(r.work_order_id) };
 }
 
 export class KnexMonitoringStore {
@@ -76,7 +112,7 @@ export class KnexMonitoringStore {
   // ------------------------------------------------------------------------------- sources
 
   async sources(options: { includeInactive?: boolean } = {}): Promise<MonitoringSource[]> {
-    const q = this.db('monitoring_sources').orderBy([{ column: 'position' }, { column: 'id' }]);
+    const q = this.db<MonitoringSourceRow>('monitoring_sources').orderBy([{ column: 'position' }, { column: 'id' }]);
     if (!options.includeInactive) q.where('active', true);
     return (await q).map(sourceFromRow);
   }
@@ -84,17 +120,17 @@ export class KnexMonitoringStore {
   /** Replaces the list: the given sources in this order; sources left out are deactivated (never deleted). */
   async setSources(list: SourceInput[], actor: string, at: Date): Promise<MonitoringSource[]> {
     return this.db.transaction(async (trx) => {
-      const before = (await trx('monitoring_sources')).map(sourceFromRow);
+      const before = (await trx<MonitoringSourceRow>('monitoring_sources')).map(sourceFromRow);
       const t = at.getTime();
       for (const [position, s] of list.entries()) {
         const row = { counts_repeats: s.countsRepeats, active: s.active ?? true, position, updated_at: t };
         const existing = before.find((b) => b.name === s.name);
-        if (existing) await trx('monitoring_sources').where({ id: existing.id }).update(row);
-        else await trx('monitoring_sources').insert({ name: s.name, ...row, created_at: t });
+        if (existing) await trx<MonitoringSourceRow>('monitoring_sources').where({ id: existing.id }).update(row);
+        else await trx<MonitoringSourceRow>('monitoring_sources').insert({ name: s.name, ...row, created_at: t });
       }
       const names = list.map((s) => s.name);
-      await trx('monitoring_sources').whereNotIn('name', names.length ? names : ['']).update({ active: false, updated_at: t });
-      const after = (await trx('monitoring_sources').orderBy([{ column: 'position' }, { column: 'id' }])).map(sourceFromRow);
+      await trx<MonitoringSourceRow>('monitoring_sources').whereNotIn('name', names.length ? names : ['']).update({ active: false, updated_at: t });
+      const after = (await trx<MonitoringSourceRow>('monitoring_sources').orderBy([{ column: 'position' }, { column: 'id' }])).map(sourceFromRow);
       await this.events.append({ type: 'monitoring_sources.updated', actor, at, data: { before, after } }, trx);
       return after;
     });
@@ -108,30 +144,30 @@ export class KnexMonitoringStore {
     const rows = await this.db('targets as t')
       .leftJoin('units as u', 'u.id', 't.unit_id')
       .where((w) => void w.whereRaw("t.name like ? escape '\\'", [like]).orWhereRaw("u.name like ? escape '\\'", [like]))
-      .select('t.*', 'u.name as u_name')
+      .select<TargetWithUnitRow[]>('t.*', 'u.name as u_name')
       .orderBy([{ column: 't.name' }, { column: 't.id' }])
       .limit(limit);
     return rows.map(targetFromRow);
   }
 
   async targetByIdentity(identity: string): Promise<KnownTarget | null> {
-    const r = await this.db('targets as t').leftJoin('units as u', 'u.id', 't.unit_id').where('t.identity', identity).first('t.*', 'u.name as u_name');
+    const r: TargetWithUnitRow | undefined = await this.db('targets as t').leftJoin('units as u', 'u.id', 't.unit_id').where('t.identity', identity).first('t.*', 'u.name as u_name');
     return r ? targetFromRow(r) : null;
   }
 
   /** A target of this name on any platform, when there is exactly one (a platform left out). */
   async onlyTargetNamed(normalizedName: string): Promise<KnownTarget | null> {
-    const rows = await this.db('targets as t').leftJoin('units as u', 'u.id', 't.unit_id').where('t.normalized_name', normalizedName).select('t.*', 'u.name as u_name').limit(2);
+    const rows = await this.db('targets as t').leftJoin('units as u', 'u.id', 't.unit_id').where('t.normalized_name', normalizedName).select<TargetWithUnitRow[]>('t.*', 'u.name as u_name').limit(2);
     return rows.length === 1 ? targetFromRow(rows[0]) : null;
   }
 
   async unitByName(normalizedName: string): Promise<{ id: number; name: string } | null> {
-    const r = await this.db('units').where({ normalized_name: normalizedName }).first('id', 'name');
+    const r = await table(this.db, 'units').where({ normalized_name: normalizedName }).first('id', 'name');
     return r ? { id: Number(r.id), name: r.name } : null;
   }
 
   async summary(workOrderId: number, trx?: Knex.Transaction): Promise<OrderSummary | null> {
-    const r = await (trx ?? this.db)('work_orders as w')
+    const r: SummaryRow | undefined = await (trx ?? this.db)('work_orders as w')
       .join('targets as t', 't.id', 'w.target_id')
       .leftJoin('units as u', 'u.id', 'w.unit_id')
       .where('w.id', workOrderId)
@@ -162,39 +198,39 @@ export class KnexMonitoringStore {
   // ------------------------------------------------------------------------------- drafts
 
   async createDraft(userid: string, data: Record<string, unknown>, inboundId: number | null, at: Date): Promise<Draft> {
-    const [row] = await this.db('monitoring_drafts')
+    const [row] = await this.db<MonitoringDraftRow>('monitoring_drafts')
       .insert({ userid, status: 'pending', data: JSON.stringify(data), inbound_id: inboundId, created_at: at.getTime(), updated_at: at.getTime() })
       .returning('*');
     return draftFromRow(row);
   }
 
   async draft(id: number): Promise<Draft | null> {
-    const r = await this.db('monitoring_drafts').where({ id }).first();
+    const r = await this.db<MonitoringDraftRow>('monitoring_drafts').where({ id }).first();
     return r ? draftFromRow(r) : null;
   }
 
   /** The drafts a message already made (a callback handled twice makes them once). */
   async draftsOfInbound(inboundId: number): Promise<Draft[]> {
-    return (await this.db('monitoring_drafts').where({ inbound_id: inboundId }).orderBy('id')).map(draftFromRow);
+    return (await this.db<MonitoringDraftRow>('monitoring_drafts').where({ inbound_id: inboundId }).orderBy('id')).map(draftFromRow);
   }
 
   async latestPendingDraft(userid: string): Promise<Draft | null> {
-    const r = await this.db('monitoring_drafts').where({ userid, status: 'pending' }).orderBy('id', 'desc').first();
+    const r = await this.db<MonitoringDraftRow>('monitoring_drafts').where({ userid, status: 'pending' }).orderBy('id', 'desc').first();
     return r ? draftFromRow(r) : null;
   }
 
   async updateDraft(id: number, data: Record<string, unknown>, at: Date): Promise<void> {
-    await this.db('monitoring_drafts').where({ id, status: 'pending' }).update({ data: JSON.stringify(data), updated_at: at.getTime() });
+    await this.db<MonitoringDraftRow>('monitoring_drafts').where({ id, status: 'pending' }).update({ data: JSON.stringify(data), updated_at: at.getTime() });
   }
 
   /** Closes a pending draft; false when it was no longer pending (a second click). */
   async closeDraft(id: number, status: 'created' | 'cancelled', workOrderId: number | null, at: Date): Promise<boolean> {
-    const n = await this.db('monitoring_drafts').where({ id, status: 'pending' }).update({ status, work_order_id: workOrderId, updated_at: at.getTime() });
+    const n = await this.db<MonitoringDraftRow>('monitoring_drafts').where({ id, status: 'pending' }).update({ status, work_order_id: workOrderId, updated_at: at.getTime() });
     return n === 1;
   }
 }
 
-function targetFromRow(r: any): KnownTarget {
+function targetFromRow(r: TargetWithUnitRow): KnownTarget {
   return {
     id: Number(r.id),
     name: r.name,
@@ -202,6 +238,6 @@ function targetFromRow(r: any): KnownTarget {
     platform: r.platform ?? null,
     family: r.platform_family ?? null,
     address: r.address ?? null,
-    unit: r.unit_id === null || r.unit_id === undefined ? null : { id: Number(r.unit_id), name: r.u_name },
+    unit: r.unit_id === null || r.unit_id === undefined ? null : { id: Number(r.unit_id), name: r.u_name as string },
   };
 }

@@ -32,20 +32,62 @@ export interface RunView {
   checks: Check[];
 }
 
+/** A recheck_runs row as the drivers return it (see src/db/tables.ts for the column conventions). */
+interface RecheckRunRow {
+  id: number;
+  work_order_id: number;
+  reason: string;
+  requested_by: string;
+  url: string | null;
+  state: RunView['state'];
+  verdict: CheckResult | null;
+  html_path: string | null;
+  html_size: number | null;
+  screenshot_path: string | null;
+  screenshot_note: string | null;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+interface RecheckCheckRow {
+  id: number;
+  run_id: number;
+  position: number;
+  name: string;
+  result: string;
+  detail: string;
+  /** JSON: the check's figures. */
+  data: string | null;
+  checked_at: number;
+}
+
+/** The columns orderTarget selects from work_orders joined with targets. */
+interface OrderTargetRow {
+  id: number;
+  extra: string | null;
+  target_id: number;
+  kind: string;
+  name: string;
+  url: string | null;
+  address: string | null;
+}
+
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 export class KnexRecheckStore {
   constructor(private readonly db: Knex) {}
 
   async orderTarget(workOrderId: number): Promise<OrderTarget | null> {
-    const r = await this.db('work_orders as w')
+    const r: OrderTargetRow | undefined = await this.db('work_orders as w')
       .join('targets as t', 't.id', 'w.target_id')
       .where('w.id', workOrderId)
       .first('w.id', 'w.extra', 't.id as target_id', 't.kind', 't.name', 't.url', 't.address');
     if (!r) return null;
     let extra: Record<string, unknown> = {};
     try {
-      extra = r.extra ? JSON.parse(r.extra) : {};
+      // Written by the import as an object of column → value; read as the object it is.
+      extra = r.extra ? (JSON.parse(r.extra) as Record<string, unknown>) : {};
     } catch {
       extra = {};
     }
@@ -60,7 +102,7 @@ export class KnexRecheckStore {
   }
 
   async startRun(r: { workOrderId: number; reason: string; requestedBy: string; url: string | null; at: Date }): Promise<number> {
-    const [row] = await this.db('recheck_runs')
+    const [row] = await this.db<RecheckRunRow>('recheck_runs')
       .insert({ work_order_id: r.workOrderId, reason: r.reason, requested_by: r.requestedBy.slice(0, 100), url: r.url, state: 'running', started_at: r.at.getTime() })
       .returning('id');
     return Number(typeof row === 'object' ? row.id : row);
@@ -99,9 +141,9 @@ export class KnexRecheckStore {
     });
   }
 
-  private async withChecks(rows: any[]): Promise<RunView[]> {
+  private async withChecks(rows: RecheckRunRow[]): Promise<RunView[]> {
     if (!rows.length) return [];
-    const checks = await this.db('recheck_checks').whereIn('run_id', rows.map((r) => Number(r.id))).orderBy(['run_id', 'position']);
+    const checks = await this.db<RecheckCheckRow>('recheck_checks').whereIn('run_id', rows.map((r) => Number(r.id))).orderBy(['run_id', 'position']);
     const byRun = new Map<number, Check[]>();
     for (const c of checks) {
       const k = Number(c.run_id);
@@ -110,7 +152,8 @@ export class KnexRecheckStore {
         name: c.name as CheckName,
         result: c.result as CheckResult,
         detail: c.detail,
-        ...(c.data ? { data: JSON.parse(c.data) } : {}),
+        // Written by finishRun from the check's `data` object.
+        ...(c.data ? { data: JSON.parse(c.data) as Record<string, unknown> } : {}),
         checkedAt: new Date(Number(c.checked_at)),
       });
     }
@@ -134,33 +177,33 @@ export class KnexRecheckStore {
   }
 
   async run(id: number): Promise<RunView | null> {
-    return (await this.withChecks(await this.db('recheck_runs').where({ id })))[0] ?? null;
+    return (await this.withChecks(await this.db<RecheckRunRow>('recheck_runs').where({ id })))[0] ?? null;
   }
 
   /** The order's runs, newest first. */
   async runs(workOrderId: number, limit = 20): Promise<RunView[]> {
-    return this.withChecks(await this.db('recheck_runs').where({ work_order_id: workOrderId }).orderBy('id', 'desc').limit(limit));
+    return this.withChecks(await this.db<RecheckRunRow>('recheck_runs').where({ work_order_id: workOrderId }).orderBy('id', 'desc').limit(limit));
   }
 
   /** The finished run before this one (for telling a fall-back from a site that never passed). */
   async previousDone(workOrderId: number, beforeId: number): Promise<RunView | null> {
-    return (await this.withChecks(await this.db('recheck_runs').where({ work_order_id: workOrderId, state: 'done' }).where('id', '<', beforeId).orderBy('id', 'desc').limit(1)))[0] ?? null;
+    return (await this.withChecks(await this.db<RecheckRunRow>('recheck_runs').where({ work_order_id: workOrderId, state: 'done' }).where('id', '<', beforeId).orderBy('id', 'desc').limit(1)))[0] ?? null;
   }
 
   /** Websites and columns accepted since `since`, with when. */
   async acceptedSince(since: Date): Promise<{ workOrderId: number; closedAt: Date }[]> {
-    const rows = await this.db('work_orders as w')
+    const rows: { id: number; closed_at: number | null }[] = await this.db('work_orders as w')
       .join('targets as t', 't.id', 'w.target_id')
       .where('w.state', 'accepted')
       .where('w.closed_at', '>=', since.getTime())
       .whereIn('t.kind', ['website', 'column'])
       .orderBy('w.id')
       .select('w.id', 'w.closed_at');
-    return rows.map((r: any) => ({ workOrderId: Number(r.id), closedAt: new Date(Number(r.closed_at)) }));
+    return rows.map((r) => ({ workOrderId: Number(r.id), closedAt: new Date(Number(r.closed_at)) }));
   }
 
   /** Whether the order had a run of this reason started at or after `since`. */
   async ranSince(workOrderId: number, reason: string, since: Date): Promise<boolean> {
-    return !!(await this.db('recheck_runs').where({ work_order_id: workOrderId, reason }).where('started_at', '>=', since.getTime()).first('id'));
+    return !!(await this.db<RecheckRunRow>('recheck_runs').where({ work_order_id: workOrderId, reason }).where('started_at', '>=', since.getTime()).first('id'));
   }
 }

@@ -14,6 +14,15 @@ export interface Session {
   expiresAt: number;
 }
 
+/** A sessions row as the drivers return it (see src/db/tables.ts). */
+interface SessionRow {
+  id_hash: string;
+  user_id: number;
+  csrf_token: string;
+  expires_at: number;
+  created_at: number;
+}
+
 const sha256 = (v: string) => crypto.createHash('sha256').update(v).digest('hex');
 
 export class SessionStore {
@@ -23,7 +32,7 @@ export class SessionStore {
   async create(userId: number, now: Date): Promise<{ id: string; csrfToken: string }> {
     const id = crypto.randomBytes(32).toString('base64url');
     const csrfToken = crypto.randomBytes(24).toString('base64url');
-    await this.db('sessions').insert({
+    await this.db<SessionRow>('sessions').insert({
       id_hash: sha256(id),
       user_id: userId,
       csrf_token: csrfToken,
@@ -31,25 +40,25 @@ export class SessionStore {
       created_at: now.getTime(),
     });
     // Old sessions go when new ones are made: the table stays small without a job.
-    await this.db('sessions').where('expires_at', '<', now.getTime()).del();
+    await this.db<SessionRow>('sessions').where('expires_at', '<', now.getTime()).del();
     return { id, csrfToken };
   }
 
   /** The live session for a cookie value, its expiry pushed forward when half used. */
   async get(id: string, now: Date): Promise<Session | null> {
-    const row = await this.db('sessions').where({ id_hash: sha256(id) }).first();
+    const row = await this.db<SessionRow>('sessions').where({ id_hash: sha256(id) }).first();
     if (!row) return null;
     const expiresAt = Number(row.expires_at);
     if (expiresAt <= now.getTime()) return null;
     let next = expiresAt;
     if (expiresAt - now.getTime() < SESSION_TTL_MS / 2) {
       next = now.getTime() + SESSION_TTL_MS;
-      await this.db('sessions').where({ id_hash: row.id_hash }).update({ expires_at: next });
+      await this.db<SessionRow>('sessions').where({ id_hash: row.id_hash }).update({ expires_at: next });
     }
     return { userId: Number(row.user_id), csrfToken: row.csrf_token, expiresAt: next };
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db('sessions').where({ id_hash: sha256(id) }).del();
+    await this.db<SessionRow>('sessions').where({ id_hash: sha256(id) }).del();
   }
 }

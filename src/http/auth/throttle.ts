@@ -16,6 +16,7 @@
  */
 import type { Knex } from 'knex';
 import type { EventLog } from '../../domain/events/events';
+import { table } from '../../db/tables';
 
 export interface ThrottlePolicy {
   windowMs: number;
@@ -40,6 +41,17 @@ export interface Blocked {
 }
 
 type Scope = 'ip' | 'user' | 'pair';
+
+/** A login_throttle row as the drivers return it (see src/db/tables.ts). */
+interface LoginThrottleRow {
+  scope: Scope;
+  subject: string;
+  window_start: number;
+  failures: number;
+  first_at: number;
+  last_at: number;
+  event_id: number | null;
+}
 
 /** Blocks remembered in this process at most (the oldest are forgotten first; the database keeps them all). */
 const MAX_REMEMBERED = 10_000;
@@ -83,10 +95,11 @@ export class LoginThrottle {
     if (cached) return cached;
     const at = now.getTime();
     const ws = this.windowStart(at);
-    const rows = await this.db('login_throttle')
+    const rows = await this.db<LoginThrottleRow>('login_throttle')
       .where('window_start', ws)
       .where((q) => void q.where({ scope: 'ip', subject: ip }).orWhere({ scope: 'user', subject: username }))
-      .select('scope', 'failures');
+      // Only the ip and user rows are selected.
+      .select<{ scope: 'ip' | 'user'; failures: number }[]>('scope', 'failures');
     const retryAfterS = Math.max(1, Math.ceil((ws + this.policy.windowMs - at) / 1000));
     for (const r of rows) {
       const limit = r.scope === 'ip' ? this.policy.perIp : this.policy.perUser;
@@ -103,7 +116,7 @@ export class LoginThrottle {
     const at = now.getTime();
     const ws = this.windowStart(at);
     const row = (scope: Scope, subject: string) => ({ scope, subject, window_start: ws, failures: 1, first_at: at, last_at: at });
-    const counted: { scope: Scope; failures: number; event_id: number | null }[] = await this.db('login_throttle')
+    const counted: { scope: Scope; failures: number; event_id: number | null }[] = await this.db<LoginThrottleRow>('login_throttle')
       .insert([row('ip', ip), row('user', username), row('pair', `${ip} ${username}`)])
       .onConflict(['scope', 'subject', 'window_start'])
       .merge({ failures: this.db.raw('?? + 1', ['login_throttle.failures']), last_at: at })
@@ -116,14 +129,15 @@ export class LoginThrottle {
     if (pairFailures === 1) {
       // The first failure of this pair in this window: its grouped row in the event log.
       const id = await this.events.append({ type: 'user.login_failed', actor: `admin:${username}`, at: now, data: { ...data, first_at: now.toISOString() } });
-      await this.db('login_throttle').where({ scope: 'pair', subject: `${ip} ${username}`, window_start: ws }).update({ event_id: id });
+      await this.db<LoginThrottleRow>('login_throttle').where({ scope: 'pair', subject: `${ip} ${username}`, window_start: ws }).update({ event_id: id });
       // A new window for some pair: the rows of earlier windows are no longer needed.
-      await this.db('login_throttle').where('window_start', '<', ws).del();
+      await this.db<LoginThrottleRow>('login_throttle').where('window_start', '<', ws).del();
     } else if (pair?.event_id != null) {
       // Later failures raise the count of that one row (its type, actor and time stay).
-      const ev = await this.db('events').where({ id: pair.event_id }).first('data');
-      const before = ev?.data ? JSON.parse(ev.data) : {};
-      await this.db('events').where({ id: pair.event_id }).update({ data: JSON.stringify({ ...before, ...data }) });
+      const ev = await table(this.db, 'events').where({ id: pair.event_id }).first('data');
+      // The grouped event's data object, as the first failure wrote it.
+      const before = ev?.data ? (JSON.parse(ev.data) as Record<string, unknown>) : {};
+      await table(this.db, 'events').where({ id: pair.event_id }).update({ data: JSON.stringify({ ...before, ...data }) });
     }
     for (const [scope, limit] of [['ip', this.policy.perIp], ['user', this.policy.perUser]] as const) {
       const failures = Number(by(scope)?.failures);
@@ -142,6 +156,6 @@ export class LoginThrottle {
   /** The right password: the username's failures are forgotten (its IP's are not). */
   async succeeded(username: string): Promise<void> {
     this.known.delete(`user:${username}`);
-    await this.db('login_throttle').where({ scope: 'user', subject: username }).del();
+    await this.db<LoginThrottleRow>('login_throttle').where({ scope: 'user', subject: username }).del();
   }
 }

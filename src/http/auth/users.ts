@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { toBool } from '../../db/knex';
+import { table, type DbBool } from '../../db/tables';
 import type { EventLog } from '../../domain/events/events';
 import { passwordHasher } from './hasher';
 
@@ -80,7 +81,21 @@ export function generatePassword(): string {
   return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
-function fromRow(r: any): User {
+/** A users row as the drivers return it (see src/db/tables.ts). */
+interface UserRow {
+  id: number;
+  username: string;
+  display_name: string | null;
+  role: Role;
+  contact_id: number | null;
+  wecom_userid: string | null;
+  password_hash: string;
+  active: DbBool;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromRow(r: UserRow): User {
   return {
     id: Number(r.id),
     username: r.username,
@@ -122,27 +137,27 @@ export class UserStore {
   ) {}
 
   async count(): Promise<number> {
-    const [row] = await this.db('users').count({ n: '*' });
+    const [row] = await this.db<UserRow>('users').count({ n: '*' });
     return Number((row as { n: number | string }).n);
   }
 
   async list(): Promise<User[]> {
-    return (await this.db('users').orderBy('id')).map(fromRow);
+    return (await this.db<UserRow>('users').orderBy('id')).map(fromRow);
   }
 
   async get(id: number): Promise<User | null> {
-    const row = await this.db('users').where({ id }).first();
+    const row = await this.db<UserRow>('users').where({ id }).first();
     return row ? fromRow(row) : null;
   }
 
   async getByUsername(username: string): Promise<User | null> {
-    const row = await this.db('users').where({ username: username.trim() }).first();
+    const row = await this.db<UserRow>('users').where({ username: username.trim() }).first();
     return row ? fromRow(row) : null;
   }
 
   /** The user if the password is right and the account active, else null (same answer for both). */
   async authenticate(username: string, password: string): Promise<User | null> {
-    const row = await this.db('users').where({ username: username.trim() }).first();
+    const row = await this.db<UserRow>('users').where({ username: username.trim() }).first();
     // Compare against a dummy hash when the user does not exist, so timing does not tell.
     // A WeCom account has no password: the dummy hash is checked (same timing), and it fails.
     const hash = row && row.password_hash !== NO_PASSWORD ? row.password_hash : await dummyHash();
@@ -159,9 +174,9 @@ export class UserStore {
     if (input.contactId != null) await this.checkContact(input.contactId);
     const hash = await hashPassword(input.password);
     return this.db.transaction(async (trx) => {
-      const exists = await trx('users').where({ username }).first();
+      const exists = await trx<UserRow>('users').where({ username }).first();
       if (exists) throw new UserError(`用户名已存在：${username}`, 409);
-      const [row] = await trx('users')
+      const [row] = await trx<UserRow>('users')
         .insert({
           username,
           display_name: input.displayName?.trim() || null,
@@ -188,7 +203,7 @@ export class UserStore {
     if (patch.contactId != null) await this.checkContact(patch.contactId);
     const hash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
     return this.db.transaction(async (trx) => {
-      const before = await trx('users').where({ id }).first();
+      const before = await trx<UserRow>('users').where({ id }).first();
       if (!before) throw new UserError(`用户不存在：${id}`, 404);
       if (before.wecom_userid && (hash !== undefined || patch.role !== undefined || patch.contactId !== undefined)) {
         throw new UserError('该账号从企业微信登录：不设密码，角色和联系人随通讯录中的联系人记录，只能改显示名或停用');
@@ -199,7 +214,7 @@ export class UserStore {
       if (patch.contactId !== undefined) row.contact_id = patch.contactId;
       if (patch.active !== undefined) row.active = patch.active;
       if (hash !== undefined) row.password_hash = hash;
-      await trx('users').where({ id }).update(row);
+      await trx<UserRow>('users').where({ id }).update(row);
       // A disabled account or a new password ends the sessions it had.
       if (patch.active === false || hash !== undefined) await trx('sessions').where({ user_id: id }).del();
       const changed = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
@@ -219,12 +234,12 @@ export class UserStore {
         },
         trx,
       );
-      return fromRow(await trx('users').where({ id }).first());
+      return fromRow((await trx<UserRow>('users').where({ id }).first())!);
     });
   }
 
   async getByWecomUserid(userid: string): Promise<User | null> {
-    const row = await this.db('users').where({ wecom_userid: userid }).first();
+    const row = await this.db<UserRow>('users').where({ wecom_userid: userid }).first();
     return row ? fromRow(row) : null;
   }
 
@@ -236,12 +251,12 @@ export class UserStore {
   async upsertWecomAccount(input: { userid: string; displayName: string | null; role: Role; contactId: number | null }, at: Date): Promise<User> {
     const values = { display_name: input.displayName?.slice(0, 100) ?? null, role: input.role, contact_id: input.contactId, updated_at: at.getTime() };
     return this.db.transaction(async (trx) => {
-      const before = await trx('users').where({ wecom_userid: input.userid }).first();
+      const before = await trx<UserRow>('users').where({ wecom_userid: input.userid }).first();
       if (before) {
-        await trx('users').where({ id: before.id }).update(values);
-        return fromRow(await trx('users').where({ id: before.id }).first());
+        await trx<UserRow>('users').where({ id: before.id }).update(values);
+        return fromRow((await trx<UserRow>('users').where({ id: before.id }).first())!);
       }
-      const [row] = await trx('users')
+      const [row] = await trx<UserRow>('users')
         .insert({ ...values, username: `wecom:${input.userid}`, wecom_userid: input.userid, password_hash: NO_PASSWORD, active: true, created_at: at.getTime() })
         .returning('*');
       const user = fromRow(row);
@@ -254,7 +269,7 @@ export class UserStore {
   }
 
   private async checkContact(contactId: number): Promise<void> {
-    const c = await this.db('contacts').where({ id: contactId }).first();
+    const c = await table(this.db, 'contacts').where({ id: contactId }).first();
     if (!c) throw new UserError(`联系人不存在：${contactId}`);
   }
 }
