@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/clock';
 import { startService, type RunningService } from '../../src/service';
 import { UserStore } from '../../src/http/auth/users';
 import { testConfig } from '../support/config';
+import { waitFor } from '../support/wait';
 import { ARTIFACTS, describeBrowser, launchChromium } from '../support/browser';
 import { ROOT } from '../support/spawn';
 
@@ -129,7 +130,7 @@ describeBrowser('admin console in chromium', () => {
     const saturday = page.locator('button.day[data-date="2026-11-28"]');
     await expect(saturday.getAttribute('data-type')).resolves.toBe('weekend');
     await saturday.click();
-    await expect(page.getByLabel('日期', { exact: true }).inputValue()).resolves.toBe('2026-11-28');
+    await waitFor('the clicked day in the form', async () => (await page.getByLabel('日期', { exact: true }).inputValue()) === '2026-11-28');
     await page.getByLabel('原因', { exact: true }).fill('调休上班（测试）');
     await page.getByRole('button', { name: '保存调整' }).click();
     await page.getByText('已将 2026-11-28 设为上班').waitFor();

@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/clock';
 import { startService, type RunningService } from '../../src/service';
 import { UserStore } from '../../src/http/auth/users';
 import { testConfig } from '../support/config';
+import { waitFor } from '../support/wait';
 import { ARTIFACTS, describeBrowser, launchChromium } from '../support/browser';
 
 const SHOTS = path.join(ARTIFACTS, 'monitoring');
@@ -49,7 +50,8 @@ describeBrowser('新建工单 in chromium', () => {
       await page.getByRole('button', { name: '识别' }).click();
       await page.getByText('识别出 2 条工单：').waitFor();
       await page.getByRole('button', { name: '填入第 2 条' }).click();
-      expect(await page.getByLabel('平台工单编号').inputValue()).toBe('WX-7782');
+      // The form takes the draft on its next render: wait for it, then read every field.
+      await waitFor('the second draft in the form', async () => (await page.getByLabel('平台工单编号').inputValue()) === 'WX-7782');
       expect(await page.getByLabel('对象（账号或网站）').inputValue()).toBe('丙镇发布');
       expect(await page.getByLabel('主办单位（已登记对象可不填）').inputValue()).toBe('丙镇人民政府');
       expect(await page.getByLabel('接收时间').inputValue()).toBe('2026-11-23T10:02');
