@@ -138,23 +138,8 @@ export class ConversationReplies {
     }
     if (o.state !== 'notified') return { refused: 'state', state: stateLabel(o) };
     if (photos.length) {
-      const now = this.clock.now().getTime();
-      await this.db.transaction(async (trx) => {
-        for (const m of photos) {
-          if (await trx('evidence').where({ work_order_id: o.id, media_id: m.mediaId }).first('id')) continue;
-          await trx('evidence').insert({
-            reply_id: null,
-            work_order_id: o.id,
-            kind: 'image',
-            media_id: m.mediaId,
-            storage_path: m.storagePath,
-            mime: m.mime,
-            size: m.size,
-            sha256: m.sha256,
-            created_at: now,
-          });
-        }
-      });
+      const now = this.clock.now();
+      await this.db.transaction((trx) => this.keepEvidence(trx, o.id, null, photos, now));
     }
     await this.submitRectification(a, o, text);
     const reply = await this.db('reply_sources as s')
@@ -260,6 +245,27 @@ export class ConversationReplies {
     return id;
   }
 
+  /** Stores the images not yet kept for the order as its evidence; returns how many were new. */
+  private async keepEvidence(trx: Knex.Transaction, workOrderId: number, replyId: number | null, media: MediaRef[], now: Date): Promise<number> {
+    let added = 0;
+    for (const m of media) {
+      if (await trx('evidence').where({ work_order_id: workOrderId, media_id: m.mediaId }).first('id')) continue;
+      await trx('evidence').insert({
+        reply_id: replyId,
+        work_order_id: workOrderId,
+        kind: 'image',
+        media_id: m.mediaId,
+        storage_path: m.storagePath,
+        mime: m.mime,
+        size: m.size,
+        sha256: m.sha256,
+        created_at: now.getTime(),
+      });
+      added++;
+    }
+    return added;
+  }
+
   /** A screenshot: kept as evidence of the order (with its pending reply when one waits for review). */
   async addEvidence(a: Actor, o: OrderView, media: MediaRef[]): Promise<void> {
     if (o.state !== 'notified' && o.state !== 'replied') return this.s.stateError(a, o, '补充整改材料');
@@ -271,22 +277,7 @@ export class ConversationReplies {
     const now = this.clock.now();
     let added = 0;
     await this.db.transaction(async (trx) => {
-      for (const m of media) {
-        const known = await trx('evidence').where({ work_order_id: o.id, media_id: m.mediaId }).first('id');
-        if (known) continue;
-        await trx('evidence').insert({
-          reply_id: replyId,
-          work_order_id: o.id,
-          kind: 'image',
-          media_id: m.mediaId,
-          storage_path: m.storagePath,
-          mime: m.mime,
-          size: m.size,
-          sha256: m.sha256,
-          created_at: now.getTime(),
-        });
-        added++;
-      }
+      added = await this.keepEvidence(trx, o.id, replyId, media, now);
       if (added) {
         await this.events.append(
           {
